@@ -1,0 +1,56 @@
+/** What every CLI verb shares: the database option, JSON output, and errors that read as messages. */
+import type { Command } from 'commander';
+import { ApiError } from '../../src-preload/api.ts';
+import { resolveDbPath } from '../core/paths.ts';
+import { openDatabase, DatabaseVersionError, type Db } from '../core/store/db.ts';
+
+/** A mistake the person can fix: printed as one line, exit code 1, no stack trace. */
+export class UserError extends Error {}
+
+export interface GlobalOptions {
+  db?: string;
+  json?: boolean;
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+/** Opens the database named by `--db` / `WEIGHTLAPSE_DB` / the default, runs `fn`, closes it. */
+export async function withDb<T>(cmd: Command, fn: (db: Db, dbPath: string) => Promise<T> | T): Promise<T> {
+  const dbPath = resolveDbPath(globalOptions(cmd).db);
+  const db = openDatabase(dbPath);
+  try {
+    return await fn(db, dbPath);
+  } finally {
+    db.close();
+  }
+}
+
+/** `--json` prints exactly one JSON document on stdout; otherwise `human` prints for people. */
+export function output(cmd: Command, value: unknown, human: () => void): void {
+  if (globalOptions(cmd).json) process.stdout.write(`${JSON.stringify(value)}\n`);
+  else human();
+}
+
+/** Known error kinds are the person's to fix; anything else is ours, and says so. */
+export function isUserFacing(err: unknown): err is Error {
+  return (
+    err instanceof UserError ||
+    err instanceof ApiError ||
+    err instanceof DatabaseVersionError ||
+    (err instanceof Error && (err as { userFacing?: boolean }).userFacing === true)
+  );
+}
+
+export function reportError(err: unknown): number {
+  if (isUserFacing(err)) {
+    process.stderr.write(`weightlapse: ${err.message}\n`);
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`weightlapse: unexpected error: ${message}\n`);
+    if (process.env.WEIGHTLAPSE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('(set WEIGHTLAPSE_DEBUG=1 for details)\n');
+  }
+  return 1;
+}

@@ -1,0 +1,12 @@
+/** What every handler group gets: the database and a way to tell the renderer that something happened. */
+import type { EventName, Events } from '../../../src-preload/api.ts';
+import type { Db } from '../store/db.ts';
+
+export type EmitEvent = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+export interface CoreContext {
+  db: Db;
+  dbPath: string;
+  host: 'desktop' | 'browser';
+  emit: EmitEvent;
+}

@@ -1,0 +1,352 @@
+/**
+ * The API contract: every call the renderer can make and every event it can receive.
+ *
+ * One table (`contract`) gives each method's input schema; the output type rides along as a phantom
+ * type. It is bound three ways without being written again: `ipcMain.handle` in Electron
+ * (src-main/ipc.ts), HTTP routes in the local server (src-main/core/server/), and the renderer's client
+ * (src-renderer/src/api/). Inputs are validated on the main side with `parseInput`; errors cross every
+ * boundary as data (`ApiResult`), with a message a person can read and the field at fault.
+ *
+ * This file is isomorphic: no Node, no Electron, no DOM.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Shared vocabulary
+
+export const LAYERS = ['conv1', 'conv2', 'fc1', 'fc2'] as const;
+export type LayerName = (typeof LAYERS)[number];
+export const TENSOR_NAMES = [
+  'conv1/kernel',
+  'conv1/bias',
+  'conv2/kernel',
+  'conv2/bias',
+  'fc1/kernel',
+  'fc1/bias',
+  'fc2/kernel',
+  'fc2/bias',
+] as const;
+export type TensorName = (typeof TENSOR_NAMES)[number];
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const text = (max: number) => z.string().trim().min(1).max(max);
+/** A path on the machine that runs the core. Relative paths and `..` are resolved there. */
+const fsPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL bytes');
+
+export const runConfigSchema = z.object({
+  epochs: z.number().int().min(1).max(1000).default(29),
+  batchSize: z.number().int().min(1).max(4096).default(64),
+  optimizer: z.enum(['sgd', 'adam']).default('sgd'),
+  learningRate: z.number().positive().max(10).default(0.01),
+  /** SGD momentum (ignored by Adam). */
+  momentum: z.number().min(0).max(0.999).default(0.9),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  freeze: z.array(z.enum(LAYERS)).max(4).default([]),
+  trainLimit: z.number().int().min(1).max(10_000_000).optional(),
+  testLimit: z.number().int().min(1).max(10_000_000).optional(),
+  /** Snapshots inside the first epoch (1 = only at its end), because that is where filters move most. */
+  snapshotsPerEpoch: z.number().int().min(1).max(100).default(1),
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+});
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+export interface ClassCounts {
+  count: number;
+  perClass: number[];
+}
+
+export interface DatasetDescription {
+  name: string;
+  format: 'idx' | 'cifar10';
+  /** Where it was read from: a folder or a `.tar.gz` archive. */
+  path: string;
+  shape: [number, number, number];
+  classes: string[];
+  train: ClassCounts;
+  test: ClassCounts;
+}
+
+export interface DatasetInfo extends DatasetDescription {
+  id: number;
+  checksum: string;
+  addedAt: string;
+  bundled: boolean;
+  /** False when the files on disk no longer match the checksum taken when it was added. */
+  available: boolean;
+  problem?: string;
+}
+
+export interface DatasetSamples {
+  shape: [number, number, number];
+  classes: string[];
+  /** HWC bytes of each image, concatenated. */
+  images: Uint8Array;
+  labels: number[];
+}
+
+export interface BackendInfo {
+  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Why this one: what was tried before it and why it was passed over. */
+  detail: string;
+  warning?: string;
+}
+
+export interface EpochMetrics {
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+}
+
+export interface LayerChange {
+  /** L2 norm of the layer's kernel. */
+  norm: number;
+  /** ‖W_e − W_prev‖ / ‖W_prev‖ (previous stored snapshot). */
+  relChangePrev: number;
+  /** ‖W_e − W_0‖ / ‖W_0‖. */
+  relChangeInit: number;
+}
+
+export interface SnapshotInfo {
+  /** Position in the run, 0 = initial weights. */
+  seq: number;
+  /** Fractional epochs trained: 0, 0.25, …, 1, 2, … */
+  epoch: number;
+  metrics: EpochMetrics;
+  layers: Record<LayerName, LayerChange>;
+  createdAt: string;
+}
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  datasetId: number | null;
+  datasetName: string;
+  status: RunStatus;
+  backend: string | null;
+  epochsDone: number;
+  epochs: number;
+  bestTestAccuracy: number | null;
+  inputShape: [number, number, number];
+  createdAt: string;
+  updatedAt: string;
+  error: string | null;
+}
+
+export interface RunDetail extends RunSummary {
+  config: RunConfig;
+  classes: string[];
+  tensors: { name: TensorName; shape: number[] }[];
+  snapshots: SnapshotInfo[];
+  /** Seconds spent training (excluding snapshot writes). */
+  trainSeconds: number;
+  imagesPerSecond: number | null;
+}
+
+export interface TensorValue {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface TensorSeries {
+  shape: number[];
+  /** The snapshot `seq`s, in order. */
+  seqs: number[];
+  /** `seqs.length` tensors of `shape`, one after another. */
+  data: Float32Array;
+}
+
+export interface TrainingProgress {
+  runId: number;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface AppInfo {
+  version: string;
+  /** 'desktop' inside Electron, 'browser' through the local server. */
+  host: 'desktop' | 'browser';
+  backend: BackendInfo;
+  dbPath: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+/** One method: its input schema, and its output as a phantom type. */
+interface Method<I extends z.ZodType, O> {
+  input: I;
+  /** Never set: carries the output type. */
+  output?: O;
+  /** Only the desktop app can do it (native dialogs, saving files); the browser does it its own way. */
+  desktopOnly?: true;
+}
+const method = <O>() => <I extends z.ZodType>(input: I, desktopOnly?: true): Method<I, O> =>
+  desktopOnly ? { input, desktopOnly } : { input };
+
+const none = z.object({}).strict();
+const runRef = z.object({ id }).strict();
+const exportGifInput = z
+  .object({
+    suggestedName: text(200),
+    bytes: z.instanceof(Uint8Array).refine((b) => b.byteLength <= 512 * 1024 * 1024, 'larger than 512 MiB'),
+  })
+  .strict();
+
+export const contract = {
+  'app.info': method<AppInfo>()(none),
+
+  'datasets.list': method<DatasetInfo[]>()(none),
+  /** Reads and checks a data set without storing anything. */
+  'datasets.inspect': method<DatasetDescription>()(z.object({ path: fsPath }).strict()),
+  'datasets.add': method<DatasetInfo>()(z.object({ path: fsPath, name: text(200).optional() }).strict()),
+  'datasets.samples': method<DatasetSamples>()(
+    z.object({ id, perClass: z.number().int().min(1).max(64).default(8) }).strict(),
+  ),
+  'datasets.remove': method<void>()(z.object({ id }).strict()),
+
+  'runs.list': method<RunSummary[]>()(none),
+  'runs.get': method<RunDetail>()(runRef),
+  'runs.start': method<RunSummary>()(
+    z.object({ datasetId: id, name: text(200).optional(), config: runConfigSchema }).strict(),
+  ),
+  /** The study's experiment: the same seed and settings twice, once with conv1+conv2 frozen. */
+  'runs.freezeExperiment': method<{ trained: RunSummary; frozen: RunSummary }>()(
+    z.object({ datasetId: id, config: runConfigSchema }).strict(),
+  ),
+  'runs.stop': method<RunSummary>()(runRef),
+  'runs.resume': method<RunSummary>()(runRef),
+  'runs.rename': method<RunSummary>()(z.object({ id, name: text(200) }).strict()),
+  'runs.remove': method<void>()(runRef),
+
+  'weights.get': method<TensorValue>()(
+    z.object({ runId: id, tensor: z.enum(TENSOR_NAMES), seq: z.number().int().min(0).max(1_000_000) }).strict(),
+  ),
+  'weights.series': method<TensorSeries>()(
+    z
+      .object({
+        runId: id,
+        tensor: z.enum(TENSOR_NAMES),
+        seqs: z.array(z.number().int().min(0).max(1_000_000)).max(100_000).optional(),
+      })
+      .strict(),
+  ),
+  'metrics.get': method<SnapshotInfo[]>()(z.object({ runId: id }).strict()),
+
+  /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
+  'files.saveGif': method<{ path: string } | null>()(exportGifInput, true),
+  /** Desktop: native dialog to pick a data set folder or archive. */
+  'files.chooseDataset': method<{ path: string } | null>()(z.object({ archive: z.boolean().default(false) }).strict(), true),
+} as const;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type Input<M extends MethodName> = z.input<Contract[M]['input']>;
+export type ParsedInput<M extends MethodName> = z.output<Contract[M]['input']>;
+export type Output<M extends MethodName> = Exclude<Contract[M]['output'], undefined>;
+
+/** What the main side implements: one handler per method, taking validated input. */
+export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+
+/** What the renderer calls, over IPC or HTTP. */
+export interface ApiClient {
+  call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (main → renderer)
+
+export interface Events {
+  'run.progress': TrainingProgress;
+  /** A run's status, name or snapshots changed, or it was added or removed. */
+  'run.changed': { runId: number };
+  'datasets.changed': Record<string, never>;
+  /** Desktop menu items and shortcuts that the page carries out. */
+  'menu.command': { command: MenuCommand };
+}
+export type EventName = keyof Events;
+export const EVENT_NAMES = ['run.progress', 'run.changed', 'datasets.changed', 'menu.command'] as const satisfies readonly EventName[];
+export const MENU_COMMANDS = ['new-run', 'open-dataset', 'export-gif', 'compare', 'about'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Errors as data
+
+export type ErrorCode = 'bad-input' | 'not-found' | 'not-implemented' | 'conflict' | 'unavailable' | 'failed';
+
+export interface ApiErrorData {
+  code: ErrorCode;
+  message: string;
+  /** The input field at fault, as a dotted path, when there is one. */
+  field?: string;
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiErrorData };
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toData(): ApiErrorData {
+    return this.field === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, field: this.field };
+  }
+}
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** Validates a method's raw input; throws an `ApiError('bad-input')` naming the field. */
+export function parseInput<M extends MethodName>(method: M, raw: unknown): ParsedInput<M> {
+  const result = contract[method].input.safeParse(raw ?? {});
+  if (result.success) return result.data as ParsedInput<M>;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  const message = `${method}: ${field ? `${field}: ` : ''}${issue.message}`;
+  throw new ApiError('bad-input', message, field || undefined);
+}
+
+/**
+ * Validates and runs one call, turning every failure into data. The single entry used by IPC, HTTP
+ * and tests, so all three behave the same.
+ */
+export async function dispatch(handlers: Handlers, method: unknown, raw: unknown): Promise<ApiResult<unknown>> {
+  try {
+    if (!isMethodName(method)) throw new ApiError('not-found', `unknown method ${JSON.stringify(method)}`);
+    const input = parseInput(method, raw);
+    const handler = handlers[method] as (input: unknown) => unknown;
+    return { ok: true, value: await handler(input) };
+  } catch (err) {
+    return { ok: false, error: toErrorData(err) };
+  }
+}
+
+export function toErrorData(err: unknown): ApiErrorData {
+  if (err instanceof ApiError) return err.toData();
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'failed', message };
+}
+
+export function notImplemented(method: MethodName): never {
+  throw new ApiError('not-implemented', `${method} is not implemented yet`);
+}
