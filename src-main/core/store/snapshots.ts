@@ -1,0 +1,142 @@
+/**
+ * Snapshots: one per stored point of a run (seq 0 = initial weights), with its metrics, per-layer change
+ * statistics and every weight tensor as raw little-endian float32.
+ *
+ * Hot reads — one tensor by (run, seq, name) and one tensor's whole series — go through the
+ * `snapshots (run_id, seq)` and `tensors (snapshot_id, name)` unique indexes.
+ */
+import type {
+  EpochMetrics,
+  LayerChange,
+  LayerName,
+  SnapshotInfo,
+  TensorName,
+  TensorSeries,
+  TensorValue,
+} from '../../../src-preload/api.ts';
+import { now, type Db } from './db.ts';
+
+export interface NewTensor {
+  name: TensorName;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface NewSnapshot {
+  seq: number;
+  epoch: number;
+  metrics: EpochMetrics;
+  layers: Record<LayerName, LayerChange>;
+  tensors: NewTensor[];
+}
+
+/** The bytes of a float32 array as stored (the platforms Weightlapse runs on are little-endian). */
+const toBlob = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Writes one snapshot and all its tensors in one transaction: a crash leaves all of it or none. */
+export function insertSnapshot(db: Db, runId: number, snapshot: NewSnapshot, extra?: () => void): void {
+  const insertSnap = db.prepare(
+    `INSERT INTO snapshots (run_id, seq, epoch, train_loss, train_accuracy, test_loss, test_accuracy, layers, created_at)
+     VALUES ($runId, $seq, $epoch, $trainLoss, $trainAccuracy, $testLoss, $testAccuracy, $layers, $at)`,
+  );
+  const insertTensor = db.prepare(
+    'INSERT INTO tensors (snapshot_id, name, shape, data) VALUES ($snapshotId, $name, $shape, $data)',
+  );
+  db.transaction(() => {
+    const { lastInsertRowid } = insertSnap.run({
+      runId,
+      seq: snapshot.seq,
+      epoch: snapshot.epoch,
+      ...snapshot.metrics,
+      layers: JSON.stringify(snapshot.layers),
+      at: now(),
+    });
+    for (const t of snapshot.tensors) {
+      insertTensor.run({ snapshotId: lastInsertRowid, name: t.name, shape: JSON.stringify(t.shape), data: toBlob(t.data) });
+    }
+    extra?.();
+  })();
+}
+
+interface SnapshotRow {
+  seq: number;
+  epoch: number;
+  train_loss: number | null;
+  train_accuracy: number | null;
+  test_loss: number | null;
+  test_accuracy: number | null;
+  layers: string;
+  created_at: string;
+}
+
+export function listSnapshots(db: Db, runId: number): SnapshotInfo[] {
+  const rows = db
+    .prepare(
+      `SELECT seq, epoch, train_loss, train_accuracy, test_loss, test_accuracy, layers, created_at
+       FROM snapshots WHERE run_id = $runId ORDER BY seq`,
+    )
+    .all({ runId }) as SnapshotRow[];
+  return rows.map((r) => ({
+    seq: r.seq,
+    epoch: r.epoch,
+    metrics: {
+      trainLoss: r.train_loss,
+      trainAccuracy: r.train_accuracy,
+      testLoss: r.test_loss,
+      testAccuracy: r.test_accuracy,
+    },
+    layers: JSON.parse(r.layers) as Record<LayerName, LayerChange>,
+    createdAt: r.created_at,
+  }));
+}
+
+/** The latest snapshot's seq, or undefined for a run with none. */
+export function lastSeq(db: Db, runId: number): number | undefined {
+  const row = db.prepare('SELECT MAX(seq) AS seq FROM snapshots WHERE run_id = $runId').get({ runId }) as { seq: number | null };
+  return row.seq ?? undefined;
+}
+
+/** Names and shapes of a run's tensors, from its first snapshot. */
+export function tensorShapes(db: Db, runId: number): { name: TensorName; shape: number[] }[] {
+  const rows = db
+    .prepare(
+      `SELECT t.name, t.shape FROM tensors t JOIN snapshots s ON s.id = t.snapshot_id
+       WHERE s.run_id = $runId AND s.seq = 0 ORDER BY t.id`,
+    )
+    .all({ runId }) as { name: TensorName; shape: string }[];
+  return rows.map((r) => ({ name: r.name, shape: JSON.parse(r.shape) as number[] }));
+}
+
+/** Copies a blob into a fresh, aligned Float32Array (Buffers from SQLite may sit at any offset). */
+function floatsFrom(blob: Buffer, into?: Float32Array, at = 0): Float32Array {
+  const out = into ?? new Float32Array(blob.byteLength / 4);
+  new Uint8Array(out.buffer, out.byteOffset + at * 4, blob.byteLength).set(blob);
+  return out;
+}
+
+export function readTensor(db: Db, runId: number, name: TensorName, seq: number): TensorValue | undefined {
+  const row = db
+    .prepare(
+      `SELECT t.shape, t.data FROM tensors t JOIN snapshots s ON s.id = t.snapshot_id
+       WHERE s.run_id = $runId AND s.seq = $seq AND t.name = $name`,
+    )
+    .get({ runId, seq, name }) as { shape: string; data: Buffer } | undefined;
+  return row && { shape: JSON.parse(row.shape) as number[], data: floatsFrom(row.data) };
+}
+
+/** One tensor at every stored snapshot (or the chosen ones), concatenated in seq order. */
+export function readTensorSeries(db: Db, runId: number, name: TensorName, seqs?: number[]): TensorSeries | undefined {
+  const rows = db
+    .prepare(
+      `SELECT s.seq, t.shape, t.data FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id AND t.name = $name
+       WHERE s.run_id = $runId ORDER BY s.seq`,
+    )
+    .all({ runId, name }) as { seq: number; shape: string; data: Buffer }[];
+  const wanted = seqs ? new Set(seqs) : undefined;
+  const chosen = wanted ? rows.filter((r) => wanted.has(r.seq)) : rows;
+  if (chosen.length === 0) return undefined;
+  const size = chosen[0]!.data.byteLength / 4;
+  const data = new Float32Array(size * chosen.length);
+  chosen.forEach((r, i) => floatsFrom(r.data, data, i * size));
+  return { shape: JSON.parse(chosen[0]!.shape) as number[], seqs: chosen.map((r) => r.seq), data };
+}
