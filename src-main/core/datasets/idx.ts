@@ -1,0 +1,102 @@
+/**
+ * MNIST-family IDX files (`*-idx3-ubyte` images, `*-idx1-ubyte` labels), raw or gzipped. The header
+ * is read and checked before anything the size of the data is allocated.
+ * Format: http://yann.lecun.com/exdb/mnist/ (big-endian: 0x00 0x00, type 0x08 = ubyte, dimension count,
+ * then one uint32 per dimension).
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import { DatasetError } from './errors.ts';
+import { gunzipExactly, gunzipHead, isGzipName, looksGzipped } from './gzip.ts';
+
+/** Beyond these a header is damaged or not an image data set this app could train on. */
+export const MAX_IMAGES = 10_000_000;
+export const MAX_SIDE = 1024;
+const MAX_BYTES = 2 ** 31 - 1;
+
+type Kind = 'images' | 'labels';
+const DIMENSIONS: Record<Kind, number> = { images: 3, labels: 1 };
+
+interface IdxHeader {
+  dims: number[];
+  headerBytes: number;
+  dataBytes: number;
+}
+
+export interface IdxImages {
+  count: number;
+  rows: number;
+  cols: number;
+  data: Uint8Array;
+}
+
+function parseHeader(file: string, bytes: Uint8Array, kind: Kind): IdxHeader {
+  const ndims = DIMENSIONS[kind];
+  const headerBytes = 4 + 4 * ndims;
+  if (bytes.length < 4) throw new DatasetError(file, `too short for an IDX header (${bytes.length} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0);
+  const expected = 0x0800 | ndims;
+  if (magic !== expected) {
+    const hint = looksGzipped(bytes) ? ' (it is gzip-compressed: name it .gz)' : '';
+    throw new DatasetError(
+      file,
+      `not an IDX ${kind} file: magic number 0x${hex(magic)}, expected 0x${hex(expected)} ` +
+        `(unsigned bytes, ${ndims} dimension${ndims > 1 ? 's' : ''})${hint}`,
+    );
+  }
+  if (bytes.length < headerBytes) throw new DatasetError(file, `header cut short (${bytes.length} of ${headerBytes} bytes)`);
+  const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
+  const [count, rows = 1, cols = 1] = dims;
+  if (count! > MAX_IMAGES) {
+    throw new DatasetError(file, `header claims ${count} ${kind}, more than the ${MAX_IMAGES} this app accepts`);
+  }
+  if (kind === 'images' && (rows < 1 || cols < 1 || rows > MAX_SIDE || cols > MAX_SIDE)) {
+    throw new DatasetError(file, `header claims images of ${rows}×${cols} pixels; each side must be 1 to ${MAX_SIDE}`);
+  }
+  const dataBytes = count! * rows * cols;
+  if (dataBytes > MAX_BYTES) {
+    throw new DatasetError(file, `header claims ${count} images of ${rows}×${cols}: ${dataBytes} bytes is too large`);
+  }
+  return { dims, headerBytes, dataBytes };
+}
+
+const hex = (n: number) => n.toString(16).padStart(8, '0');
+
+/** The data part of an IDX file, checked against its header. */
+async function readIdx(file: string, kind: Kind): Promise<{ dims: number[]; data: Uint8Array }> {
+  if (isGzipName(file)) {
+    const compressed = await readFile(file);
+    const header = parseHeader(file, gunzipHead(file, compressed), kind);
+    const all = await gunzipExactly(file, compressed, header.headerBytes + header.dataBytes);
+    return { dims: header.dims, data: all.subarray(header.headerBytes) };
+  }
+  const header = parseHeader(file, await readStart(file, 16), kind);
+  const { size } = await stat(file);
+  const expected = header.headerBytes + header.dataBytes;
+  if (size !== expected) {
+    const what = size < expected ? 'cut short' : 'longer than its header says';
+    throw new DatasetError(file, `${what}: ${size} bytes, but its header (${header.dims.join('×')}) needs ${expected}`);
+  }
+  const all = await readFile(file);
+  return { dims: header.dims, data: all.subarray(header.headerBytes) };
+}
+
+async function readStart(file: string, bytes: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const head = new Uint8Array(bytes);
+    const { bytesRead } = await handle.read(head, 0, bytes, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readIdxImages(file: string): Promise<IdxImages> {
+  const { dims, data } = await readIdx(file, 'images');
+  return { count: dims[0]!, rows: dims[1]!, cols: dims[2]!, data };
+}
+
+export async function readIdxLabels(file: string): Promise<Uint8Array> {
+  return (await readIdx(file, 'labels')).data;
+}

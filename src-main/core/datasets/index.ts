@@ -1,0 +1,129 @@
+/**
+ * Data sets from disk: MNIST-family IDX folders, CIFAR-10 binary folders and the CIFAR-10 `.tar.gz`.
+ * Everything is checked on the way in; a problem is a `DatasetError` naming the file and what is wrong.
+ * Images stay bytes (HWC, one after another) so a CIFAR-10 training set is 150 MB, not 600 MB of floats;
+ * the trainer converts a batch at a time.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ClassCounts, DatasetDescription } from '../../../src-preload/api.ts';
+import { CIFAR_SIDE, readCifarArchive, readCifarFolder } from './cifar.ts';
+import { idxFamily, parseClassList } from './classes.ts';
+import { DatasetError } from './errors.ts';
+import { readIdxImages, readIdxLabels } from './idx.ts';
+import { locate, type IdxPair, type Located } from './locate.ts';
+import type { Split } from './split.ts';
+
+export { DatasetError } from './errors.ts';
+export type { Split } from './split.ts';
+
+export interface LoadedDataset {
+  /** The whole data set as found on disk (counts before any limit). */
+  description: DatasetDescription;
+  train: Split;
+  test: Split;
+}
+
+export interface LoadOptions {
+  /** Keep only the first N training images. */
+  trainLimit?: number;
+  /** Keep only the first N test images. */
+  testLimit?: number;
+}
+
+interface Read {
+  name: string;
+  shape: [number, number, number];
+  classes: string[];
+  train: Split | null;
+  test: Split;
+}
+
+/** Reads and checks a whole data set. */
+export async function loadDataset(path: string, options: LoadOptions = {}): Promise<LoadedDataset> {
+  const located = await locate(path);
+  const read = await readLocated(located, true);
+  const train = read.train!;
+  return {
+    description: describe(located, read, train),
+    train: limit(train, options.trainLimit, read.shape),
+    test: limit(read.test, options.testLimit, read.shape),
+  };
+}
+
+/** Reads and checks a data set, keeping only what describes it. */
+export async function inspectDataset(path: string): Promise<DatasetDescription> {
+  return (await loadDataset(path)).description;
+}
+
+/** Only the test images (a quicker read where a few samples are wanted), with shape and class names. */
+export async function loadTestSplit(path: string): Promise<{ shape: [number, number, number]; classes: string[]; test: Split }> {
+  const { shape, classes, test } = await readLocated(await locate(path), false);
+  return { shape, classes, test };
+}
+
+async function readLocated(located: Located, wantTrain: boolean): Promise<Read> {
+  if (located.format === 'cifar10') {
+    const data =
+      located.kind === 'archive'
+        ? await readCifarArchive(located.path, wantTrain)
+        : await readCifarFolder(located, wantTrain);
+    return { name: 'CIFAR-10', shape: [CIFAR_SIDE, CIFAR_SIDE, 3], ...data };
+  }
+  const family = idxFamily(located.path);
+  const classes = located.classesFile ? await idxClasses(located.classesFile) : family.classes;
+  const test = await readIdxSplit(located.test, classes.length);
+  const train = wantTrain ? await readIdxSplit(located.train, classes.length) : null;
+  if (train && (train.rows !== test.rows || train.cols !== test.cols)) {
+    throw new DatasetError(
+      located.test.images,
+      `images are ${test.rows}×${test.cols} but the training images (${basename(located.train.images)}) are ${train.rows}×${train.cols}`,
+    );
+  }
+  return { name: family.name, shape: [test.rows, test.cols, 1], classes, train, test };
+}
+
+async function idxClasses(file: string): Promise<string[]> {
+  const classes = parseClassList(await readFile(file, 'utf8'));
+  if (classes.length < 2 || classes.length > 256) {
+    throw new DatasetError(file, `lists ${classes.length} class names; expected 2 to 256, one a line`);
+  }
+  return classes;
+}
+
+async function readIdxSplit(files: IdxPair, classCount: number): Promise<Split & { rows: number; cols: number }> {
+  const images = await readIdxImages(files.images);
+  const labels = await readIdxLabels(files.labels);
+  if (labels.length !== images.count) {
+    throw new DatasetError(files.labels, `has ${labels.length} labels but ${basename(files.images)} has ${images.count} images`);
+  }
+  const bad = labels.findIndex((l) => l >= classCount);
+  if (bad >= 0) {
+    throw new DatasetError(files.labels, `label ${labels[bad]} at position ${bad} is out of range: there are ${classCount} classes (0–${classCount - 1})`);
+  }
+  return { images: images.data, labels, count: images.count, rows: images.rows, cols: images.cols };
+}
+
+function describe(located: Located, read: Read, train: Split): DatasetDescription {
+  return {
+    name: read.name,
+    format: located.format,
+    path: located.path,
+    shape: read.shape,
+    classes: read.classes,
+    train: countClasses(train.labels, read.classes.length),
+    test: countClasses(read.test.labels, read.classes.length),
+  };
+}
+
+export function countClasses(labels: Uint8Array, classCount: number): ClassCounts {
+  const perClass = new Array<number>(classCount).fill(0);
+  for (const l of labels) perClass[l]!++;
+  return { count: labels.length, perClass };
+}
+
+/** The first `n` images; copied, so the full set's memory can go. */
+function limit(split: Split, n: number | undefined, [h, w, c]: [number, number, number]): Split {
+  if (n === undefined || n >= split.count) return split;
+  return { images: split.images.slice(0, n * h * w * c), labels: split.labels.slice(0, n), count: n };
+}
