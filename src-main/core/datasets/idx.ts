@@ -100,3 +100,13 @@ export async function readIdxImages(file: string): Promise<IdxImages> {
 export async function readIdxLabels(file: string): Promise<Uint8Array> {
   return (await readIdx(file, 'labels')).data;
 }
+
+/** An IDX file of unsigned bytes: the header for `dims`, then `data` (for the sample maker and tests). */
+export function encodeIdx(dims: number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x0800 | dims.length);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
