@@ -1,0 +1,53 @@
+/**
+ * Opening the core: the one start-up sequence shared by the Electron main process, the local server
+ * and the CLI, so that what happens at start (open and migrate the database, register the bundled data
+ * set, mark runs that a crash left "running" as interrupted) is written once.
+ */
+import type { EventName, Events } from '../../src-preload/api.ts';
+import type { CoreContext } from './api/context.ts';
+import { openDatabase } from './store/db.ts';
+
+/** Receives every event the core emits (SSE clients, the Electron window, CLI progress). */
+export type CoreListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+export interface Core {
+  ctx: CoreContext;
+  /** Subscribes to the core's events; returns the unsubscribe function. */
+  subscribe(listener: CoreListener): () => void;
+  /** Stops what the core started (trainers) and closes the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function openCore(dbPath: string, host: CoreContext['host']): Core {
+  const db = openDatabase(dbPath);
+  const listeners = new Set<CoreListener>();
+  const ctx: CoreContext = {
+    db,
+    dbPath,
+    host,
+    emit: (event, payload) => {
+      // A listener that throws (a closed socket, a destroyed window) must not stop the others.
+      for (const listener of listeners) {
+        try {
+          listener(event, payload);
+        } catch (err) {
+          console.error(`weightlapse: dropping ${event} for one listener: ${(err as Error).message}`);
+        }
+      }
+    },
+  };
+  let closed = false;
+  return {
+    ctx,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      db.close();
+    },
+  };
+}
