@@ -1,0 +1,81 @@
+/**
+ * Data sets the user added, checked against the disk: adding reads and checks every file first (a bad
+ * data set stores nothing); listing tells which ones changed or went missing since.
+ */
+import { join } from 'node:path';
+import { ApiError, type DatasetInfo, type DatasetSamples } from '../../../src-preload/api.ts';
+import { resourcesDir } from '../paths.ts';
+import {
+  addDataset,
+  findBundledDataset,
+  findDatasetByPath,
+  getDataset,
+  listDatasets,
+  setDatasetPath,
+  type StoredDataset,
+} from '../store/datasets.ts';
+import type { Db } from '../store/db.ts';
+import { checksumFiles } from './checksum.ts';
+import { inspectDataset, loadTestSplit } from './index.ts';
+import { locate, locatedFiles } from './locate.ts';
+import { pickSamples } from './samples.ts';
+
+export const BUNDLED_SAMPLE_DIR = join(resourcesDir, 'sample', 'fashion-mnist');
+
+/** The checksum of what is at `path` now. */
+async function checksumOf(path: string): Promise<string> {
+  return checksumFiles(locatedFiles(await locate(path)));
+}
+
+/** A stored data set with `available` (and `problem`) from a look at its files now. */
+export async function checkDataset(stored: StoredDataset): Promise<DatasetInfo> {
+  try {
+    const current = await checksumOf(stored.path);
+    if (current === stored.checksum) return { ...stored, available: true };
+    return { ...stored, available: false, problem: `${stored.path}: its files changed since it was added; add it again to use it` };
+  } catch (err) {
+    return { ...stored, available: false, problem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export async function listDatasetInfos(db: Db): Promise<DatasetInfo[]> {
+  return Promise.all(listDatasets(db).map(checkDataset));
+}
+
+/** Reads and checks the data set at `path`, then remembers it. Nothing is stored if a check fails. */
+export async function addDatasetFromDisk(db: Db, path: string, options: { name?: string; bundled?: boolean } = {}): Promise<DatasetInfo> {
+  const description = await inspectDataset(path);
+  const existing = findDatasetByPath(db, description.path);
+  if (existing) {
+    throw new ApiError('conflict', `${description.path} is already added, as "${existing.name}" (#${existing.id})`, 'path');
+  }
+  const checksum = await checksumOf(description.path);
+  const id = addDataset(db, { description, name: options.name, checksum, bundled: options.bundled });
+  return { ...getDataset(db, id)!, available: true };
+}
+
+/** The stored data set, or a not-found error naming the id. */
+export function requireDataset(db: Db, id: number): StoredDataset {
+  const stored = getDataset(db, id);
+  if (!stored) throw new ApiError('not-found', `no data set #${id}`, 'id');
+  return stored;
+}
+
+/** The first `perClass` test images of each class, for a glance at what the data set holds. */
+export async function datasetSamples(db: Db, id: number, perClass: number): Promise<DatasetSamples> {
+  const info = await checkDataset(requireDataset(db, id));
+  if (!info.available) throw new ApiError('unavailable', info.problem ?? `data set #${id} is not available`);
+  const { shape, classes, test } = await loadTestSplit(info.path);
+  return { shape, classes, ...pickSamples(test, shape, classes.length, perClass) };
+}
+
+/**
+ * Registers the bundled Fashion-MNIST sample on first start, and follows it when the app moved (its
+ * path is inside the installation). Returns its id.
+ */
+export async function ensureBundledDataset(db: Db, dir: string = BUNDLED_SAMPLE_DIR): Promise<number> {
+  const known = findBundledDataset(db);
+  if (!known) return (await addDatasetFromDisk(db, dir, { bundled: true })).id;
+  if (known.path !== dir) setDatasetPath(db, known.id, dir);
+  return known.id;
+}
