@@ -36,11 +36,11 @@ export async function tryNative(pkg: NativePackage): Promise<NativeResult> {
 export function explainLoadError(pkg: NativePackage, err: unknown): string {
   const code = (err as { code?: unknown }).code;
   const message = firstLine(err);
-  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(pkg)) {
-    return 'not installed (an optional dependency: npm leaves it out when its libtensorflow download fails at install)';
-  }
   if (/tfjs_binding\.node/.test(message)) {
     return 'installed without its native binding (its libtensorflow download failed at install)';
+  }
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(pkg)) {
+    return 'not installed (an optional dependency: npm leaves it out when its libtensorflow download fails at install)';
   }
   const lib = /([\w.+-]+\.(?:so[\w.]*|dll|dylib))\b.*(?:cannot open shared object|not found|could not be found|image not found)/i.exec(
     message,
