@@ -75,7 +75,7 @@ export async function datasetSamples(db: Db, id: number, perClass: number): Prom
  */
 export async function ensureBundledDataset(db: Db, dir: string = BUNDLED_SAMPLE_DIR): Promise<number> {
   const known = findBundledDataset(db);
-  if (!known) return (await addDatasetFromDisk(db, dir, { bundled: true })).id;
+  if (!known) return (await addDatasetFromDisk(db, dir, { name: 'Fashion-MNIST sample', bundled: true })).id;
   if (known.path !== dir) setDatasetPath(db, known.id, dir);
   return known.id;
 }
