@@ -76,7 +76,8 @@ export function decodeWire(bytes: Uint8Array): unknown {
     const start = dataStart + v.$bin;
     const end = start + v.length * ctor.BYTES_PER_ELEMENT;
     if (end > bytes.byteLength) throw new Error('truncated Weightlapse binary message');
-    // Copy so the array is aligned and owns its buffer.
-    return new ctor(bytes.slice(start, end).buffer);
+    // Copy so the array is aligned and owns its buffer. Uint8Array's own slice: a Node Buffer's
+    // slice() is a view into a shared pool, whose .buffer would hold other bytes too.
+    return new ctor(Uint8Array.prototype.slice.call(bytes, start, end).buffer);
   });
 }

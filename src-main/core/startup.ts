@@ -5,6 +5,7 @@
  */
 import type { EventName, Events } from '../../src-preload/api.ts';
 import type { CoreContext } from './api/context.ts';
+import { ensureBundledDataset } from './datasets/registry.ts';
 import { openDatabase } from './store/db.ts';
 
 /** Receives every event the core emits (SSE clients, the Electron window, CLI progress). */
@@ -18,8 +19,14 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export function openCore(dbPath: string, host: CoreContext['host']): Core {
+export async function openCore(dbPath: string, host: CoreContext['host']): Promise<Core> {
   const db = openDatabase(dbPath);
+  try {
+    await ensureBundledDataset(db);
+  } catch (err) {
+    // The app is still useful without the sample (a person can add a data set): say so, go on.
+    console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
+  }
   const listeners = new Set<CoreListener>();
   const ctx: CoreContext = {
     db,
