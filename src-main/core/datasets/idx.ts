@@ -68,7 +68,7 @@ async function readIdx(file: string, kind: Kind): Promise<{ dims: number[]; data
     const compressed = await readFile(file);
     const header = parseHeader(file, gunzipHead(file, compressed), kind);
     const all = await gunzipExactly(file, compressed, header.headerBytes + header.dataBytes);
-    return { dims: header.dims, data: all.subarray(header.headerBytes) };
+    return { dims: header.dims, data: dataPart(all, header) };
   }
   const header = parseHeader(file, await readStart(file, 16), kind);
   const { size } = await stat(file);
@@ -77,9 +77,12 @@ async function readIdx(file: string, kind: Kind): Promise<{ dims: number[]; data
     const what = size < expected ? 'cut short' : 'longer than its header says';
     throw new DatasetError(file, `${what}: ${size} bytes, but its header (${header.dims.join('×')}) needs ${expected}`);
   }
-  const all = await readFile(file);
-  return { dims: header.dims, data: all.subarray(header.headerBytes) };
+  return { dims: header.dims, data: dataPart(await readFile(file), header) };
 }
+
+/** A plain `Uint8Array` view (not a `Buffer`) of the bytes after the header: no copy. */
+const dataPart = (all: Buffer, header: IdxHeader) =>
+  new Uint8Array(all.buffer, all.byteOffset + header.headerBytes, header.dataBytes);
 
 async function readStart(file: string, bytes: number): Promise<Uint8Array> {
   const handle = await open(file, 'r');
