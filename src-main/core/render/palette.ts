@@ -1,0 +1,142 @@
+/**
+ * Colour maps as 256-entry palettes. The same table colours the canvas (index → RGBA) and is the GIF's
+ * global colour table, so a GIF frame holds exactly the colours that were on screen — no quantization.
+ *
+ * Indices 0..LEVELS-1 are the colour map, symmetric around ZERO (an odd count, so zero has its own
+ * colour: white in 'diverging'). The last few indices are the interface colours (background, text,
+ * outline). The 'rgb' palette, used by the RGB composite of colour filters, holds a 6×6×6 colour
+ * cube in place of the map.
+ *
+ * Baked at run time from d3-scale-chromatic (isomorphic, tiny) on first use, then cached.
+ */
+import { interpolateRdBu } from 'd3-scale-chromatic';
+
+export const COLORMAPS = ['study', 'diverging', 'grey'] as const;
+export type ColormapName = (typeof COLORMAPS)[number];
+/** A colour map, or the RGB cube that composite colour filters are drawn with. */
+export type PaletteName = ColormapName | 'rgb';
+
+export const LEVELS = 247;
+export const ZERO = (LEVELS - 1) / 2;
+export const BACKGROUND = 247;
+export const TEXT = 248;
+export const OUTLINE = 249;
+export const MUTED = 250;
+
+/** Levels per channel of the RGB cube (6³ = 216 ≤ LEVELS). */
+export const CUBE = 6;
+
+const UI_COLOURS: [number, number, number][] = [
+  [0x1d, 0x20, 0x26], // BACKGROUND: dark slate, distinct from every map's zero colour
+  [0xe8, 0xea, 0xed], // TEXT
+  [0xff, 0xc4, 0x00], // OUTLINE: amber, drawn in the gaps, so it never hides a weight
+  [0x8a, 0x90, 0x99], // MUTED: secondary text
+];
+
+type Rgb = [number, number, number];
+
+/** The study's map: blue for negative, green near zero, red for positive (jet-like stops, no dark ends). */
+const STUDY_STOPS: Rgb[] = [
+  [30, 60, 220],
+  [40, 160, 235],
+  [40, 175, 70],
+  [235, 200, 40],
+  [215, 40, 35],
+];
+
+function piecewise(stops: Rgb[], t: number): Rgb {
+  const x = t * (stops.length - 1);
+  const i = Math.min(Math.floor(x), stops.length - 2);
+  const f = x - i;
+  const a = stops[i]!;
+  const b = stops[i + 1]!;
+  return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * f)) as Rgb;
+}
+
+function parseRgb(css: string): Rgb {
+  const m = /rgb\((\d+),\s*(\d+),\s*(\d+)\)/.exec(css);
+  if (!m) throw new Error(`unexpected colour ${css} from d3-scale-chromatic`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** Colour at t ∈ [0, 1], 0 = most negative. */
+const mapColour: Record<ColormapName, (t: number) => Rgb> = {
+  study: (t) => piecewise(STUDY_STOPS, t),
+  // RdBu runs red → white → blue; reversed so that negative is blue and positive red.
+  diverging: (t) => parseRgb(interpolateRdBu(1 - t)),
+  grey: (t) => {
+    const v = Math.round(t * 255);
+    return [v, v, v];
+  },
+};
+
+/** Value of cube level k (bin centre), 0..255. */
+export const cubeLevel = (k: number) => Math.round(((k + 0.5) / CUBE) * 255);
+
+export interface Palette {
+  name: PaletteName;
+  /** 256 × RGBA. */
+  rgba: Uint8Array;
+  /**
+   * The same colours packed as the platform's 32-bit pixel, for writing ImageData fast (signed, so V8
+   * keeps them as small integers instead of boxing values above 2³¹).
+   */
+  packed: Int32Array;
+  /** [r, g, b] triples, the form gifenc takes. */
+  rgb: Rgb[];
+}
+
+const cache = new Map<PaletteName, Palette>();
+
+export function palette(name: PaletteName): Palette {
+  let p = cache.get(name);
+  if (!p) {
+    p = bake(name);
+    cache.set(name, p);
+  }
+  return p;
+}
+
+function bake(name: PaletteName): Palette {
+  const rgb: Rgb[] = [];
+  for (let i = 0; i < LEVELS; i++) {
+    if (name === 'rgb') {
+      rgb.push(
+        i < CUBE ** 3
+          ? [cubeLevel(Math.floor(i / (CUBE * CUBE))), cubeLevel(Math.floor(i / CUBE) % CUBE), cubeLevel(i % CUBE)]
+          : [0, 0, 0],
+      );
+    } else {
+      rgb.push(mapColour[name](i / (LEVELS - 1)));
+    }
+  }
+  rgb.push(...UI_COLOURS);
+  while (rgb.length < 256) rgb.push([0, 0, 0]);
+  const rgba = new Uint8Array(256 * 4);
+  rgb.forEach(([r, g, b], i) => rgba.set([r, g, b, 255], i * 4));
+  // Copying the bytes (not computing the integers) makes the packing right on either endianness.
+  const packed = new Int32Array(rgba.slice().buffer);
+  return { name, rgba, packed, rgb };
+}
+
+/** Palette index of value `v` on a symmetric scale ±max; zero maps to ZERO. */
+export function levelOf(v: number, max: number): number {
+  if (!(max > 0)) return ZERO;
+  const k = Math.round((v / max) * ZERO) + ZERO;
+  return k < 0 ? 0 : k > LEVELS - 1 ? LEVELS - 1 : k;
+}
+
+/** Cube level 0..CUBE-1 of `v` on ±max: equal-width bins. */
+export function cubeBin(v: number, max: number): number {
+  if (!(max > 0)) return CUBE / 2;
+  const k = Math.floor(((v / max + 1) / 2) * CUBE);
+  return k < 0 ? 0 : k > CUBE - 1 ? CUBE - 1 : k;
+}
+
+/** Fills `out` with the RGBA of each palette index. */
+export function indicesToRgba(indices: Uint8Array, pal: Palette, out = new Uint8ClampedArray(indices.length * 4)): Uint8ClampedArray<ArrayBuffer> {
+  const px = new Int32Array(out.buffer, out.byteOffset, indices.length);
+  const packed = pal.packed;
+  for (let i = 0; i < indices.length; i++) px[i] = packed[indices[i]!]!;
+  return out;
+}
