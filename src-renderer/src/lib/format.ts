@@ -1,0 +1,45 @@
+/** How numbers, times and epochs read on the page: one place, so every table and legend agrees. */
+
+const dash = '–';
+
+export function percent(x: number | null | undefined, digits = 1): string {
+  return x == null || !Number.isFinite(x) ? dash : `${(x * 100).toFixed(digits)}%`;
+}
+
+/** A weight or loss: 4 significant digits, exponent only for very small or large magnitudes. */
+export function num(x: number | null | undefined, digits = 4): string {
+  if (x == null || !Number.isFinite(x)) return dash;
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a < 1e-3 || a >= 1e5 ? x.toExponential(digits - 1) : x.toPrecision(digits);
+}
+
+export function integer(x: number | null | undefined): string {
+  return x == null || !Number.isFinite(x) ? dash : Math.round(x).toLocaleString('en-US');
+}
+
+/** Fractional epochs as stored (0, 0.25, … 1, 2): no trailing zeros. */
+export function epochLabel(epoch: number): string {
+  return Number.isInteger(epoch) ? String(epoch) : String(Math.round(epoch * 1000) / 1000);
+}
+
+export function duration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return dash;
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** ISO timestamp → "2025-03-01 14:07" in local time. */
+export function dateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function shape(s: readonly number[]): string {
+  return s.join('×');
+}

@@ -1,0 +1,52 @@
+/** The data set registry and sample images, as the data sets page and the new-run form see them. */
+import type { DatasetInfo, DatasetSamples } from '@contract/api.ts';
+import { acceptHMRUpdate, defineStore } from 'pinia';
+import { ref } from 'vue';
+import { useApi } from '../lib/context.ts';
+
+export const useDatasetsStore = defineStore('datasets', () => {
+  const api = useApi();
+  const datasets = ref<DatasetInfo[]>([]);
+  const loaded = ref(false);
+  const error = ref<string | null>(null);
+  const samples = ref<Record<number, DatasetSamples>>({});
+
+  async function refresh(): Promise<void> {
+    try {
+      datasets.value = await api.call('datasets.list', {});
+      error.value = null;
+    } catch (err) {
+      error.value = (err as Error).message;
+    } finally {
+      loaded.value = true;
+    }
+  }
+
+  async function loadSamples(id: number, perClass = 8): Promise<DatasetSamples> {
+    const cached = samples.value[id];
+    if (cached && cached.labels.length >= perClass * cached.classes.length) return cached;
+    const s = await api.call('datasets.samples', { id, perClass });
+    samples.value[id] = s;
+    return s;
+  }
+
+  async function add(path: string, name?: string): Promise<DatasetInfo> {
+    const info = await api.call('datasets.add', name ? { path, name } : { path });
+    await refresh();
+    return info;
+  }
+
+  async function remove(id: number): Promise<void> {
+    await api.call('datasets.remove', { id });
+    delete samples.value[id];
+    datasets.value = datasets.value.filter((d) => d.id !== id);
+  }
+
+  function listen(): () => void {
+    return api.on('datasets.changed', () => void refresh());
+  }
+
+  return { datasets, loaded, error, samples, refresh, loadSamples, add, remove, listen };
+});
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useDatasetsStore, import.meta.hot));

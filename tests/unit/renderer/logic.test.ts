@@ -1,0 +1,166 @@
+import type { RunSummary, TensorSeries } from '@contract/api.ts';
+import { filterChange } from '@render/diff.ts';
+import { describe, expect, it } from 'vitest';
+import { changeMatrix, filterCurve, heatIndices, logUnit } from '../../../src-renderer/src/lib/change.ts';
+import { fieldError } from '../../../src-renderer/src/lib/errors.ts';
+import { gifName } from '../../../src-renderer/src/lib/exportGif.ts';
+import { dateTime, duration, epochLabel, num, percent } from '../../../src-renderer/src/lib/format.ts';
+import { clampIndex, keyAction, nextIndex } from '../../../src-renderer/src/lib/playback.ts';
+import { formatRoute, parseRoute } from '../../../src-renderer/src/lib/route.ts';
+import { sampleMosaic } from '../../../src-renderer/src/lib/samples.ts';
+import { sortRuns } from '../../../src-renderer/src/lib/sortRuns.ts';
+import { appendSeries } from '../../../src-renderer/src/stores/viewer.ts';
+import { ApiError } from '../../../src-preload/api.ts';
+
+describe('routes', () => {
+  it('round-trips the run page with its view state', () => {
+    const route = { page: 'run' as const, runId: 12, query: { layer: 'conv2', seq: '7', cmap: 'grey' } };
+    const hash = formatRoute(route);
+    expect(hash).toBe('#/run/12?cmap=grey&layer=conv2&seq=7');
+    expect(parseRoute(hash)).toEqual(route);
+  });
+
+  it('falls back to the run list for anything it does not know', () => {
+    expect(parseRoute('')).toEqual({ page: 'runs', query: {} });
+    expect(parseRoute('#/run/abc').page).toBe('runs');
+    expect(parseRoute('#/run/0').page).toBe('runs');
+    expect(parseRoute('#/datasets?id=3')).toEqual({ page: 'datasets', query: { id: '3' } });
+  });
+});
+
+describe('formatting', () => {
+  it('writes numbers, epochs and durations the way tables and legends show them', () => {
+    expect(percent(0.91234, 1)).toBe('91.2%');
+    expect(percent(null)).toBe('–');
+    expect(num(0.123456)).toBe('0.1235');
+    expect(num(-0.0000123)).toBe('-1.230e-5');
+    expect(num(0)).toBe('0');
+    expect(epochLabel(0.25)).toBe('0.25');
+    expect(epochLabel(3)).toBe('3');
+    expect(epochLabel(1 / 3)).toBe('0.333');
+    expect(duration(59)).toBe('59s');
+    expect(duration(61)).toBe('1m 01s');
+    expect(duration(3 * 3600 + 120)).toBe('3h 02m');
+    expect(dateTime('not a date')).toBe('not a date');
+    expect(dateTime('2025-03-01T14:07:00')).toBe('2025-03-01 14:07');
+  });
+});
+
+describe('sorting runs', () => {
+  const run = (id: number, name: string, acc: number | null, createdAt: string): RunSummary => ({
+    id, name, datasetId: 1, datasetName: 'd', status: 'done', backend: 'wasm', epochsDone: 1, epochs: 1,
+    bestTestAccuracy: acc, inputShape: [28, 28, 1], createdAt, updatedAt: createdAt, error: null,
+  });
+  const runs = [run(1, 'beta', 0.8, '2025-01-01'), run(2, 'alpha', null, '2025-01-03'), run(3, 'Gamma', 0.9, '2025-01-02')];
+
+  it('sorts by accuracy either way, runs without one last', () => {
+    expect(sortRuns(runs, 'bestTestAccuracy', 'desc').map((r) => r.id)).toEqual([3, 1, 2]);
+    expect(sortRuns(runs, 'bestTestAccuracy', 'asc').map((r) => r.id)).toEqual([1, 3, 2]);
+  });
+
+  it('sorts names alphabetically and dates newest first', () => {
+    expect(sortRuns(runs, 'name', 'asc').map((r) => r.name)).toEqual(['alpha', 'beta', 'Gamma']);
+    expect(sortRuns(runs, 'createdAt', 'desc').map((r) => r.id)).toEqual([2, 3, 1]);
+  });
+});
+
+describe('playback', () => {
+  it('stops or loops at the end', () => {
+    expect(nextIndex(3, 5, false)).toBe(4);
+    expect(nextIndex(4, 5, false)).toBeNull();
+    expect(nextIndex(4, 5, true)).toBe(0);
+    expect(nextIndex(0, 0, true)).toBeNull();
+  });
+
+  it('maps keys to positions within the run', () => {
+    expect(keyAction(' ', 2, 5)).toBe('toggle');
+    expect(keyAction('ArrowLeft', 0, 5)).toBe(0);
+    expect(keyAction('ArrowRight', 4, 5)).toBe(4);
+    expect(keyAction('ArrowRight', 1, 10, true)).toBe(6);
+    expect(keyAction('End', 1, 10)).toBe(9);
+    expect(keyAction('Home', 7, 10)).toBe(0);
+    expect(keyAction('x', 7, 10)).toBeNull();
+    expect(clampIndex(2.6, 3)).toBe(2);
+  });
+});
+
+/** Two filters (last axis) of 2 values each, over three snapshots. */
+const series: TensorSeries = {
+  shape: [2, 2],
+  seqs: [0, 1, 2],
+  data: Float32Array.from([
+    1, 2, 3, 4, // seq 0: filter 0 = (1, 3), filter 1 = (2, 4)
+    2, 2, 3, 4, // seq 1: filter 0 moved by (1, 0)
+    2, 2, 3, 8, // seq 2: filter 1 moved by (0, 4)
+  ]),
+};
+
+describe('change over a series', () => {
+  it('gives each filter its relative change since the previous snapshot', () => {
+    const m = changeMatrix(series);
+    expect(m).toMatchObject({ rows: 2, filters: 2 });
+    expect(m.values[0]).toBeCloseTo(1 / Math.hypot(1, 3), 6);
+    expect(m.values[1]).toBe(0);
+    expect(m.values[2]).toBe(0);
+    expect(m.values[3]).toBeCloseTo(4 / Math.hypot(2, 4), 6);
+    expect(Array.from(m.values.subarray(2))).toEqual(Array.from(filterChange(series.shape, series.data.subarray(8), series.data.subarray(4, 8))));
+  });
+
+  it('gives one filter its change since the initial weights', () => {
+    const curve = filterCurve(series, 0);
+    expect(curve[0]).toBe(0);
+    expect(curve[2]).toBeCloseTo(1 / Math.hypot(1, 3), 6);
+  });
+
+  it('maps changes to a log scale and to the positive half of the palette, time along x', () => {
+    const m = changeMatrix(series);
+    const { t, min, max } = logUnit(m.values);
+    expect(min).toBeCloseTo(1 / Math.hypot(1, 3), 6);
+    expect(max).toBeCloseTo(4 / Math.hypot(2, 4), 6);
+    expect(t[3]).toBe(1);
+    expect(t[0]).toBe(0);
+    const idx = heatIndices(m, t, 123, 246);
+    // Filter 1 (second row of the picture) at step 2 (second column) changed most.
+    expect(idx[1 * m.rows + 1]).toBe(246);
+    expect(idx[1 * m.rows + 0]).toBe(123);
+  });
+});
+
+describe('a growing series', () => {
+  it('appends only the snapshots it lacks', () => {
+    const first: TensorSeries = { shape: series.shape, seqs: [0, 1], data: series.data.slice(0, 8) };
+    const more: TensorSeries = { shape: series.shape, seqs: [1, 2], data: series.data.slice(4) };
+    const all = appendSeries(first, more);
+    expect(all.seqs).toEqual([0, 1, 2]);
+    expect(Array.from(all.data)).toEqual(Array.from(series.data));
+    expect(appendSeries(all, more)).toBe(all);
+  });
+});
+
+describe('sample mosaic', () => {
+  it('puts each image in its class row, grey or colour', () => {
+    const images = Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80]); // two 2×2 grey images
+    const m = sampleMosaic({ shape: [2, 2, 1], classes: ['a', 'b'], images, labels: [1, 0] }, 2);
+    expect([m.width, m.height]).toEqual([5, 5]);
+    expect(m.rowCount).toEqual([1, 1]);
+    // Image 0 (label 1) starts at row 3, column 0; image 1 (label 0) at the top-left.
+    expect(Array.from(m.rgba.subarray((3 * 5) * 4, (3 * 5) * 4 + 4))).toEqual([10, 10, 10, 255]);
+    expect(Array.from(m.rgba.subarray(0, 4))).toEqual([50, 50, 50, 255]);
+    expect(() => sampleMosaic({ shape: [2, 2, 1], classes: ['a'], images, labels: [0] }, 2)).toThrow(/8 bytes for 1 images/);
+  });
+});
+
+describe('API errors in forms', () => {
+  it('keeps the field and drops the method and field prefix', () => {
+    const e = fieldError(new ApiError('bad-input', 'runs.start: config.epochs: Too small: expected number to be >=1', 'config.epochs'));
+    expect(e).toEqual({ field: 'config.epochs', message: 'Too small: expected number to be >=1' });
+    expect(fieldError(new Error('datasets.add: /x: no such folder'))).toEqual({ field: null, message: '/x: no such folder' });
+  });
+});
+
+describe('GIF file names', () => {
+  it('names the run, layer and diff', () => {
+    expect(gifName({ id: 3, name: 'Fashion MNIST · seed 1' }, { layer: 'conv1', diff: 'none' })).toBe('fashion-mnist-seed-1-conv1.gif');
+    expect(gifName({ id: 3, name: '···' }, { layer: 'conv2', diff: { seq: 4 } })).toBe('run-3-conv2-diff-4.gif');
+  });
+});
