@@ -1,0 +1,77 @@
+/** The app in a real browser through the local server: token URL, cookie, calls and events. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, type OpenApp } from './harness.ts';
+
+let app: OpenApp;
+
+beforeAll(async () => {
+  app = await openApp();
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('the app through the local server', () => {
+  it('loads from the token URL, which the server swaps for a cookie', async () => {
+    expect(new URL(app.page.url()).searchParams.has('token')).toBe(false);
+    expect(await app.page.title()).toBe('Weightlapse');
+    const cookies = await app.context.cookies();
+    expect(cookies).toEqual([
+      expect.objectContaining({ name: `weightlapse-${app.server.port}`, httpOnly: true, sameSite: 'Strict' }),
+    ]);
+    // The page's scripts cannot read it.
+    expect(await app.page.evaluate(() => document.cookie)).toBe('');
+    await app.page.locator('#app').waitFor();
+    await app.screenshot('server-first-load');
+  });
+
+  it('keeps working on reload, with the cookie alone', async () => {
+    const response = await app.page.reload({ waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(await app.page.title()).toBe('Weightlapse');
+  });
+
+  it('round-trips an API call from the page, answered in the binary wire format', async () => {
+    const reply = await app.page.evaluate(async () => {
+      const res = await fetch('/api/datasets.list', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const view = new DataView(bytes.buffer);
+      const json = new TextDecoder().decode(bytes.subarray(8, 8 + view.getUint32(4, true)));
+      return { status: res.status, type: res.headers.get('Content-Type'), value: JSON.parse(json) as { name: string; bundled: boolean; train: { count: number } }[] };
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.type).toBe('application/x-weightlapse');
+    const sample = reply.value.find((d) => d.bundled);
+    expect(sample?.train.count).toBe(6000);
+  });
+
+  it('refuses a call without the JSON content type, even from its own page', async () => {
+    const status = await app.page.evaluate(async () => {
+      const res = await fetch('/api/runs.list', { method: 'POST', body: '{}' });
+      return res.status;
+    });
+    expect(status).toBe(415);
+    expect(app.failedRequests.at(-1)).toBe('415 POST /api/runs.list');
+  });
+
+  it('delivers core events to the page as server-sent events', async () => {
+    await app.page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const source = new EventSource('/api/events');
+          (window as unknown as { received: Promise<unknown> }).received = new Promise((got) =>
+            source.addEventListener('run.changed', (e) => {
+              source.close();
+              got(JSON.parse((e as MessageEvent<string>).data));
+            }),
+          );
+          source.onopen = () => resolve();
+        }),
+    );
+    app.server.core.ctx.emit('run.changed', { runId: 42 });
+    const payload = await app.page.evaluate(() => (window as unknown as { received: Promise<unknown> }).received);
+    expect(payload).toEqual({ runId: 42 });
+    expect(app.errors).toEqual([]);
+  });
+});
