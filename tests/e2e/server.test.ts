@@ -2,6 +2,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type OpenApp } from './harness.ts';
 
+/** The few browser globals the page-side callbacks use (this project is type-checked without the DOM library). */
+interface PageGlobals {
+  document: { cookie: string };
+  EventSource: new (url: string) => {
+    onopen: (() => void) | null;
+    addEventListener(type: string, listener: (e: { data: string }) => void): void;
+    close(): void;
+  };
+  received?: Promise<unknown>;
+}
+
 let app: OpenApp;
 
 beforeAll(async () => {
@@ -21,7 +32,7 @@ describe('the app through the local server', () => {
       expect.objectContaining({ name: `weightlapse-${app.server.port}`, httpOnly: true, sameSite: 'Strict' }),
     ]);
     // The page's scripts cannot read it.
-    expect(await app.page.evaluate(() => document.cookie)).toBe('');
+    expect(await app.page.evaluate(() => (globalThis as unknown as PageGlobals).document.cookie)).toBe('');
     await app.page.locator('#app').waitFor();
     await app.screenshot('server-first-load');
   });
@@ -59,18 +70,19 @@ describe('the app through the local server', () => {
     await app.page.evaluate(
       () =>
         new Promise<void>((resolve) => {
-          const source = new EventSource('/api/events');
-          (window as unknown as { received: Promise<unknown> }).received = new Promise((got) =>
+          const g = globalThis as unknown as PageGlobals;
+          const source = new g.EventSource('/api/events');
+          g.received = new Promise((got) =>
             source.addEventListener('run.changed', (e) => {
               source.close();
-              got(JSON.parse((e as MessageEvent<string>).data));
+              got(JSON.parse(e.data));
             }),
           );
           source.onopen = () => resolve();
         }),
     );
     app.server.core.ctx.emit('run.changed', { runId: 42 });
-    const payload = await app.page.evaluate(() => (window as unknown as { received: Promise<unknown> }).received);
+    const payload = await app.page.evaluate(() => (globalThis as unknown as PageGlobals).received);
     expect(payload).toEqual({ runId: 42 });
     expect(app.errors).toEqual([]);
   });
