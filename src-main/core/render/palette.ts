@@ -7,9 +7,9 @@
  * outline). The 'rgb' palette, used by the RGB composite of colour filters, holds a 6×6×6 colour
  * cube in place of the map.
  *
- * Baked at run time from d3-scale-chromatic (isomorphic, tiny) on first use, then cached.
+ * Baked at run time on first use (from d3-scale-chromatic's tables, isomorphic and tiny), then cached.
  */
-import { interpolateRdBu } from 'd3-scale-chromatic';
+import { schemeRdBu } from 'd3-scale-chromatic';
 
 export const COLORMAPS = ['study', 'diverging', 'grey'] as const;
 export type ColormapName = (typeof COLORMAPS)[number];
@@ -53,17 +53,19 @@ function piecewise(stops: Rgb[], t: number): Rgb {
   return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * f)) as Rgb;
 }
 
-function parseRgb(css: string): Rgb {
-  const m = /rgb\((\d+),\s*(\d+),\s*(\d+)\)/.exec(css);
-  if (!m) throw new Error(`unexpected colour ${css} from d3-scale-chromatic`);
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
-}
+/**
+ * ColorBrewer's 11-class RdBu (from d3-scale-chromatic), reversed so negative is blue and positive red,
+ * joined linearly. Its middle class is #f7f7f7, so zero is white; d3's smooth `interpolateRdBu` would
+ * give a warm grey (242, 239, 238) there instead.
+ */
+const RDBU_STOPS: Rgb[] = [...schemeRdBu[11]!]
+  .reverse()
+  .map((hex) => [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16)) as Rgb);
 
 /** Colour at t ∈ [0, 1], 0 = most negative. */
 const mapColour: Record<ColormapName, (t: number) => Rgb> = {
   study: (t) => piecewise(STUDY_STOPS, t),
-  // RdBu runs red → white → blue; reversed so that negative is blue and positive red.
-  diverging: (t) => parseRgb(interpolateRdBu(1 - t)),
+  diverging: (t) => piecewise(RDBU_STOPS, t),
   grey: (t) => {
     const v = Math.round(t * 255);
     return [v, v, v];
@@ -119,12 +121,15 @@ function bake(name: PaletteName): Palette {
   return { name, rgba, packed, rgb };
 }
 
-/** Palette index of value `v` on a symmetric scale ±max; zero maps to ZERO. */
-export function levelOf(v: number, max: number): number {
-  if (!(max > 0)) return ZERO;
-  const k = Math.round((v / max) * ZERO) + ZERO;
+/** Palette index of v·gain, where gain = ZERO / max: rounded away from zero at halves, so ±v mirror. */
+export function levelAt(v: number, gain: number): number {
+  const x = v * gain;
+  const k = x < 0 ? ZERO - Math.round(-x) : ZERO + Math.round(x);
   return k < 0 ? 0 : k > LEVELS - 1 ? LEVELS - 1 : k;
 }
+
+/** Palette index of value `v` on a symmetric scale ±max; zero maps to ZERO. */
+export const levelOf = (v: number, max: number): number => (max > 0 ? levelAt(v, ZERO / max) : ZERO);
 
 /** Cube level 0..CUBE-1 of `v` on ±max: equal-width bins. */
 export function cubeBin(v: number, max: number): number {

@@ -8,10 +8,10 @@ import { defaultLayout, layoutFor, type Layout, type LayoutKind } from './layout
 import {
   BACKGROUND,
   CUBE,
-  LEVELS,
   OUTLINE,
   ZERO,
   cubeBin,
+  levelAt,
   indicesToRgba,
   palette,
   type ColormapName,
@@ -118,10 +118,8 @@ function drawLevels(img: Uint8Array, layout: Layout, values: Float32Array, scale
     gain[f] = m > 0 ? ZERO / m : 0;
   }
   const pixelOf = layout.pixelOf;
-  const top = LEVELS - 1;
   for (let i = 0, f = 0; i < values.length; i++, f = f + 1 === filters ? 0 : f + 1) {
-    const k = Math.round(values[i]! * gain[f]!) + ZERO;
-    img[pixelOf[i]!] = k < 0 ? 0 : k > top ? top : k;
+    img[pixelOf[i]!] = levelAt(values[i]!, gain[f]!);
   }
 }
 
