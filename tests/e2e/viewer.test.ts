@@ -1,0 +1,188 @@
+/**
+ * The viewer end to end: a real run trained by the CLI into the server's database, opened in Chromium
+ * through the local server. Checks numbers on the page against the stored weights (fetched through the
+ * API), not only that something was drawn, and saves a screenshot of each main screen.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Input, MethodName, Output, RunDetail, TensorSeries } from '../../src-preload/api.ts';
+import { decodeWire } from '../../src-preload/wire.ts';
+import { diffSeries, tensorAt } from '../../src-main/core/render/diff.ts';
+import { formatValue } from '../../src-main/core/render/frame.ts';
+import { layoutFor } from '../../src-main/core/render/layout.ts';
+import { appRoot } from '../../src-main/core/paths.ts';
+import { openApp, type OpenApp } from './harness.ts';
+
+let app: OpenApp;
+let run: RunDetail;
+
+/** A call through the same HTTP API the page uses (the browser context holds the cookie). */
+async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
+  const res = await app.page.request.post(new URL(`/api/${method}`, app.server.origin).href, { data: input });
+  if (!res.ok()) throw new Error(`${method}: ${res.status()} ${await res.text()}`);
+  return decodeWire(new Uint8Array(await res.body())) as Output<M>;
+}
+
+const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+/** Moves the mouse to the centre of element `e` of the layer's picture (layout and zoom as the page draws them). */
+async function hoverElement(canvas: Locator, shape: number[], kind: 'filters' | 'kernels', zoom: number, e: number): Promise<void> {
+  const layout = layoutFor(shape, kind);
+  const p = layout.pixelOf[e]!;
+  const x = (p % layout.width) * zoom + zoom / 2;
+  const y = Math.floor(p / layout.width) * zoom + zoom / 2;
+  await canvas.hover({ position: { x, y } });
+}
+
+const text = (testId: string) => app.page.getByTestId(testId).textContent();
+const attr = (testId: string, name: string) => app.page.getByTestId(testId).getAttribute(name);
+
+beforeAll(async () => {
+  app = await openApp({ viewport: { width: 1440, height: 900 } });
+  // A real (small) run, trained by the CLI into the database the server has open.
+  const train = spawnSync(
+    process.execPath,
+    [join(appRoot, 'bin/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '2',
+      '--train-limit', '300', '--test-limit', '100', '--snapshots-per-epoch', '2', '--db', app.dbPath, '--json'],
+    { encoding: 'utf8', timeout: 170_000 },
+  );
+  if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
+  const [summary] = await call('runs.list', {});
+  run = await call('runs.get', { id: summary!.id });
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('the viewer, on a run trained by the CLI', () => {
+  it('lists the run with its status, epochs and accuracy', async () => {
+    await app.page.goto(new URL('/#/runs', app.server.origin).href);
+    const row = app.page.locator(`tr[data-run-id="${run.id}"]`);
+    await expect.poll(() => row.textContent()).toContain(run.name);
+    const cells = await row.locator('td').allTextContents();
+    expect(cells[2]).toContain('done');
+    expect(cells[3]).toBe(`${run.epochsDone}/${run.epochs}`);
+    expect(cells[4]).toBe(`${(run.bestTestAccuracy! * 100).toFixed(2)}%`);
+    await app.screenshot('runs');
+  });
+
+  it('shows in the new-run form the API’s validation error beside its field', async () => {
+    await app.page.getByRole('button', { name: 'New run' }).click();
+    const form = app.page.getByTestId('new-run');
+    await form.locator('input[name="epochs"]').fill('0');
+    await app.screenshot('new-run');
+    await form.getByRole('button', { name: 'Start training' }).click();
+    const field = form.locator('label', { has: app.page.locator('input[name="epochs"]') });
+    await expect.poll(() => field.locator('.error').textContent()).toMatch(/>=\s*1|too small/i);
+    expect(await form.locator('input[name="epochs"]').getAttribute('aria-invalid')).toBe('true');
+    expect((await call('runs.list', {})).length).toBe(1);
+  });
+
+  it('opens the run: the conv1 value under the pointer is the stored weight, the legend the series’ max |w|', async () => {
+    await app.page.locator(`tr[data-run-id="${run.id}"] a`).click();
+    const canvas = app.page.getByTestId('weights');
+    await canvas.waitFor();
+    const series = await call('weights.series', { runId: run.id, tensor: 'conv1/kernel' });
+    const last = series.seqs.length - 1;
+    expect(await text('epoch-label')).toContain(`${run.snapshots.at(-1)!.epoch}/${run.epochs}`);
+    expect(Number(await attr('legend', 'data-max'))).toBe(maxAbs(series.data));
+    expect(await text('legend-max')).toBe(formatValue(maxAbs(series.data)));
+
+    const shape = series.shape;
+    const e = 7 * 20 + 13; // kernel row 1, col 2 (of 5), channel 0, filter 13
+    const stored = await call('weights.get', { runId: run.id, tensor: 'conv1/kernel', seq: series.seqs[last]! });
+    await hoverElement(canvas, shape, 'filters', 12, e);
+    await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(stored.data[e]));
+    expect(await text('hover-readout')).toContain('filter 13');
+    expect(tensorAt(series, last)[e]).toBe(stored.data[e]);
+    await app.screenshot('run-conv1');
+  });
+
+  it('scrubs with the keys, plays, and keeps the view in the URL', async () => {
+    const series = await call('weights.series', { runId: run.id, tensor: 'conv1/kernel' });
+    const canvas = app.page.getByTestId('weights');
+    await app.page.keyboard.press('Home');
+    expect(await text('epoch-label')).toMatch(/epoch\s*0\//);
+    await app.page.keyboard.press('ArrowRight');
+    expect(await text('epoch-label')).toContain(`${run.snapshots[1]!.epoch}/`);
+    expect(app.page.url()).toContain(`seq=${series.seqs[1]}`);
+    const e = 3;
+    await hoverElement(canvas, series.shape, 'filters', 12, e);
+    await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(tensorAt(series, 1)[e]));
+
+    await app.page.keyboard.press('End');
+    const before = await text('epoch-label');
+    await app.page.getByTestId('play').click();
+    // Play at the end starts over, and keeps moving.
+    await expect.poll(() => text('epoch-label')).not.toBe(before);
+    await app.page.keyboard.press(' ');
+    expect(await app.page.getByTestId('play').getAttribute('aria-label')).toBe('Play');
+  });
+
+  it('switches to conv2 and the grey map: every weight cell is grey, the scale is conv2’s', async () => {
+    await app.page.getByTestId('layer-conv2').click();
+    await app.page.getByTestId('colormap').selectOption('grey');
+    const series = await call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
+    await expect.poll(() => attr('legend', 'data-max')).toBe(String(maxAbs(series.data)));
+    const layout = layoutFor(series.shape, 'kernels');
+    expect(Number(await attr('weights', 'data-width'))).toBe(layout.width * 4);
+    const grey = await app.page.getByTestId('weights').evaluate((c) => {
+      const canvas = c as unknown as { width: number; height: number; getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let coloured = 0;
+      for (let i = 0; i < d.length; i += 4) if (!(d[i] === d[i + 1] && d[i + 1] === d[i + 2]) && !(d[i] === 0x1d && d[i + 1] === 0x20)) coloured++;
+      return coloured;
+    });
+    expect(grey).toBe(0);
+    expect(app.page.url()).toContain('cmap=grey');
+    expect(app.page.url()).toContain('layer=conv2');
+  });
+
+  it('diff mode draws W_e − W_prev on its own scale and ranks the filters that changed most', async () => {
+    await app.page.getByTestId('colormap').selectOption('diverging');
+    await app.page.getByTestId('diff-prev').click();
+    const series: TensorSeries = await call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
+    const diffs = diffSeries(series, 'prev');
+    await expect.poll(() => attr('legend', 'data-max')).toBe(String(maxAbs(diffs.data)));
+    const ranking = app.page.getByTestId('ranking');
+    await ranking.waitFor();
+    expect(await ranking.locator('li').count()).toBe(12);
+    const canvas = app.page.getByTestId('weights');
+    const e = 20 * 50 + 50 * 7 + 4; // conv2 kernel row 0, col 1, input channel 7, filter 4
+    await hoverElement(canvas, series.shape, 'kernels', 4, e);
+    const i = series.seqs.length - 1;
+    await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(tensorAt(diffs, i)[e]));
+    expect(await attr('hover-readout', 'data-weight')).toBe(String(tensorAt(series, i)[e]));
+    await app.screenshot('run-conv2-diff');
+  });
+
+  it('opens a filter large with its numbers, and restores the view on reload', async () => {
+    await app.page.getByTestId('layer-conv1').click();
+    await app.page.getByTestId('diff-none').click();
+    await app.page.getByTestId('weights').click({ position: { x: 30, y: 30 } });
+    const dialog = app.page.getByTestId('filter-detail');
+    await dialog.waitFor();
+    expect(await dialog.locator('td').count()).toBe(25);
+    await app.screenshot('filter-detail');
+    await app.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    const url = app.page.url();
+    await app.page.reload();
+    await app.page.getByTestId('weights').waitFor();
+    expect(app.page.url()).toBe(url);
+    expect(await app.page.getByTestId('layer-conv1').getAttribute('aria-pressed')).toBe('true');
+    expect(await app.page.getByTestId('colormap').inputValue()).toBe('diverging');
+  });
+
+  it('shows the data sets with their sample images', async () => {
+    await app.page.getByRole('link', { name: 'Data sets' }).click();
+    await app.page.getByTestId('dataset-detail').locator('canvas').waitFor();
+    expect(await app.page.getByTestId('datasets-table').textContent()).toContain('6,000');
+    await app.screenshot('datasets');
+    expect(app.errors).toEqual([]);
+  });
+});
