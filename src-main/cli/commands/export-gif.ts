@@ -1,11 +1,102 @@
 import type { Command } from 'commander';
-import { UserError } from '../common.ts';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LAYERS, type LayerName } from '../../../src-preload/api.ts';
+import { DEFAULT_ZOOM, exportRunGif } from '../../core/gif/export-run.ts';
+import { COLORMAPS, type ColormapName } from '../../core/render/palette.ts';
+import { LAYOUT_KINDS, type LayoutKind } from '../../core/render/layout.ts';
+import { output, UserError, withDb } from '../common.ts';
+
+interface ExportGifCliOptions {
+  run: number[];
+  layer: LayerName;
+  out: string;
+  from?: number;
+  to?: number;
+  fps: number;
+  hold: number;
+  scale?: number;
+  colormap: ColormapName;
+  diff?: 'prev' | 'init';
+  scaleMode: 'layer' | 'filter';
+  layout?: LayoutKind;
+  top: number;
+  caption: boolean;
+  legend: boolean;
+}
+
+const oneOf =
+  <T extends string>(flag: string, allowed: readonly T[]) =>
+  (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new UserError(`${flag}: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+    }
+    return value as T;
+  };
+
+const number =
+  (flag: string, min: number, max: number, integer = false) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new UserError(`${flag}: ${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+    }
+    return n;
+  };
+
+/** `--run 3 --run 4` or `--run 3,4`: several runs side by side. */
+const runIds = (value: string, previous: number[] = []): number[] => [
+  ...previous,
+  ...value.split(',').map((v) => number('--run', 1, Number.MAX_SAFE_INTEGER, true)(v)),
+];
 
 export function registerExportGif(program: Command): void {
   program
     .command('export-gif')
     .description("Export an animated GIF of a layer's filters across epochs")
-    .action(() => {
-      throw new UserError('export-gif is not implemented yet');
+    .requiredOption('--run <id>', 'run id; repeat (or comma-separate) to put runs side by side', runIds)
+    .requiredOption('--layer <layer>', `layer: ${LAYERS.join(', ')}`, oneOf('--layer', LAYERS))
+    .requiredOption('--out <file>', 'GIF file to write')
+    .option('--from <epoch>', 'first epoch (default: the first stored)', number('--from', 0, 1e6))
+    .option('--to <epoch>', 'last epoch (default: the last stored)', number('--to', 0, 1e6))
+    .option('--fps <n>', 'frames per second', number('--fps', 1, 50), 4)
+    .option('--hold <ms>', 'extra time on the last frame, in ms', number('--hold', 0, 60_000, true), 1000)
+    .option('--scale <n>', `pixel scale (default: ${Object.entries(DEFAULT_ZOOM).map(([l, z]) => `${l} ${z}`).join(', ')})`, number('--scale', 1, 64, true))
+    .option('--colormap <name>', `colour map: ${COLORMAPS.join(', ')}`, oneOf('--colormap', COLORMAPS), 'study')
+    .option('--diff <ref>', 'show W_e − W_ref, ref: prev or init', oneOf('--diff', ['prev', 'init'] as const))
+    .option('--scale-mode <mode>', 'colour scale per layer or per filter', oneOf('--scale-mode', ['layer', 'filter'] as const), 'layer')
+    .option('--layout <kind>', `picture: ${LAYOUT_KINDS.join(', ')} (default: the layer's usual one)`, oneOf('--layout', LAYOUT_KINDS))
+    .option('--top <k>', 'with --diff, outline the k filters that changed most', number('--top', 0, 1000, true), 0)
+    .option('--no-caption', 'leave out the caption (layer, epoch, test accuracy)')
+    .option('--no-legend', 'leave out the colour legend')
+    .action(async (opts: ExportGifCliOptions, cmd: Command) => {
+      const out = resolve(opts.out);
+      const result = await withDb(cmd, (db) =>
+        exportRunGif(db, {
+          runIds: opts.run,
+          layer: opts.layer,
+          from: opts.from,
+          to: opts.to,
+          fps: opts.fps,
+          holdMs: opts.hold,
+          zoom: opts.scale,
+          colormap: opts.colormap,
+          diff: opts.diff ?? 'none',
+          scaleMode: opts.scaleMode,
+          layout: opts.layout,
+          outlineTop: opts.top,
+          caption: opts.caption,
+          legend: opts.legend,
+        }),
+      );
+      try {
+        writeFileSync(out, result.bytes);
+      } catch (err) {
+        throw new UserError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      const summary = { out, frames: result.epochs.length, width: result.width, height: result.height, bytes: result.bytes.length, epochs: result.epochs };
+      output(cmd, summary, () =>
+        console.log(`${out}: ${summary.frames} frames, ${summary.width}×${summary.height}, ${(summary.bytes / 1024).toFixed(0)} KiB`),
+      );
     });
 }

@@ -132,6 +132,7 @@ export function animationFrames(runs: readonly AnimationRun[], options: Animatio
   }
   const total = Math.max(...runs.map((r, j) => r.epochs ?? Math.max(...epochOf[j]!.map((s) => s.epoch))));
   const compare = runs.length > 1;
+  const mayHold = new Set(epochOf.map((snaps) => snaps.at(-1)!.epoch)).size > 1;
   const diff = options.diff ?? 'none';
   const title = `${options.layer}${diff === 'none' ? '' : ` Δ vs ${typeof diff === 'string' ? diff : `snapshot ${diff.seq}`}`}`;
 
@@ -147,8 +148,9 @@ export function animationFrames(runs: readonly AnimationRun[], options: Animatio
       panels.push(renderStep(view, j, i));
       const acc = formatAccuracy(snaps[i]!.metrics.testAccuracy);
       accuracy = acc;
-      const held = snaps[i]!.epoch < t ? ` · ended at ${formatEpoch(snaps[i]!.epoch)}` : '';
-      labels.push([r.name ?? `run ${j + 1}`, acc].filter(Boolean).join(' · ') + held);
+      const held = snaps[i]!.epoch < t ? `ended at ${formatEpoch(snaps[i]!.epoch)}` : null;
+      // A run that ends early gets a third line, in every frame, so that all frames have one size.
+      labels.push([r.name ?? `run ${j + 1}`, acc ?? '', ...(mayHold ? [held ?? ''] : [])].join('\n'));
     });
     const caption = [title, `epoch ${formatEpoch(t)}/${formatEpoch(total)}`, !compare && accuracy ? `test acc ${accuracy}` : null]
       .filter(Boolean)

@@ -17,7 +17,7 @@ export interface Legend {
 export interface FrameSpec {
   palette: Palette;
   panels: readonly Picture[];
-  /** One label per panel (e.g. the run's name and accuracy), drawn above it. */
+  /** One label per panel (e.g. the run's name, then its accuracy), drawn above it; '\n' starts a line. */
   labels?: readonly string[];
   caption?: string;
   legend?: Legend;
@@ -72,7 +72,8 @@ export function composeFrame(spec: FrameSpec): Frame {
   const width = frameWidth(spec);
   const panelsH = Math.max(0, ...spec.panels.map((p) => p.height));
   const captionH = spec.caption !== undefined ? line + 4 * s : 0;
-  const labelsH = spec.labels ? line + 3 * s : 0;
+  const labelLines = Math.max(0, ...(spec.labels ?? []).map((l) => l.split('\n').length));
+  const labelsH = labelLines * (line + 2 * s) + (labelLines ? s : 0);
   const legendH = spec.legend ? 6 * s + 6 * s + 2 * s + line : 0;
   const height = m + captionH + labelsH + panelsH + legendH + m;
   const img = new Uint8Array(width * height).fill(BACKGROUND);
@@ -88,7 +89,9 @@ export function composeFrame(spec: FrameSpec): Frame {
   spec.panels.forEach((p, i) => {
     if (p.palette !== spec.palette) throw new Error('composeFrame: every panel must use the frame palette');
     const label = spec.labels?.[i];
-    if (label) drawText(img, width, x, y, fitText(label, p.width + GAP * s, s), MUTED, s);
+    label?.split('\n').forEach((text, k) => {
+      drawText(img, width, x, y + k * (line + 2 * s), fitText(text, p.width + GAP * s, s), k === 0 ? TEXT : MUTED, s);
+    });
     const py = y + labelsH;
     for (let r = 0; r < p.height; r++) img.set(p.indices.subarray(r * p.width, (r + 1) * p.width), (py + r) * width + x);
     panelOrigins.push([x, py]);
