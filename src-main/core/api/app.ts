@@ -1,8 +1,20 @@
-import { notImplemented, type Handlers } from '../../../src-preload/api.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Handlers } from '../../../src-preload/api.ts';
+import { appRoot } from '../paths.ts';
+import { probeBackend } from '../training/probe.ts';
+import { forkTrainer } from '../training/spawn.ts';
 import type { CoreContext } from './context.ts';
 
-export function appHandlers(_ctx: CoreContext): Pick<Handlers, 'app.info'> {
+const { version } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
+
+export function appHandlers(ctx: CoreContext): Pick<Handlers, 'app.info'> {
   return {
-    'app.info': () => notImplemented('app.info'),
+    'app.info': async () => ({
+      version,
+      host: ctx.host,
+      backend: await probeBackend(ctx.spawnTrainer ?? forkTrainer()),
+      dbPath: ctx.dbPath,
+    }),
   };
 }

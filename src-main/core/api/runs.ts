@@ -1,4 +1,7 @@
-import { notImplemented, type Handlers } from '../../../src-preload/api.ts';
+import { ApiError, type Handlers } from '../../../src-preload/api.ts';
+import { getRun, getRunSummary, listRuns, removeRun, updateRun } from '../store/runs.ts';
+import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../training/service.ts';
+import { trainersOf } from '../training/trainers.ts';
 import type { CoreContext } from './context.ts';
 
 type RunMethods =
@@ -11,15 +14,34 @@ type RunMethods =
   | 'runs.rename'
   | 'runs.remove';
 
-export function runHandlers(_ctx: CoreContext): Pick<Handlers, RunMethods> {
+const notFound = (id: number) => new ApiError('not-found', `no run #${id}`, 'id');
+
+export function runHandlers(ctx: CoreContext): Pick<Handlers, RunMethods> {
   return {
-    'runs.list': () => notImplemented('runs.list'),
-    'runs.get': () => notImplemented('runs.get'),
-    'runs.start': () => notImplemented('runs.start'),
-    'runs.freezeExperiment': () => notImplemented('runs.freezeExperiment'),
-    'runs.stop': () => notImplemented('runs.stop'),
-    'runs.resume': () => notImplemented('runs.resume'),
-    'runs.rename': () => notImplemented('runs.rename'),
-    'runs.remove': () => notImplemented('runs.remove'),
+    'runs.list': () => listRuns(ctx.db),
+    'runs.get': ({ id }) => {
+      const run = getRun(ctx.db, id);
+      if (!run) throw notFound(id);
+      return run;
+    },
+    'runs.start': (input) => startRun(ctx, input),
+    'runs.freezeExperiment': (input) => startFreezeExperiment(ctx, input),
+    'runs.stop': ({ id }) => stopRun(ctx, id),
+    'runs.resume': ({ id }) => resumeRun(ctx, id),
+    'runs.rename': ({ id, name }) => {
+      if (!getRunSummary(ctx.db, id)) throw notFound(id);
+      updateRun(ctx.db, id, { name });
+      ctx.emit('run.changed', { runId: id });
+      return getRunSummary(ctx.db, id)!;
+    },
+    'runs.remove': ({ id }) => {
+      const run = getRunSummary(ctx.db, id);
+      if (!run) throw notFound(id);
+      if (trainersOf(ctx).owns(id) || run.status === 'running') {
+        throw new ApiError('conflict', `run #${id} is training; stop it before removing it`, 'id');
+      }
+      removeRun(ctx.db, id);
+      ctx.emit('run.changed', { runId: id });
+    },
   };
 }

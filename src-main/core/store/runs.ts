@@ -12,6 +12,8 @@ export interface NewRun {
   classes: string[];
   config: RunConfig;
   status?: RunStatus;
+  /** The process responsible for the run while it is `running` (see markInterruptedRuns). */
+  pid?: number;
 }
 
 interface RunRow {
@@ -45,8 +47,8 @@ export function createRun(db: Db, run: NewRun): number {
   const at = now();
   const result = db
     .prepare(
-      `INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, created_at, updated_at)
-       VALUES ($name, $datasetId, $datasetName, $datasetPath, $inputShape, $classes, $config, $status, $at, $at)`,
+      `INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, pid, created_at, updated_at)
+       VALUES ($name, $datasetId, $datasetName, $datasetPath, $inputShape, $classes, $config, $status, $pid, $at, $at)`,
     )
     .run({
       name: run.name,
@@ -57,6 +59,7 @@ export function createRun(db: Db, run: NewRun): number {
       classes: JSON.stringify(run.classes),
       config: JSON.stringify(run.config),
       status: run.status ?? 'running',
+      pid: run.pid ?? null,
       at,
     });
   return Number(result.lastInsertRowid);
@@ -142,4 +145,31 @@ export function updateRun(db: Db, id: number, update: RunUpdate): void {
 /** Deletes the run with its snapshots and tensors (cascade). */
 export function removeRun(db: Db, id: number): boolean {
   return db.prepare('DELETE FROM runs WHERE id = $id').run({ id }).changes > 0;
+}
+
+/** Whether a process with this id exists (EPERM: it does, but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs left `running` whose process is gone (killed, power loss) become `interrupted`: their completed
+ * snapshots are intact and `runs.resume` carries on from the last one. Called when a store is opened.
+ * Returns the ids it changed.
+ */
+export function markInterruptedRuns(db: Db, alive: (pid: number) => boolean = processAlive): number[] {
+  const running = db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as { id: number; pid: number | null }[];
+  const stale = running.filter((r) => r.pid === null || !alive(r.pid));
+  // Only if nothing changed since the look above: the trainer may have finished in between.
+  const mark = db.prepare(
+    `UPDATE runs SET status = 'interrupted', pid = NULL, error = $error, updated_at = $at
+     WHERE id = $id AND status = 'running' AND pid IS $pid`,
+  );
+  const error = 'its trainer process ended without finishing (killed, crashed, or the machine stopped)';
+  return stale.filter((r) => mark.run({ id: r.id, pid: r.pid, error, at: now() }).changes > 0).map((r) => r.id);
 }
