@@ -37,7 +37,10 @@ export function registerData(program: Command): void {
     .description('List the data sets added (the bundled sample included)')
     .action(async (_opts: unknown, cmd: Command) => {
       const infos = await withDb(cmd, async (db) => {
-        await ensureBundledDataset(db);
+        // As at every start of the app; without the sample the list is still worth showing.
+        await ensureBundledDataset(db).catch((err: Error) => {
+          process.stderr.write(`weightlapse: the bundled sample data set could not be registered: ${err.message}\n`);
+        });
         return listDatasetInfos(db);
       });
       output(cmd, infos, () => infos.forEach(printInfo));
