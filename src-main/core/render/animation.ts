@@ -38,6 +38,13 @@ export function layerView(series: readonly TensorSeries[], options: ViewOptions)
   if (series.length === 0) throw new Error('layerView: no runs');
   const diff = options.diff ?? 'none';
   const mode = options.scaleMode ?? 'layer';
+  const { layout } = options;
+  if (layout && !series.some((s) => layoutsFor(s.shape).includes(layout))) {
+    const s = series[0]!;
+    throw new Error(`layout '${layout}' does not fit ${options.layer} of shape [${s.shape.join(', ')}] (fits: ${layoutsFor(s.shape).join(', ')})`);
+  }
+  // In a comparison, a run whose shape does not take the layout gets its usual one (an RGB composite, though,
+  // cannot share a palette with colour-mapped runs: refused below).
   const runs = series.map((s) => {
     const fits = options.layout && layoutsFor(s.shape).includes(options.layout);
     return {
