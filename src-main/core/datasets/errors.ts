@@ -5,7 +5,6 @@ import { ApiError } from '../../../src-preload/api.ts';
  * as data and the CLI prints it as one line with exit code 1. The message always starts with the file.
  */
 export class DatasetError extends ApiError {
-  readonly userFacing = true;
   constructor(
     readonly file: string,
     problem: string,
