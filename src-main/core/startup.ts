@@ -7,6 +7,8 @@ import type { EventName, Events } from '../../src-preload/api.ts';
 import type { CoreContext } from './api/context.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
 import { openDatabase } from './store/db.ts';
+import { markInterruptedRuns } from './store/runs.ts';
+import { trainersOf } from './training/trainers.ts';
 
 /** Receives every event the core emits (SSE clients, the Electron window, CLI progress). */
 export type CoreListener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -21,6 +23,7 @@ export interface Core {
 
 export async function openCore(dbPath: string, host: CoreContext['host']): Promise<Core> {
   const db = openDatabase(dbPath);
+  markInterruptedRuns(db);
   try {
     await ensureBundledDataset(db);
   } catch (err) {
@@ -53,6 +56,7 @@ export async function openCore(dbPath: string, host: CoreContext['host']): Promi
     async close() {
       if (closed) return;
       closed = true;
+      await trainersOf(ctx).stopAll();
       listeners.clear();
       db.close();
     },

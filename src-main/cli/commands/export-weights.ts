@@ -1,11 +1,62 @@
+/**
+ * `weightlapse export-weights --run ID --out DIR`: every stored snapshot's tensors as NumPy `.npy`
+ * files, for analysis in Python.
+ *
+ * Layout: `DIR/epoch_0000/conv1_kernel.npy` … one folder per snapshot. Snapshots inside an epoch
+ * (`--snapshots-per-epoch`) go in `epoch_0000_s01`, `epoch_0000_s02`, … numbered in order after that
+ * epoch's own folder. `DIR/snapshots.json` lists each folder with its seq, fractional epoch and metrics.
+ */
 import type { Command } from 'commander';
-import { UserError } from '../common.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SnapshotInfo } from '../../../src-preload/api.ts';
+import { encodeNpy } from '../../core/model/npy.ts';
+import { getRun } from '../../core/store/runs.ts';
+import { readTensor } from '../../core/store/snapshots.ts';
+import { output, UserError, withDb } from '../common.ts';
+
+/** Folder names for snapshots in seq order: epoch_0003, or epoch_0000_s02 for the 2nd inside epoch 0. */
+export function snapshotFolders(snapshots: Pick<SnapshotInfo, 'epoch'>[]): string[] {
+  let inEpoch = 0;
+  let lastWhole = -1;
+  return snapshots.map(({ epoch }) => {
+    const whole = Math.floor(epoch);
+    inEpoch = whole === lastWhole ? inEpoch + 1 : 0;
+    lastWhole = whole;
+    const base = `epoch_${String(whole).padStart(4, '0')}`;
+    return Number.isInteger(epoch) ? base : `${base}_s${String(inEpoch).padStart(2, '0')}`;
+  });
+}
 
 export function registerExportWeights(program: Command): void {
   program
     .command('export-weights')
-    .description("Write a run's weights as NumPy .npy files")
-    .action(() => {
-      throw new UserError('export-weights is not implemented yet');
+    .description("Write a run's weights as NumPy .npy files, one folder per stored epoch")
+    .requiredOption('--run <id>', 'the run')
+    .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
+    .action(async (opts: { run: string; out: string }, cmd: Command) => {
+      const runId = Number(opts.run);
+      if (!Number.isInteger(runId) || runId < 1) throw new UserError(`--run: expected a run id, got "${opts.run}"`);
+      const out = resolve(opts.out);
+      const written = await withDb(cmd, (db) => {
+        const run = getRun(db, runId);
+        if (!run) throw new UserError(`no run #${runId}`);
+        if (run.snapshots.length === 0) throw new UserError(`run #${runId} has no stored snapshots yet`);
+        const folders = snapshotFolders(run.snapshots);
+        let files = 0;
+        run.snapshots.forEach((snapshot, i) => {
+          const dir = join(out, folders[i]!);
+          mkdirSync(dir, { recursive: true });
+          for (const { name } of run.tensors) {
+            const tensor = readTensor(db, runId, name, snapshot.seq)!;
+            writeFileSync(join(dir, `${name.replace('/', '_')}.npy`), encodeNpy(tensor.shape, tensor.data));
+            files++;
+          }
+        });
+        const index = run.snapshots.map((s, i) => ({ folder: folders[i], seq: s.seq, epoch: s.epoch, ...s.metrics }));
+        writeFileSync(join(out, 'snapshots.json'), `${JSON.stringify({ run: run.id, name: run.name, snapshots: index }, null, 2)}\n`);
+        return { files, snapshots: run.snapshots.length };
+      });
+      output(cmd, { out, ...written }, () => console.log(`wrote ${written.files} .npy files for ${written.snapshots} snapshots to ${out}`));
     });
 }

@@ -1,11 +1,34 @@
+/** `weightlapse runs`: the saved runs with status, data set, epochs, best test accuracy and backend. */
 import type { Command } from 'commander';
-import { UserError } from '../common.ts';
+import { listRuns, markInterruptedRuns } from '../../core/store/runs.ts';
+import { output, withDb } from '../common.ts';
 
 export function registerRuns(program: Command): void {
   program
     .command('runs')
-    .description("List the saved runs")
-    .action(() => {
-      throw new UserError('runs is not implemented yet');
+    .description('List the saved runs')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const runs = await withDb(cmd, (db) => {
+        markInterruptedRuns(db);
+        return listRuns(db);
+      });
+      output(cmd, runs, () => {
+        if (runs.length === 0) {
+          console.log('no runs yet: start one with `weightlapse train --data PATH`');
+          return;
+        }
+        const rows = runs.map((r) => [
+          `#${r.id}`,
+          r.status,
+          `${r.epochsDone}/${r.epochs}`,
+          r.bestTestAccuracy === null ? '–' : `${(100 * r.bestTestAccuracy).toFixed(2)}%`,
+          r.backend ?? '–',
+          r.datasetName,
+          r.name,
+        ]);
+        const header = ['id', 'status', 'epochs', 'best test acc', 'backend', 'data set', 'name'];
+        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+        for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+      });
     });
 }

@@ -1,11 +1,200 @@
+/**
+ * `weightlapse train`: registers the data set if it is new, trains in a trainer process through the
+ * same service as the app's `runs.start`, and shows progress on stderr (a bar on a terminal, a line
+ * per epoch otherwise). Ctrl-C stops the run cleanly (status `stopped`, resumable); with `--json` the
+ * last stdout line is `{"id","epochs","testAccuracy","imagesPerSecond","backend"}`.
+ */
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { UserError } from '../common.ts';
+import { LAYERS, runConfigSchema, type EventName, type Events, type RunConfig } from '../../../src-preload/api.ts';
+import { locate } from '../../core/datasets/locate.ts';
+import { addDatasetFromDisk } from '../../core/datasets/registry.ts';
+import { findDatasetByPath } from '../../core/store/datasets.ts';
+import type { Db } from '../../core/store/db.ts';
+import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
+import type { FromTrainer } from '../../core/training/protocol.ts';
+import { startRun } from '../../core/training/service.ts';
+import { trainersOf } from '../../core/training/trainers.ts';
+import { globalOptions, output, UserError, withDb } from '../common.ts';
+
+interface TrainOptions {
+  data: string;
+  epochs?: string;
+  batch?: string;
+  optimizer?: string;
+  lr?: string;
+  momentum?: string;
+  seed?: string;
+  freeze?: string;
+  trainLimit?: string;
+  testLimit?: string;
+  snapshotsPerEpoch?: string;
+  name?: string;
+  backend?: string;
+}
+
+/** Option → config field, so a bad value is reported under the option the person typed. */
+const OPTIONS: [keyof TrainOptions, keyof RunConfig, 'int' | 'number' | 'text' | 'list'][] = [
+  ['epochs', 'epochs', 'int'],
+  ['batch', 'batchSize', 'int'],
+  ['optimizer', 'optimizer', 'text'],
+  ['lr', 'learningRate', 'number'],
+  ['momentum', 'momentum', 'number'],
+  ['seed', 'seed', 'int'],
+  ['freeze', 'freeze', 'list'],
+  ['trainLimit', 'trainLimit', 'int'],
+  ['testLimit', 'testLimit', 'int'],
+  ['snapshotsPerEpoch', 'snapshotsPerEpoch', 'int'],
+  ['backend', 'backend', 'text'],
+];
+const flag = (option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export function parseTrainConfig(opts: TrainOptions): RunConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [option, field, kind] of OPTIONS) {
+    const value = opts[option];
+    if (value === undefined) continue;
+    if (kind === 'list') raw[field] = value.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (kind === 'text') raw[field] = value;
+    else {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
+        throw new UserError(`${flag(option)}: expected ${kind === 'int' ? 'a whole number' : 'a number'}, got "${value}"`);
+      }
+      raw[field] = n;
+    }
+  }
+  const parsed = runConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const option = OPTIONS.find(([, field]) => field === issue.path[0])?.[0];
+  throw new UserError(`${option ? flag(option) : 'options'}: ${issue.message}`);
+}
+
+/** The data set stored for `path`, added first if it is new. */
+async function datasetFor(db: Db, path: string): Promise<number> {
+  const located = await locate(path);
+  return (findDatasetByPath(db, located.path) ?? (await addDatasetFromDisk(db, located.path))).id;
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
+
+/** Progress on stderr: a bar on a terminal, a line per epoch otherwise (logs, CI, pipes). */
+function progressView(json: boolean) {
+  const tty = process.stderr.isTTY && !json;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        {
+          format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} batches · loss {loss} · acc {acc} · {rate} img/s · ETA {eta_s}s',
+          hideCursor: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  let started = false;
+  let epoch = 0;
+  return {
+    progress(p: Events['run.progress']) {
+      if (!bar) return;
+      const payload = { epoch: p.epoch, epochs: p.epochs, loss: p.loss.toFixed(4), acc: pct(p.accuracy), rate: Math.round(p.imagesPerSecond) };
+      if (!started || p.epoch !== epoch) {
+        if (started) bar.stop();
+        bar.start(p.batches, p.batch, payload);
+        started = true;
+        epoch = p.epoch;
+      } else bar.update(p.batch, payload);
+    },
+    line(text: string) {
+      if (bar && started) {
+        bar.stop();
+        started = false;
+      }
+      process.stderr.write(`${text}\n`);
+    },
+    stop() {
+      if (bar && started) bar.stop();
+    },
+  };
+}
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description("Train LeNet on a data set, saving every epoch's weights")
-    .action(() => {
-      throw new UserError('train is not implemented yet');
+    .requiredOption('--data <path>', 'data set folder or .tar.gz (added to the database if new)')
+    .option('--epochs <n>', 'epochs to train (default 29, as in the study)')
+    .option('--batch <n>', 'batch size (default 64)')
+    .option('--optimizer <name>', 'sgd (with momentum) or adam (default sgd)')
+    .option('--lr <x>', 'learning rate (default 0.01)')
+    .option('--momentum <x>', 'SGD momentum (default 0.9)')
+    .option('--seed <n>', 'fixes the initial weights and the shuffling (default 1)')
+    .option('--freeze <layers>', `layers that do not learn, comma-separated: ${LAYERS.join(',')}`)
+    .option('--train-limit <n>', 'use only the first N training images')
+    .option('--test-limit <n>', 'use only the first N test images')
+    .option('--snapshots-per-epoch <n>', 'snapshots inside the first epoch (default 1: only at its end)')
+    .option('--name <name>', 'the name to list the run under')
+    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default auto: the fastest available)')
+    .action(async (opts: TrainOptions, cmd: Command) => {
+      const config = parseTrainConfig(opts);
+      const json = globalOptions(cmd).json === true;
+      const result = await withDb(cmd, async (db, dbPath) => {
+        markInterruptedRuns(db);
+        const datasetId = await datasetFor(db, opts.data);
+        const view = progressView(json);
+        const ctx = {
+          db,
+          dbPath,
+          emit: <E extends EventName>(event: E, payload: Events[E]) => {
+            if (event === 'run.progress') view.progress(payload as Events['run.progress']);
+          },
+        };
+        const trainers = trainersOf(ctx);
+        let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
+        trainers.onMessage((_runId, message) => {
+          if (message.type === 'started') {
+            view.line(`backend: ${message.backend.name} — ${message.backend.detail}`);
+            if (message.backend.warning) view.line(`warning: ${message.backend.warning}`);
+          } else if (message.type === 'snapshot' && message.testAccuracy !== null) {
+            view.line(`epoch ${message.epoch}: test accuracy ${pct(message.testAccuracy)}`);
+          } else if (message.type === 'finished') finished = message;
+          else if (message.type === 'failed') view.line(`training failed: ${message.message}`);
+        });
+        const run = await startRun(ctx, { datasetId, name: opts.name, config });
+        view.line(`run #${run.id} "${run.name}": ${config.epochs} epochs`);
+        const onSigint = () => {
+          view.line('stopping after the current batch (Ctrl-C)…');
+          void trainers.stop(run.id);
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          await trainers.finished(run.id);
+        } finally {
+          process.off('SIGINT', onSigint);
+          view.stop();
+        }
+        const detail = getRun(db, run.id)!;
+        if (finished) {
+          const share = finished.snapshotSeconds / (finished.trainSeconds + finished.evalSeconds + finished.snapshotSeconds);
+          view.line(`snapshots took ${(100 * share).toFixed(2)}% of the time (${finished.snapshotSeconds.toFixed(2)} s)`);
+        }
+        return detail;
+      });
+      const last = result.snapshots.at(-1);
+      const summary = {
+        id: result.id,
+        epochs: result.epochsDone,
+        testAccuracy: last?.metrics.testAccuracy ?? null,
+        imagesPerSecond: result.imagesPerSecond,
+        backend: result.backend,
+      };
+      output(cmd, summary, () => {
+        console.log(
+          `run #${result.id} ${result.status}: ${result.epochsDone}/${result.config.epochs} epochs, ` +
+            `test accuracy ${pct(summary.testAccuracy)}, ${Math.round(result.imagesPerSecond ?? 0)} img/s on ${result.backend ?? '?'}`,
+        );
+      });
+      if (result.status === 'failed') throw new UserError(`run #${result.id} failed: ${result.error}`);
+      if (result.status === 'interrupted') throw new UserError(`run #${result.id} was interrupted: ${result.error}`);
     });
 }

@@ -22,10 +22,12 @@ export class Trainers {
   private readonly waiting = new Map<number, number>();
   private readonly listeners = new Set<(runId: number, message: FromTrainer) => void>();
 
-  constructor(
-    private readonly ctx: TrainerContext,
-    private readonly spawn: TrainerSpawner = ctx.spawnTrainer ?? forkTrainer(),
-  ) {}
+  constructor(private readonly ctx: TrainerContext) {}
+
+  /** Read at each start, so that a shell may set `ctx.spawnTrainer` after the core has opened. */
+  private get spawn(): TrainerSpawner {
+    return this.ctx.spawnTrainer ?? forkTrainer();
+  }
 
   /** Starts the run's trainer now. The run must already read `running`. */
   start(runId: number): TrainerHost {
