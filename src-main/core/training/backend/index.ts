@@ -5,13 +5,22 @@
  * instance. Call it once per process (the trainer runs in its own) before building a model.
  */
 import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 import { ApiError, type BackendChoice, type BackendInfo } from '../../../../src-preload/api.ts';
 import { tryNative } from './native.ts';
 import { startWasm } from './wasm.ts';
 
+export interface BackendOptions {
+  /**
+   * Threads for the wasm backend; default: one per logical core, at most 4. Decided by the first
+   * wasm start in a process.
+   */
+  wasmThreads?: number;
+}
+
 const CPU_WARNING = 'training on the plain JavaScript cpu backend is very slow (about 5 images/s)';
 
-export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
+export async function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   const passedOver: string[] = [];
   const detail = (chosen: string) => (passedOver.length ? `${chosen}; passed over: ${passedOver.join('; ')}` : chosen);
 
@@ -29,7 +38,7 @@ export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
 
   if (choice === 'auto' || choice === 'wasm') {
     try {
-      return { name: 'wasm', detail: detail(await startWasm()) };
+      return { name: 'wasm', detail: detail(await startWasm(options.wasmThreads ?? Math.min(availableParallelism(), 4))) };
     } catch (err) {
       const reason = `wasm: ${err instanceof Error ? err.message : String(err)}`;
       if (choice === 'wasm') throw new ApiError('unavailable', `backend 'wasm' is not available: ${reason}`, 'backend');

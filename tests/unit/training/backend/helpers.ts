@@ -1,5 +1,7 @@
 /** Shared by the backend tests: seeded data, error measure, and the kernel runner. */
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
 /** Deterministic uniform numbers in [-1, 1), the same on every backend. */
 export function rng(seed: number): () => number {
@@ -73,4 +75,15 @@ export async function onBothBackends(name: string, inputs: Record<string, InputS
   await tf.setBackend('wasm');
   const wasm = runKernel(name, inputs, attrs);
   return { cpu, wasm };
+}
+
+/** Fixed real images: the first `count` Fashion-MNIST training images as [0, 1] floats, one-hot labels. */
+export function fashionBatch(count: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  const dir = '/usr/share/datasets/fashion-mnist';
+  const images = gunzipSync(readFileSync(`${dir}/train-images-idx3-ubyte.gz`)).subarray(16, 16 + count * 784);
+  const labels = gunzipSync(readFileSync(`${dir}/train-labels-idx1-ubyte.gz`)).subarray(8, 8 + count);
+  return {
+    x: tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(images), [count, 28, 28, 1]), 255)),
+    y: tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), 10) as tf.Tensor2D,
+  };
 }

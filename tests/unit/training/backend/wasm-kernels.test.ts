@@ -13,7 +13,7 @@ type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0
 type Stride = number | [number, number];
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend('wasm', { wasmThreads: 2 }); // the threaded build; lenet-gradients runs the single-threaded one
 });
 
 async function expectSameOnCpu(name: string, inputs: Parameters<typeof onBothBackends>[1], attrs: tf.NamedAttrMap) {

@@ -1,0 +1,3 @@
+import { trainsLeNetWith } from './training.ts';
+
+trainsLeNetWith(1);
