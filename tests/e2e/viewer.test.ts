@@ -165,7 +165,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.page.getByTestId('weights').click({ position: { x: 30, y: 30 } });
     const dialog = app.page.getByTestId('filter-detail');
     await dialog.waitFor();
-    expect(await dialog.locator('td').count()).toBe(25);
+    expect(await dialog.locator('.grid td').count()).toBe(25);
     await app.screenshot('filter-detail');
     await app.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
