@@ -104,12 +104,12 @@ export async function readCifarArchive(archive: string, wantTrain: boolean): Pro
   const find = (base: string) => names.find((n) => basename(n) === base);
   const testName = find(TEST_BATCH);
   const trainNames = names.filter((n) => TRAIN_BATCH.test(basename(n))).sort(byBatchNumber);
-  if (testName === undefined || (wantTrain && trainNames.length === 0)) {
-    const missing = [wantTrain && trainNames.length === 0 ? 'data_batch_1.bin … data_batch_5.bin' : '', testName ? '' : TEST_BATCH];
+  const missing = [...(wantTrain && trainNames.length === 0 ? ['data_batch_N.bin'] : []), ...(testName ? [] : [TEST_BATCH])];
+  if (missing.length > 0) {
     throw new DatasetError(
       archive,
-      `not a CIFAR-10 binary archive: no ${missing.filter(Boolean).join(' and no ')} inside ` +
-        `(expected cifar-10-batches-bin/ with data_batch_N.bin, test_batch.bin, batches.meta.txt)`,
+      `not a CIFAR-10 binary archive: no ${missing.join(' and no ')} inside ` +
+        '(expected cifar-10-batches-bin/ with data_batch_1.bin … data_batch_5.bin, test_batch.bin, batches.meta.txt)',
     );
   }
   const metaName = find(META);
@@ -118,7 +118,7 @@ export async function readCifarArchive(archive: string, wantTrain: boolean): Pro
     metaName && Buffer.from(members.get(metaName)!).toString('utf8'),
   );
   const batch = (name: string): Batch => ({ file: at(name), bytes: members.get(name)! });
-  const test = cifarSplit([batch(testName)], classes.length);
+  const test = cifarSplit([batch(testName!)], classes.length);
   const train = wantTrain ? cifarSplit(trainNames.map(batch), classes.length) : null;
   return { classes, train, test };
 }

@@ -108,6 +108,14 @@ describe('CIFAR-10 problems, each refused with a message naming the file', () =>
     );
   });
 
+  it('a bad batch inside an archive, named by archive and member', async () => {
+    const { dir } = cifarFolder({ change: (name, b) => (name === 'data_batch_4.bin' ? b.subarray(0, b.length - 1) : b) });
+    const archive = await cifarArchive(dir);
+    expect((await refusal(archive)).message).toMatch(
+      new RegExp(`^${archive}:cifar-10-batches-bin/data_batch_4\\.bin: 153649 bytes is not a whole number of 3073-byte records`),
+    );
+  });
+
   it('a damaged archive: gzip cut short, a corrupted byte, a tar cut short, not an archive at all', async () => {
     const { dir } = cifarFolder({ perBatch: 20 });
     const archive = await cifarArchive(dir);
