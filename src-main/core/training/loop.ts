@@ -89,6 +89,8 @@ export interface LoopResult {
 }
 
 const EVAL_BATCH = 500;
+/** Lets messages in (a stop, above all) between batches: a step is synchronous on CPU backends. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 const PROGRESS_INTERVAL_MS = 250;
 /** byte → [0, 1], exact and faster than dividing each pixel. */
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
@@ -145,10 +147,11 @@ export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y
 }
 
 /** Mean loss and accuracy over a whole split; undefined if `shouldStop` said so part-way. */
-export function evaluate(net: LeNet, split: Split, shape: [number, number, number], shouldStop = () => false) {
+export async function evaluate(net: LeNet, split: Split, shape: [number, number, number], shouldStop = () => false) {
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
+    await yieldToEvents();
     if (shouldStop()) return undefined;
     const end = Math.min(split.count, start + EVAL_BATCH);
     const [loss, hits] = tf.tidy(() => {
@@ -240,9 +243,9 @@ async function loop(
     previous = kernels;
     result.snapshotSeconds += (performance.now() - t0) / 1000;
   };
-  const testMetrics = () => {
+  const testMetrics = async () => {
     const t0 = performance.now();
-    const test = evaluate(net, data.test, data.shape, callbacks.shouldStop);
+    const test = await evaluate(net, data.test, data.shape, callbacks.shouldStop);
     result.evalSeconds += (performance.now() - t0) / 1000;
     return test;
   };
@@ -272,7 +275,7 @@ async function loop(
       imagesTrained: 0,
       optimizer: { iterations: 0, slots: [] },
     };
-    const test = testMetrics();
+    const test = await testMetrics();
     if (!test) return { ...result, status: 'stopped' };
     await snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy });
   }
@@ -287,6 +290,7 @@ async function loop(
     const marks = epoch === 0 ? subEpochMarks(batches, config.snapshotsPerEpoch) : new Set<number>();
     const sums = state.epochSums;
     for (let b = state.batch; b < batches; b++) {
+      await yieldToEvents();
       if (callbacks.shouldStop()) return { ...result, status: 'stopped' };
       const start = b * config.batchSize;
       const end = Math.min(n, start + config.batchSize);
@@ -331,7 +335,7 @@ async function loop(
         });
       }
     }
-    const test = testMetrics();
+    const test = await testMetrics();
     if (!test) return { ...result, status: 'stopped' };
     const metrics: EpochMetrics = {
       trainLoss: sums.loss / sums.seen,

@@ -61,7 +61,7 @@ describe('LeNet', () => {
     net.model.dispose();
   });
 
-  it('leaks no tensors across a training step and an evaluation', () => {
+  it('leaks no tensors across a training step and an evaluation', async () => {
     const net = createLeNet([28, 28, 1], 1);
     const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'adam' }));
     const step = () => {
@@ -73,7 +73,7 @@ describe('LeNet', () => {
     step(); // the optimizer creates its slots on the first step
     const count = tf.memory().numTensors;
     const { loss, correct } = step();
-    const metrics = evaluate(net, test, [28, 28, 1])!;
+    const metrics = (await evaluate(net, test, [28, 28, 1]))!;
     expect(tf.memory().numTensors).toBe(count);
     expect(loss).toBeGreaterThan(0);
     expect(correct).toBeGreaterThanOrEqual(0);
