@@ -114,29 +114,31 @@ function floatsFrom(blob: Buffer, into?: Float32Array, at = 0): Float32Array {
   return out;
 }
 
+/**
+ * The hot reads, named so that tests can check their query plans: one tensor by (run, seq, name), and
+ * one tensor's series (all snapshots, or the seqs listed in a JSON array).
+ */
+export const HOT_QUERIES = {
+  tensor: `SELECT t.shape, t.data FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id AND t.name = $name
+           WHERE s.run_id = $runId AND s.seq = $seq`,
+  series: `SELECT s.seq, t.shape, t.data FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id AND t.name = $name
+           WHERE s.run_id = $runId AND ($seqs IS NULL OR s.seq IN (SELECT value FROM json_each($seqs)))
+           ORDER BY s.seq`,
+} as const;
+
 export function readTensor(db: Db, runId: number, name: TensorName, seq: number): TensorValue | undefined {
-  const row = db
-    .prepare(
-      `SELECT t.shape, t.data FROM tensors t JOIN snapshots s ON s.id = t.snapshot_id
-       WHERE s.run_id = $runId AND s.seq = $seq AND t.name = $name`,
-    )
-    .get({ runId, seq, name }) as { shape: string; data: Buffer } | undefined;
+  const row = db.prepare(HOT_QUERIES.tensor).get({ runId, seq, name }) as { shape: string; data: Buffer } | undefined;
   return row && { shape: JSON.parse(row.shape) as number[], data: floatsFrom(row.data) };
 }
 
 /** One tensor at every stored snapshot (or the chosen ones), concatenated in seq order. */
 export function readTensorSeries(db: Db, runId: number, name: TensorName, seqs?: number[]): TensorSeries | undefined {
   const rows = db
-    .prepare(
-      `SELECT s.seq, t.shape, t.data FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id AND t.name = $name
-       WHERE s.run_id = $runId ORDER BY s.seq`,
-    )
-    .all({ runId, name }) as { seq: number; shape: string; data: Buffer }[];
-  const wanted = seqs ? new Set(seqs) : undefined;
-  const chosen = wanted ? rows.filter((r) => wanted.has(r.seq)) : rows;
-  if (chosen.length === 0) return undefined;
-  const size = chosen[0]!.data.byteLength / 4;
-  const data = new Float32Array(size * chosen.length);
-  chosen.forEach((r, i) => floatsFrom(r.data, data, i * size));
-  return { shape: JSON.parse(chosen[0]!.shape) as number[], seqs: chosen.map((r) => r.seq), data };
+    .prepare(HOT_QUERIES.series)
+    .all({ runId, name, seqs: seqs ? JSON.stringify(seqs) : null }) as { seq: number; shape: string; data: Buffer }[];
+  if (rows.length === 0) return undefined;
+  const size = rows[0]!.data.byteLength / 4;
+  const data = new Float32Array(size * rows.length);
+  rows.forEach((r, i) => floatsFrom(r.data, data, i * size));
+  return { shape: JSON.parse(rows[0]!.shape) as number[], seqs: rows.map((r) => r.seq), data };
 }
