@@ -13,7 +13,11 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve('src-main/index.ts'),
+          // The trainer process's entry, started with utilityProcess.fork (src-main/trainer-process.ts).
+          worker: resolve('src-main/core/training/worker.ts'),
         },
+        // Shared chunks beside the entries, not in chunks/: core/paths.ts finds the app root by depth.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -12,7 +12,7 @@ import { appRoot } from './core/paths.ts';
 
 export type ElectronCheck = { ok: true; binary: string; version: string } | { ok: false; reason: string };
 
-const require = createRequire(join(appRoot, 'package.json'));
+const requireFromApp = createRequire(join(appRoot, 'package.json'));
 
 /**
  * Asks the electron package for its binary in a child process: on a networked machine its first use
@@ -22,7 +22,7 @@ const require = createRequire(join(appRoot, 'package.json'));
 export function findElectron(env: NodeJS.ProcessEnv = process.env): ElectronCheck {
   let version: string;
   try {
-    version = (JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
+    version = (JSON.parse(readFileSync(requireFromApp.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return { ok: false, reason: 'the electron package is not installed (run `npm ci`)' };
   }
@@ -54,7 +54,7 @@ export function findElectron(env: NodeJS.ProcessEnv = process.env): ElectronChec
  * rebuilds the module for Electron when it packs. Returns the .node file, or throws saying why.
  */
 export function electronSqliteBinding(electronVersion: string): string {
-  const pkgDir = dirname(require.resolve('better-sqlite3/package.json'));
+  const pkgDir = dirname(requireFromApp.resolve('better-sqlite3/package.json'));
   const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
   const dest = join(
     appRoot,

@@ -14,6 +14,7 @@ import { listRuns } from './core/store/runs.ts';
 import { desktopHandlers } from './dialogs.ts';
 import { bindIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
+import { utilityTrainer } from './trainer-process.ts';
 import { appPage, guardWebContents, hardenSession, isTrustedSender } from './security.ts';
 import { readWindowState, writeWindowState } from './window-state.ts';
 
@@ -108,6 +109,8 @@ function runningRunIds(): number[] {
 async function start(): Promise<void> {
   hardenSession(session.defaultSession, page);
   core = await openCore(resolveDbPath(), 'desktop');
+  // Trainers run in Electron utility processes (out/main/worker.js), which the app owns and ends.
+  core.ctx.spawnTrainer = utilityTrainer(here);
   const handlers: Handlers = createHandlers(core.ctx, desktopHandlers(() => mainWindow));
   bindIpc(handlers, (event) => isTrustedSender(event, mainWindow?.webContents, page));
   core.subscribe((event, payload) => send(mainWindow?.webContents, event, payload));

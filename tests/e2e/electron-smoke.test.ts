@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiResult, DatasetInfo } from '../../src-preload/api.ts';
+import { runConfigSchema, type ApiResult, type DatasetInfo } from '../../src-preload/api.ts';
+import { createHandlers } from '../../src-main/core/api/handlers.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
+import { openCore } from '../../src-main/core/startup.ts';
+import { forkTrainer } from '../../src-main/core/training/spawn.ts';
 import { electronSqliteBinding, findElectron } from '../../src-main/electron-runtime.ts';
 import { screenshot } from './harness.ts';
 
@@ -77,5 +80,37 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
     });
     await page.getByText('Fashion-MNIST sample').first().waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'electron-datasets');
+  });
+});
+
+/**
+ * What of the desktop app runs without Electron: the built trainer entry (out/main/worker.js, which
+ * the app starts with utilityProcess.fork) must load and train from the bundle, not only from the
+ * sources. Forked with Node here; a bundling mistake (a clashing shim, a chunk path) fails this.
+ */
+describe('the desktop bundle', () => {
+  it("trains a tiny run with the built trainer entry", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-bundle-'));
+    const core = await openCore(join(dir, 'bundle.db'), 'desktop');
+    try {
+      core.ctx.spawnTrainer = forkTrainer(join(appRoot, 'out', 'main', 'worker.js'));
+      const handlers = createHandlers(core.ctx);
+      const datasetId = (await handlers['datasets.list']({})).find((d) => d.bundled)!.id;
+      const config = runConfigSchema.parse({ epochs: 1, trainLimit: 128, testLimit: 64, batchSize: 32, backend: 'wasm' });
+      const run = await handlers['runs.start']({ datasetId, config });
+      const finished = await new Promise<string>((resolve) => {
+        const poll = setInterval(async () => {
+          const detail = await handlers['runs.get']({ id: run.id });
+          if (detail.status !== 'running') {
+            clearInterval(poll);
+            resolve(`${detail.status} ${detail.error ?? ''} ${detail.snapshots.length}`);
+          }
+        }, 250);
+      });
+      expect(finished).toBe('done  2');
+    } finally {
+      await core.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,8 @@ import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { wasmBinaryDir } from './wasm-paths.ts';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM shim declares that name in the bundled main/worker files.
+const requireHere = createRequire(import.meta.url);
 const WASM_OUT = '@tensorflow/tfjs-backend-wasm/wasm-out';
 const FACTORY_NAME = 'WasmBackendModuleThreadedSimd';
 
@@ -31,7 +32,7 @@ interface EmscriptenModule {
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
 export async function createThreadedWasmBackend(threads: number): Promise<BackendWasm> {
-  const factoryPath = require.resolve(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.js`);
+  const factoryPath = requireHere.resolve(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.js`);
   const workerFile = writeWorkerScript();
   const factory = loadFactory(factoryPath, threads);
   const module = await factory({
@@ -61,7 +62,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Backen
 
 /** The pthread worker script as a file; tfjs escapes its newlines the same way before making a Blob. */
 function writeWorkerScript(): string {
-  const { wasmWorkerContents } = require(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.worker.js`) as {
+  const { wasmWorkerContents } = requireHere(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.worker.js`) as {
     wasmWorkerContents: string;
   };
   const script = wasmWorkerContents.replace(/\n/g, '\\n');
@@ -82,7 +83,7 @@ function loadFactory(factoryPath: string, threads: number): Factory {
   const cpus = os.cpus();
   const wantedCpus = Array.from({ length: Math.max(2 * threads, cpus.length) }, (_, i) => cpus[i % cpus.length]);
   const osForFactory = { ...os, cpus: () => wantedCpus };
-  const scopedRequire = (id: string) => (id === 'os' || id === 'node:os' ? osForFactory : require(id));
+  const scopedRequire = (id: string) => (id === 'os' || id === 'node:os' ? osForFactory : requireHere(id));
   const module = { exports: {} as unknown };
   new Function('require', 'module', 'exports', '__filename', '__dirname', source)(
     scopedRequire, module, module.exports, factoryPath, dirname(factoryPath));
