@@ -44,13 +44,14 @@ interface Result {
 }
 
 const cores = availableParallelism();
-const CONFIGS: Config[] = [
+const threads = (n: number) => `wasm, ${n} thread${n === 1 ? '' : 's'}`;
+const CONFIGS = ([
   { label: 'tensorflow', choice: 'tensorflow', warmup: 10, timed: 100, inferImages: 6400 },
-  { label: `wasm, ${Math.min(cores, 4)} threads`, choice: 'wasm', threads: Math.min(cores, 4), warmup: 10, timed: 100, inferImages: 6400 },
-  { label: 'wasm, 1 thread', choice: 'wasm', threads: 1, warmup: 10, timed: 100, inferImages: 6400 },
+  { label: threads(Math.min(cores, 4)), choice: 'wasm', threads: Math.min(cores, 4), warmup: 10, timed: 100, inferImages: 6400 },
+  { label: threads(1), choice: 'wasm', threads: 1, warmup: 10, timed: 100, inferImages: 6400 },
   // About 5 images/s: one batch only, or it alone would take minutes.
   { label: 'cpu', choice: 'cpu', warmup: 0, timed: 1, inferImages: 256 },
-].filter((c, i, all) => all.findIndex((d) => d.label === c.label) === i);
+] satisfies Config[]).filter((c, i, all) => all.findIndex((d) => d.label === c.label) === i);
 
 /** In a child: one backend, measured. Prints one JSON line. */
 async function measure(config: Config): Promise<Result> {
