@@ -1,5 +1,10 @@
 /** The app in a real browser through the local server: token URL, cookie, calls and events. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../../src-main/core/paths.ts';
 import { openApp, type OpenApp } from './harness.ts';
 
 /** The few browser globals the page-side callbacks use (this project is type-checked without the DOM library). */
@@ -85,5 +90,46 @@ describe('the app through the local server', () => {
     const payload = await app.page.evaluate(() => (globalThis as unknown as PageGlobals).received);
     expect(payload).toEqual({ runId: 42 });
     expect(app.errors).toEqual([]);
+  });
+});
+
+describe('npm start without a desktop', () => {
+  it('says why there is no window, serves the app at a token URL, and stops cleanly on Ctrl-C', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-start-'));
+    const env = { ...process.env, WEIGHTLAPSE_DB: join(dir, 'start.db') };
+    delete env.DISPLAY;
+    delete env.WAYLAND_DISPLAY;
+    delete env.WEIGHTLAPSE_NO_ELECTRON;
+    const child = spawn(process.execPath, [join(appRoot, 'bin', 'start.mjs')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', () => {
+          const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43})/.exec(stdout);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then((code) => reject(new Error(`start.mjs exited (${code}) before serving: ${stderr}`)));
+      });
+      expect(stderr).toMatch(/no desktop window: (the Electron .* binary is missing|there is no display)/);
+      const page = await fetch(url, { redirect: 'manual' });
+      expect(page.status).toBe(302);
+      const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+      const list = await fetch(new URL('/api/datasets.list', url), {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      expect(list.status).toBe(200);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('SIGINT: stopping');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
