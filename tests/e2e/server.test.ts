@@ -96,7 +96,7 @@ describe('the app through the local server', () => {
 describe('npm start without a desktop', () => {
   it('says why there is no window, serves the app at a token URL, and stops cleanly on Ctrl-C', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wl-start-'));
-    const env = { ...process.env, WEIGHTLAPSE_DB: join(dir, 'start.db') };
+    const env: NodeJS.ProcessEnv = { ...process.env, WEIGHTLAPSE_DB: join(dir, 'start.db') };
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
     delete env.WEIGHTLAPSE_NO_ELECTRON;
