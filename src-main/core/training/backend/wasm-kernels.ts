@@ -10,10 +10,10 @@
  *    cropped to [C,KH,KW,OC] and transposed to [KH,KW,C,OC].
  *  - Conv2DBackpropInput, the cheaper (by a cost model) of
  *      'conv':   a stride-1 Conv2D of dy (zero-interleaved for strides > 1, padded or cropped) with the
- *                filter rotated 180 degrees and its in/out channels swapped; it multiplies the padding
- *                zeros too, so it wins only when dy is large next to the filter (LeNet's conv1);
+ *                filter rotated 180 degrees and its in/out channels swapped; it also multiplies the
+ *                padding and interleaved zeros, so it wins only where those are few next to the work;
  *      'col2im': an XNNPACK GEMM dy[B*OH*OW,OC] x W^T[OC,KH*KW*C], then an overlap-add into dx in JS
- *                (no wasted multiplications; LeNet's conv2).
+ *                (no wasted multiplications; chosen for LeNet, whose conv1 needs no input gradient).
  *  - BatchMatMul with transposes (batch 1) = explicit Transpose kernels + the XNNPACK path; for
  *    transposeB the cheaper of A*B^T and (B*A^T)^T.
  *  - MaxPoolGrad = one JS pass over the wasm heap that adds dy at the first maximum of each window
