@@ -59,7 +59,9 @@ afterAll(async () => {
 
 describe('the viewer, on a run trained by the CLI', () => {
   it('lists the run with its status, epochs and accuracy', async () => {
+    // The CLI trained in another process, after the page had loaded: reload to list its run.
     await app.page.goto(new URL('/#/runs', app.server.origin).href);
+    await app.page.reload();
     const row = app.page.locator(`tr[data-run-id="${run.id}"]`);
     await expect.poll(() => row.textContent()).toContain(run.name);
     const cells = await row.locator('td').allTextContents();
@@ -108,7 +110,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     expect(await text('epoch-label')).toMatch(/epoch\s*0\//);
     await app.page.keyboard.press('ArrowRight');
     expect(await text('epoch-label')).toContain(`${run.snapshots[1]!.epoch}/`);
-    expect(app.page.url()).toContain(`seq=${series.seqs[1]}`);
+    await expect.poll(() => app.page.url()).toContain(`seq=${series.seqs[1]}`);
     const e = 3;
     await hoverElement(canvas, series.shape, 'filters', 12, e);
     await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(tensorAt(series, 1)[e]));
@@ -137,7 +139,7 @@ describe('the viewer, on a run trained by the CLI', () => {
       return coloured;
     });
     expect(grey).toBe(0);
-    expect(app.page.url()).toContain('cmap=grey');
+    await expect.poll(() => app.page.url()).toContain('cmap=grey');
     expect(app.page.url()).toContain('layer=conv2');
   });
 
@@ -153,7 +155,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     const canvas = app.page.getByTestId('weights');
     const e = 20 * 50 + 50 * 7 + 4; // conv2 kernel row 0, col 1, input channel 7, filter 4
     await hoverElement(canvas, series.shape, 'kernels', 4, e);
-    const i = series.seqs.length - 1;
+    const i = Number(await app.page.getByTestId('epoch-slider').inputValue());
     await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(tensorAt(diffs, i)[e]));
     expect(await attr('hover-readout', 'data-weight')).toBe(String(tensorAt(series, i)[e]));
     await app.screenshot('run-conv2-diff');
@@ -170,6 +172,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
 
+    await expect.poll(() => app.page.url()).toContain('cmap=diverging');
     const url = app.page.url();
     await app.page.reload();
     await app.page.getByTestId('weights').waitFor();
