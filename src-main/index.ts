@@ -11,6 +11,7 @@ import { createHandlers } from './core/api/handlers.ts';
 import { resolveDbPath } from './core/paths.ts';
 import { openCore, type Core } from './core/startup.ts';
 import { listRuns } from './core/store/runs.ts';
+import { trainersOf } from './core/training/trainers.ts';
 import { desktopHandlers } from './dialogs.ts';
 import { bindIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
@@ -80,25 +81,36 @@ function createWindow(): BrowserWindow {
 /** Saves the bounds, and asks before a close would stop a training run. */
 function onWindowClose(win: BrowserWindow, event: Electron.Event, stateFile: string): void {
   writeWindowState(stateFile, win.getNormalBounds(), win.isMaximized());
+  if (!mayStopTraining(win)) event.preventDefault();
+}
+
+/** Asked once per quit, whether it starts from the window's close button or from Quit in the menu. */
+let stopConfirmed = false;
+
+/** True when nothing is training, or the person agreed to stop it. */
+function mayStopTraining(win: BrowserWindow | undefined): boolean {
   const running = runningRunIds();
-  if (running.length === 0) return;
-  const choice = dialog.showMessageBoxSync(win, {
+  if (stopConfirmed || running.length === 0) return true;
+  const options: Electron.MessageBoxSyncOptions = {
     type: 'question',
-    buttons: ['Stop Training and Close', 'Keep Window Open'],
+    buttons: ['Stop Training and Quit', 'Keep Training'],
     defaultId: 1,
     cancelId: 1,
     message: running.length === 1 ? 'A run is still training.' : `${running.length} runs are still training.`,
-    detail: 'Closing the window stops training. The epochs finished so far are kept, and the run can be resumed later.',
-  });
-  if (choice === 1) event.preventDefault();
+    detail: 'Quitting stops training. The epochs finished so far are kept, and the run can be resumed later.',
+  };
+  const choice = win ? dialog.showMessageBoxSync(win, options) : dialog.showMessageBoxSync(options);
+  stopConfirmed = choice === 0;
+  return stopConfirmed;
 }
 
-/** The runs this app is training now, from the store (the same answer the page gets). */
+/** The runs this app's own trainers are training now (a CLI training beside it is not ours to stop). */
 function runningRunIds(): number[] {
   if (!core) return [];
+  const trainers = trainersOf(core.ctx);
   try {
     return listRuns(core.ctx.db)
-      .filter((r) => r.status === 'running')
+      .filter((r) => r.status === 'running' && trainers.owns(r.id))
       .map((r) => r.id);
   } catch (err) {
     console.warn(`weightlapse: could not check for running runs: ${(err as Error).message}`);
@@ -135,6 +147,7 @@ let closed = false;
 app.on('before-quit', (event) => {
   if (closed || !core) return;
   event.preventDefault();
+  if (!mayStopTraining(mainWindow)) return;
   const closing = core;
   core = undefined;
   closing.close().finally(() => {
