@@ -28,7 +28,9 @@ let core: Core | undefined;
 
 // Every renderer sandboxed, whatever a window's own options say.
 app.enableSandbox();
-if (!app.requestSingleInstanceLock()) app.quit();
+// A second start focuses the first window instead of opening the database twice.
+const primary = app.requestSingleInstanceLock();
+if (!primary) app.quit();
 app.on('second-instance', () => {
   if (mainWindow?.isMinimized()) mainWindow.restore();
   mainWindow?.focus();
@@ -42,9 +44,9 @@ function send<E extends EventName>(target: WebContents | undefined, event: E, pa
 
 function createWindow(): BrowserWindow {
   const stateFile = join(app.getPath('userData'), 'window-state.json');
-  const state = readWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
+  const { maximized, ...bounds } = readWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
   const win = new BrowserWindow({
-    ...state,
+    ...bounds,
     minWidth: 720,
     minHeight: 480,
     show: false,
@@ -68,7 +70,7 @@ function createWindow(): BrowserWindow {
       devTools: isDev,
     },
   });
-  if (state.maximized) win.maximize();
+  if (maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
   win.on('close', (event) => onWindowClose(win, event, stateFile));
   win.on('closed', () => {
@@ -134,10 +136,12 @@ async function start(): Promise<void> {
   mainWindow = createWindow();
 }
 
-app.whenReady().then(start).catch((err: unknown) => {
-  dialog.showErrorBox('Weightlapse cannot start', err instanceof Error ? err.message : String(err));
-  app.exit(1);
-});
+if (primary) {
+  app.whenReady().then(start).catch((err: unknown) => {
+    dialog.showErrorBox('Weightlapse cannot start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+}
 
 // One window: closing it quits, on every platform, so no trainer outlives the window that shows it.
 app.on('window-all-closed', () => app.quit());
