@@ -6,9 +6,12 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { CIFAR10_CLASSES, parseClassList } from './classes.ts';
 import { DatasetError } from './errors.ts';
+import { looksGzipped, readStart } from './gzip.ts';
 import type { Split } from './split.ts';
 
 export const CIFAR_SIDE = 32;
@@ -21,6 +24,7 @@ export const TEST_BATCH = 'test_batch.bin';
 export const META = 'batches.meta.txt';
 /** A member larger than this is not a CIFAR-10 batch (the real ones are 30,730,000 bytes). */
 const MAX_MEMBER_BYTES = 1 << 30;
+const CHUNK_BYTES = 1 << 20;
 
 export interface Batch {
   file: string;
@@ -123,45 +127,48 @@ export async function readCifarArchive(archive: string, wantTrain: boolean): Pro
   return { classes, train, test };
 }
 
-/** The wanted regular files of a (gzipped) tar archive, as bytes, keyed by their path inside it. */
-export function readTarMembers(archive: string, wanted: (name: string) => boolean): Promise<Map<string, Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const members = new Map<string, Uint8Array>();
-    let failed = false;
-    const fail = (problem: string) => {
-      if (failed) return;
-      failed = true;
-      input.destroy();
-      reject(new DatasetError(archive, problem));
-    };
-    const take = (entry: ReadEntry) => {
-      if (entry.type !== 'File' || !wanted(entry.path) || members.has(entry.path)) return entry.resume();
-      if (entry.size > MAX_MEMBER_BYTES) {
-        fail(`${entry.path} inside is ${entry.size} bytes, too large for a CIFAR-10 batch`);
-        return entry.resume();
-      }
-      // Sized from the tar header, filled in place: one copy of each batch in memory, not two.
-      const bytes = new Uint8Array(entry.size);
-      let filled = 0;
-      entry.on('data', (chunk: Buffer) => {
-        bytes.set(chunk.subarray(0, Math.max(0, bytes.length - filled)), filled);
-        filled += chunk.length;
-      });
-      entry.on('end', () => {
-        if (filled !== entry.size) fail(`${entry.path} inside is cut short (${filled} of ${entry.size} bytes)`);
-        else members.set(entry.path, bytes);
-      });
-    };
-    const parser = new Parser({ strict: true, onReadEntry: take });
-    parser.on('error', (err: Error) => {
-      const zlib = /zlib|Z_/.test(`${(err as { code?: string }).code} ${err.message}`);
-      fail(zlib ? `damaged or incomplete gzip data (${err.message}); download it again` : `not a readable tar archive (${err.message})`);
+/**
+ * The wanted regular files of a (gzipped) tar archive, as bytes, keyed by their path inside it.
+ * Node's zlib inflates in large chunks on its own thread while `tar` parses here: about twice as quick
+ * as letting `tar` inflate in small chunks itself.
+ */
+export async function readTarMembers(archive: string, wanted: (name: string) => boolean): Promise<Map<string, Uint8Array>> {
+  const members = new Map<string, Uint8Array>();
+  let problem: string | undefined;
+  const source = createReadStream(archive, { highWaterMark: CHUNK_BYTES });
+  const stop = (why: string) => {
+    problem ??= why;
+    source.destroy();
+  };
+  const take = (entry: ReadEntry) => {
+    if (entry.type !== 'File' || !wanted(entry.path) || members.has(entry.path)) return entry.resume();
+    if (entry.size > MAX_MEMBER_BYTES) {
+      stop(`${entry.path} inside is ${entry.size} bytes, too large for a CIFAR-10 batch`);
+      return entry.resume();
+    }
+    // Sized from the tar header, filled in place: one copy of each batch in memory, not two.
+    const bytes = new Uint8Array(entry.size);
+    let filled = 0;
+    entry.on('data', (chunk: Buffer) => {
+      bytes.set(chunk.subarray(0, Math.max(0, bytes.length - filled)), filled);
+      filled += chunk.length;
     });
-    parser.on('end', () => {
-      if (!failed) resolve(members);
+    entry.on('end', () => {
+      if (filled !== entry.size) stop(`${entry.path} inside is cut short (${filled} of ${entry.size} bytes)`);
+      else members.set(entry.path, bytes);
     });
-    const input = createReadStream(archive);
-    input.on('error', (err) => fail(`cannot be read (${err.message})`));
-    input.pipe(parser);
-  });
+  };
+  const gzipped = looksGzipped(await readStart(archive, 2));
+  const parser = new Parser({ strict: true, onReadEntry: take });
+  try {
+    await pipeline(gzipped ? [source, createGunzip({ chunkSize: CHUNK_BYTES }), parser] : [source, parser]);
+  } catch (err) {
+    if (problem) throw new DatasetError(archive, problem);
+    const { code = '', message } = err as NodeJS.ErrnoException;
+    if (code.startsWith('Z_')) throw new DatasetError(archive, `damaged or incomplete gzip data (${message}); download it again`);
+    if (code.startsWith('TAR_')) throw new DatasetError(archive, `not a readable tar archive (${message})`);
+    throw new DatasetError(archive, `cannot be read (${message})`);
+  }
+  if (problem) throw new DatasetError(archive, problem);
+  return members;
 }

@@ -4,9 +4,9 @@
  * Format: http://yann.lecun.com/exdb/mnist/ (big-endian: 0x00 0x00, type 0x08 = ubyte, dimension count,
  * then one uint32 per dimension).
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { DatasetError } from './errors.ts';
-import { gunzipExactly, gunzipHead, isGzipName, looksGzipped } from './gzip.ts';
+import { gunzipExactly, gunzipHead, isGzipName, looksGzipped, readStart } from './gzip.ts';
 
 /** Beyond these a header is damaged or not an image data set this app could train on. */
 export const MAX_IMAGES = 10_000_000;
@@ -83,17 +83,6 @@ async function readIdx(file: string, kind: Kind): Promise<{ dims: number[]; data
 /** A plain `Uint8Array` view (not a `Buffer`) of the bytes after the header: no copy. */
 const dataPart = (all: Buffer, header: IdxHeader) =>
   new Uint8Array(all.buffer, all.byteOffset + header.headerBytes, header.dataBytes);
-
-async function readStart(file: string, bytes: number): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    const head = new Uint8Array(bytes);
-    const { bytesRead } = await handle.read(head, 0, bytes, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
 
 export async function readIdxImages(file: string): Promise<IdxImages> {
   const { dims, data } = await readIdx(file, 'images');

@@ -133,7 +133,7 @@ describe('CIFAR-10 problems, each refused with a message naming the file', () =>
     // A valid gzip of a tar that stops in the middle of a batch.
     const tar = gunzipSync(gz);
     writeFileSync(broken, gzipSync(tar.subarray(0, 512 * 3 + 20_000)));
-    expect((await refusal(broken)).message).toMatch(/broken\.tar\.gz: not a readable tar archive \(.*Truncated input/);
+    expect((await refusal(broken)).message).toMatch(/broken\.tar\.gz: cifar-10-batches-bin\/data_batch_1\.bin inside is cut short \(19488 of 61460 bytes\)$/);
 
     writeFileSync(broken, readFileSync(join(dir, 'test_batch.bin')));
     expect((await refusal(broken)).message).toMatch(/broken\.tar\.gz: not a readable tar archive/);
