@@ -146,6 +146,7 @@ describe('the viewer, on a run trained by the CLI', () => {
   it('diff mode draws W_e − W_prev on its own scale and ranks the filters that changed most', async () => {
     await app.page.getByTestId('colormap').selectOption('diverging');
     await app.page.getByTestId('diff-prev').click();
+    await app.page.keyboard.press('End');
     const series: TensorSeries = await call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
     const diffs = diffSeries(series, 'prev');
     await expect.poll(() => attr('legend', 'data-max')).toBe(String(maxAbs(diffs.data)));
