@@ -28,8 +28,11 @@ export function makeGif(req: GifRequest): Uint8Array<ArrayBuffer> {
 
 /** Saves or downloads the GIF; returns where it went (a path, the file name, or null when cancelled). */
 export async function exportGif(api: ApiClient, host: AppInfo['host'], req: GifRequest): Promise<string | null> {
-  const bytes = makeGif(req);
-  const name = gifName(req.run, req.view);
+  return deliverGif(api, host, gifName(req.run, req.view), makeGif(req));
+}
+
+/** Hands encoded GIF bytes to the host (also used by the compare view); returns where they went. */
+export async function deliverGif(api: ApiClient, host: AppInfo['host'], name: string, bytes: Uint8Array<ArrayBuffer>): Promise<string | null> {
   if (host === 'desktop') return (await api.call('files.saveGif', { suggestedName: name, bytes }))?.path ?? null;
   const url = URL.createObjectURL(new Blob([bytes], { type: 'image/gif' }));
   const a = document.createElement('a');

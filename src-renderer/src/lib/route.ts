@@ -3,9 +3,9 @@
  * run, layer and epoch. A hand-written hash router: three pages do not need vue-router, and the hash
  * works unchanged under file:// in the desktop app and under the local server.
  *
- *   #/runs   #/datasets   #/run/12?layer=conv2&seq=7&cmap=grey&diff=prev
+ *   #/runs   #/datasets   #/run/12?layer=conv2&seq=7&cmap=grey&diff=prev   #/compare?runs=3,4&layer=conv1&epoch=2
  */
-export type Page = 'runs' | 'datasets' | 'run';
+export type Page = 'runs' | 'datasets' | 'run' | 'compare';
 
 export interface Route {
   page: Page;
@@ -21,6 +21,7 @@ export function parseRoute(hash: string): Route {
   const query = Object.fromEntries(new URLSearchParams(search));
   if (parts[0] === 'run' && /^[1-9]\d*$/.test(parts[1] ?? '')) return { page: 'run', runId: Number(parts[1]), query };
   if (parts[0] === 'datasets') return { page: 'datasets', query };
+  if (parts[0] === 'compare') return { page: 'compare', query };
   return { page: 'runs', query };
 }
 

@@ -1,0 +1,160 @@
+/**
+ * The compare view's logic, pure so it is tested alone: one timeline for several runs, which snapshot
+ * each run shows on it, which runs a layer can be compared across (and why not), run A − run B along
+ * the timeline, the overlaid metric curves, and the outcome table of the study's freeze experiment.
+ */
+import { LAYERS, type LayerName, type RunDetail, type SnapshotInfo, type TensorSeries } from '@contract/api.ts';
+import { animationFrames, type ViewOptions } from '@render/animation.ts';
+import { tensorAt } from '@render/diff.ts';
+import { encodeGif } from '@render/gif.ts';
+
+export const MAX_COMPARED = 4;
+/** One colour per compared run, everywhere it appears (column, charts, table). */
+export const RUN_COLOURS = ['#7fb0ff', '#ef9a6d', '#6cc28a', '#d08be0'] as const;
+
+/** `runs=3,7` → [3, 7]: positive ids, no repeats, at most four. */
+export function parseRunIds(text: string | undefined): number[] {
+  const ids = (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => /^[1-9]\d*$/.test(s))
+    .map(Number);
+  return [...new Set(ids)].slice(0, MAX_COMPARED);
+}
+
+/** Every epoch any run stored a snapshot at, in order: the shared scrubber's positions. */
+export function timeline(runEpochs: readonly (readonly number[])[]): number[] {
+  return [...new Set(runEpochs.flat())].sort((a, b) => a - b);
+}
+
+export interface Position {
+  /** Index into the run's own snapshots (its series). */
+  index: number;
+  /** The run ended before this epoch and holds its last snapshot. */
+  held: boolean;
+}
+
+/** What a run with snapshots at `epochs` (ascending) shows at epoch t: its last snapshot at or before t. */
+export function positionAt(epochs: readonly number[], t: number): Position {
+  let index = 0;
+  while (index + 1 < epochs.length && epochs[index + 1]! <= t) index++;
+  return { index, held: epochs.length > 0 && epochs.at(-1)! < t };
+}
+
+/** The epoch of each tensor in a series, from the run's snapshots (a series holds seqs, not epochs). */
+export function seriesEpochs(series: Pick<TensorSeries, 'seqs'>, snapshots: readonly Pick<SnapshotInfo, 'seq' | 'epoch'>[]): number[] {
+  const bySeq = new Map(snapshots.map((s) => [s.seq, s.epoch]));
+  return series.seqs.map((seq) => {
+    const epoch = bySeq.get(seq);
+    if (epoch === undefined) throw new Error(`snapshot ${seq} has weights but no metrics`);
+    return epoch;
+  });
+}
+
+export const shapeText = (shape: readonly number[]): string => `[${shape.join(',')}]`;
+
+export interface Compatibility {
+  /** Indices of the runs whose kernel has the first run's shape (the first run always). */
+  compared: number[];
+  /** The others, with why they are left out. */
+  excluded: { run: number; reason: string }[];
+}
+
+/** Which runs can show `layer` side by side on one scale: those whose kernel shape matches the first run's. */
+export function compatibility(runs: readonly Pick<RunDetail, 'tensors'>[], layer: LayerName): Compatibility {
+  const shapeOf = (r: Pick<RunDetail, 'tensors'>) => r.tensors.find((t) => t.name === `${layer}/kernel`)?.shape;
+  const first = runs[0] ? shapeOf(runs[0]) : undefined;
+  const out: Compatibility = { compared: [], excluded: [] };
+  runs.forEach((r, i) => {
+    const shape = shapeOf(r);
+    if (!first || !shape) out.excluded.push({ run: i, reason: `${layer} has no stored kernel` });
+    else if (shapeText(shape) === shapeText(first)) out.compared.push(i);
+    else out.excluded.push({ run: i, reason: `${layer} kernels differ: ${shapeText(first)} vs ${shapeText(shape)}` });
+  });
+  return out;
+}
+
+export interface Placed {
+  series: TensorSeries;
+  /** The epoch of each of the series' tensors. */
+  epochs: readonly number[];
+}
+
+/** Run A − run B at each epoch of the timeline (each holding its last snapshot past its end). */
+export function differenceSeries(a: Placed, b: Placed, times: readonly number[]): TensorSeries {
+  const shape = a.series.shape;
+  if (shapeText(shape) !== shapeText(b.series.shape)) {
+    throw new Error(`no difference of kernels ${shapeText(shape)} and ${shapeText(b.series.shape)}`);
+  }
+  const size = shape.reduce((x, y) => x * y, 1);
+  const data = new Float32Array(size * times.length);
+  times.forEach((t, k) => {
+    const wa = tensorAt(a.series, positionAt(a.epochs, t).index);
+    const wb = tensorAt(b.series, positionAt(b.epochs, t).index);
+    for (let i = 0; i < size; i++) data[k * size + i] = wa[i]! - wb[i]!;
+  });
+  return { shape, seqs: times.map((_, k) => k), data };
+}
+
+/** One metric of several runs on the shared timeline: null where a run has no snapshot at that epoch. */
+export function overlay(
+  runs: readonly (readonly SnapshotInfo[])[],
+  times: readonly number[],
+  pick: (s: SnapshotInfo) => number | null,
+): (number | null)[][] {
+  return runs.map((snaps) => {
+    const byEpoch = new Map(snaps.map((s) => [s.epoch, s]));
+    return times.map((t) => {
+      const s = byEpoch.get(t);
+      return s ? pick(s) : null;
+    });
+  });
+}
+
+export interface Outcome {
+  /** The epoch of the run's last snapshot. */
+  epoch: number;
+  testAccuracy: number | null;
+  /** ‖W − W_0‖ / ‖W_0‖ per layer at that snapshot. */
+  change: Record<LayerName, number | null>;
+}
+
+/** Where a run ended up: its last snapshot's test accuracy and how far each layer moved from init. */
+export function outcome(snapshots: readonly SnapshotInfo[]): Outcome | null {
+  const last = snapshots.at(-1);
+  if (!last) return null;
+  const change = Object.fromEntries(LAYERS.map((l) => [l, last.layers[l]?.relChangeInit ?? null])) as Record<LayerName, number | null>;
+  return { epoch: last.epoch, testAccuracy: last.metrics.testAccuracy, change };
+}
+
+const sameConfig = (a: RunDetail, b: RunDetail) => {
+  const strip = ({ freeze: _f, backend: _b, ...rest }: RunDetail['config']) => JSON.stringify(rest, Object.keys(rest).sort());
+  return a.datasetId === b.datasetId && strip(a.config) === strip(b.config);
+};
+
+/**
+ * The study's experiment: the same data, seed and settings, once trained and once with conv1+conv2
+ * frozen. Returns [trained, frozen] indices among `runs`, or null when the runs are not such a pair.
+ */
+export function freezePair(runs: readonly RunDetail[]): [number, number] | null {
+  if (runs.length !== 2) return null;
+  const frozen = runs.findIndex((r) => r.config.freeze.includes('conv1') && r.config.freeze.includes('conv2'));
+  const trained = 1 - frozen;
+  if (frozen < 0 || runs[trained]!.config.freeze.length > 0 || !sameConfig(runs[0]!, runs[1]!)) return null;
+  return [trained, frozen];
+}
+
+/**
+ * The compare view as an animated GIF: the compared runs' columns side by side on their shared scale,
+ * drawn by the same render module (a run that has ended holds its last frame, and says so).
+ */
+export function makeCompareGif(runs: readonly { run: RunDetail; series: TensorSeries }[], view: ViewOptions, fps: number): Uint8Array<ArrayBuffer> {
+  const animation = animationFrames(
+    runs.map(({ run, series }) => ({ series, snapshots: run.snapshots, epochs: run.epochs, name: run.name })),
+    view,
+  );
+  return encodeGif(animation.frames, { fps }) as Uint8Array<ArrayBuffer>;
+}
+
+export const compareGifName = (runs: readonly Pick<RunDetail, 'id'>[], layer: LayerName): string =>
+  `compare-${runs.map((r) => r.id).join('-')}-${layer}.gif`;
