@@ -62,11 +62,11 @@ async function measure(config: Config): Promise<Result> {
     return { label: config.label, skipped: err instanceof Error ? err.message : String(err) };
   }
   const data = await loadDataset(FASHION, { trainLimit: (config.warmup + config.timed) * BATCH, testLimit: config.inferImages });
-  const shape = data.description.shape;
-  const net = createLeNet(shape, 1);
+  const geometry = { shape: data.description.shape, classes: data.description.classes.length };
+  const net = createLeNet(geometry.shape, 1, [], geometry.classes);
   const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'sgd', learningRate: 0.01, momentum: 0.9 }));
   const step = (i: number) => {
-    const { x, y } = batchTensors(data.train, shape, i * BATCH, (i + 1) * BATCH);
+    const { x, y } = batchTensors(data.train, geometry, i * BATCH, (i + 1) * BATCH);
     trainStep(net, optimizer, x, y);
     x.dispose();
     y.dispose();
@@ -76,7 +76,7 @@ async function measure(config: Config): Promise<Result> {
   for (let i = config.warmup; i < config.warmup + config.timed; i++) step(i);
   const train = (config.timed * BATCH) / ((performance.now() - t) / 1000);
   t = performance.now();
-  evaluate(net, data.test, shape);
+  await evaluate(net, data.test, geometry);
   const infer = data.test.count / ((performance.now() - t) / 1000);
   return { label: config.label, backend, train, infer };
 }
