@@ -3,16 +3,14 @@
  * ReLU → fc2 10 → softmax. Built by a factory, never at import time.
  *
  * fc2 outputs logits: the softmax is applied by the loss (`tf.losses.softmaxCrossEntropy`, which is
- * numerically stable) and by `predictProbabilities`. The weights are the same either way.
+ * numerically stable), and accuracy needs only the arg-max. The weights are the same either way.
  *
  * Initial weights depend only on the seed and the input shape: each kernel has its own seeded Glorot
  * initializer (drawn in JavaScript, so the same on every backend) and biases start at zero. Freezing is
  * applied after building, so two runs with the same seed start from bit-identical weights whatever is frozen.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LAYERS, TENSOR_NAMES, type LayerName, type TensorName } from '../../../src-preload/api.ts';
-
-export const NUM_CLASSES = 10;
+import { TENSOR_NAMES, type LayerName, type TensorName } from '../../../src-preload/api.ts';
 
 export interface LeNet {
   model: tf.Sequential;
@@ -25,7 +23,13 @@ export interface LeNet {
 /** A distinct seed per layer, so no two kernels draw the same numbers. */
 const layerSeed = (seed: number, layer: number) => (seed * 7919 + layer * 104_729) % 2 ** 31;
 
-export function createLeNet(inputShape: [number, number, number], seed: number, freeze: readonly LayerName[] = []): LeNet {
+/** `classes` is 10 for every data set the study used; a data set with its own class list may differ. */
+export function createLeNet(
+  inputShape: [number, number, number],
+  seed: number,
+  freeze: readonly LayerName[] = [],
+  classes = 10,
+): LeNet {
   const init = (layer: number) => ({
     kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, layer) }),
     biasInitializer: 'zeros' as const,
@@ -38,7 +42,7 @@ export function createLeNet(inputShape: [number, number, number], seed: number, 
       tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2, strides: 2 }),
       tf.layers.flatten({ name: 'flatten' }),
       tf.layers.dense({ name: 'fc1', units: 500, activation: 'relu', ...init(3) }),
-      tf.layers.dense({ name: 'fc2', units: NUM_CLASSES, ...init(4) }),
+      tf.layers.dense({ name: 'fc2', units: classes, ...init(4) }),
     ],
   });
   for (const name of freeze) model.getLayer(name).trainable = false;
@@ -54,17 +58,7 @@ export function createLeNet(inputShape: [number, number, number], seed: number, 
   return { model, weights, trainable };
 }
 
-export const isLayerName = (name: string): name is LayerName => (LAYERS as readonly string[]).includes(name);
-
 /** Logits for a batch of images (NHWC float32 in [0, 1]). */
 export function logits(net: LeNet, x: tf.Tensor4D, training = false): tf.Tensor2D {
   return net.model.apply(x, { training }) as tf.Tensor2D;
-}
-
-export function predictProbabilities(net: LeNet, x: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => tf.softmax(logits(net, x)));
-}
-
-export function parameterCount(net: LeNet): number {
-  return net.model.countParams();
 }

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../../src-preload/api.ts';
-import { createLeNet, logits, NUM_CLASSES, type LeNet } from '../model/lenet.ts';
+import { createLeNet, logits, type LeNet } from '../model/lenet.ts';
 import type { NewSnapshot } from '../store/snapshots.ts';
 import { ShuffleRng } from './shuffle.ts';
 import { layerChanges, type Kernels } from './stats.ts';
@@ -23,8 +23,13 @@ export interface Split {
   count: number;
 }
 
-export interface TrainingData {
+/** What a batch looks like: image shape (HWC) and the number of classes. */
+export interface Geometry {
   shape: [number, number, number];
+  classes: number;
+}
+
+export interface TrainingData extends Geometry {
   train: Split;
   test: Split;
 }
@@ -98,7 +103,7 @@ const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 /** One batch as tensors: images in `order[start…end)` (or start…end) scaled to [0, 1], one-hot labels. */
 export function batchTensors(
   split: Split,
-  shape: [number, number, number],
+  { shape, classes }: Geometry,
   start: number,
   end: number,
   order?: Uint32Array,
@@ -106,15 +111,15 @@ export function batchTensors(
   const n = end - start;
   const size = shape[0] * shape[1] * shape[2];
   const xs = new Float32Array(n * size);
-  const ys = new Float32Array(n * NUM_CLASSES);
+  const ys = new Float32Array(n * classes);
   for (let i = 0; i < n; i++) {
     const index = order ? order[start + i]! : start + i;
     const src = split.images.subarray(index * size, (index + 1) * size);
     const dst = i * size;
     for (let k = 0; k < size; k++) xs[dst + k] = UNIT[src[k]!]!;
-    ys[i * NUM_CLASSES + split.labels[index]!] = 1;
+    ys[i * classes + split.labels[index]!] = 1;
   }
-  return { x: tf.tensor4d(xs, [n, ...shape]), y: tf.tensor2d(ys, [n, NUM_CLASSES]) };
+  return { x: tf.tensor4d(xs, [n, ...shape]), y: tf.tensor2d(ys, [n, classes]) };
 }
 
 export function makeOptimizer(config: RunConfig): tf.Optimizer {
@@ -147,7 +152,7 @@ export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y
 }
 
 /** Mean loss and accuracy over a whole split; undefined if `shouldStop` said so part-way. */
-export async function evaluate(net: LeNet, split: Split, shape: [number, number, number], shouldStop = () => false) {
+export async function evaluate(net: LeNet, split: Split, geometry: Geometry, shouldStop = () => false) {
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
@@ -155,7 +160,7 @@ export async function evaluate(net: LeNet, split: Split, shape: [number, number,
     if (shouldStop()) return undefined;
     const end = Math.min(split.count, start + EVAL_BATCH);
     const [loss, hits] = tf.tidy(() => {
-      const { x, y } = batchTensors(split, shape, start, end);
+      const { x, y } = batchTensors(split, geometry, start, end);
       const out = logits(net, x);
       const l = tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start);
       const c = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32'));
@@ -205,7 +210,7 @@ export async function runTraining(
   callbacks: LoopCallbacks,
   from?: StartPoint,
 ): Promise<LoopResult> {
-  const net = createLeNet(data.shape, config.seed, config.freeze);
+  const net = createLeNet(data.shape, config.seed, config.freeze, data.classes);
   const optimizer = makeOptimizer(config);
   try {
     return await loop(net, optimizer, config, data, callbacks, from);
@@ -245,7 +250,7 @@ async function loop(
   };
   const testMetrics = async () => {
     const t0 = performance.now();
-    const test = await evaluate(net, data.test, data.shape, callbacks.shouldStop);
+    const test = await evaluate(net, data.test, data, callbacks.shouldStop);
     result.evalSeconds += (performance.now() - t0) / 1000;
     return test;
   };
@@ -295,7 +300,7 @@ async function loop(
       const start = b * config.batchSize;
       const end = Math.min(n, start + config.batchSize);
       const t0 = performance.now();
-      const { x, y } = batchTensors(data.train, data.shape, start, end, order);
+      const { x, y } = batchTensors(data.train, data, start, end, order);
       const step = trainStep(net, optimizer, x, y);
       tf.dispose([x, y]);
       const seconds = (performance.now() - t0) / 1000;

@@ -98,7 +98,7 @@ async function train(dbPath: string, runId: number): Promise<void> {
 
     const result = await runTraining(
       config,
-      { shape: description.shape, train, test },
+      { shape: description.shape, classes: description.classes.length, train, test },
       {
         onSnapshot: (snapshot, state) => {
           insertSnapshot(db, runId, snapshot, () => {

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema, TENSOR_NAMES } from '../../../src-preload/api.ts';
 import { initBackend } from '../../../src-main/core/training/backend/index.ts';
-import { createLeNet, parameterCount } from '../../../src-main/core/model/lenet.ts';
+import { createLeNet } from '../../../src-main/core/model/lenet.ts';
 import { batchTensors, evaluate, makeOptimizer, trainStep, type Split } from '../../../src-main/core/training/loop.ts';
 import { loadSample } from './sample.ts';
 
+const MNIST = { shape: [28, 28, 1] as [number, number, number], classes: 10 };
 let train: Split;
 let test: Split;
 
@@ -20,8 +21,8 @@ describe('LeNet', () => {
   it('has the study’s layers, shapes and parameter counts', () => {
     const mnist = createLeNet([28, 28, 1], 1);
     const cifar = createLeNet([32, 32, 3], 1);
-    expect(parameterCount(mnist)).toBe(431_080);
-    expect(parameterCount(cifar)).toBe(657_080);
+    expect(mnist.model.countParams()).toBe(431_080);
+    expect(cifar.model.countParams()).toBe(657_080);
     expect(mnist.weights.map((w) => w.name)).toEqual([...TENSOR_NAMES]);
     expect(mnist.weights.map((w) => w.variable.shape)).toEqual([[5, 5, 1, 20], [20], [5, 5, 20, 50], [50], [800, 500], [500], [500, 10], [10]]);
     expect(cifar.weights[0]!.variable.shape).toEqual([5, 5, 3, 20]);
@@ -48,7 +49,7 @@ describe('LeNet', () => {
     const optimizer = makeOptimizer(runConfigSchema.parse({}));
     const before = weightsOf(net);
     for (let start = 0; start < train.count; start += 64) {
-      const { x, y } = batchTensors(train, [28, 28, 1], start, Math.min(train.count, start + 64));
+      const { x, y } = batchTensors(train, MNIST, start, Math.min(train.count, start + 64));
       trainStep(net, optimizer, x, y);
       tf.dispose([x, y]);
     }
@@ -65,7 +66,7 @@ describe('LeNet', () => {
     const net = createLeNet([28, 28, 1], 1);
     const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'adam' }));
     const step = () => {
-      const { x, y } = batchTensors(train, [28, 28, 1], 0, 32);
+      const { x, y } = batchTensors(train, MNIST, 0, 32);
       const result = trainStep(net, optimizer, x, y);
       tf.dispose([x, y]);
       return result;
@@ -73,7 +74,7 @@ describe('LeNet', () => {
     step(); // the optimizer creates its slots on the first step
     const count = tf.memory().numTensors;
     const { loss, correct } = step();
-    const metrics = (await evaluate(net, test, [28, 28, 1]))!;
+    const metrics = (await evaluate(net, test, MNIST))!;
     expect(tf.memory().numTensors).toBe(count);
     expect(loss).toBeGreaterThan(0);
     expect(correct).toBeGreaterThanOrEqual(0);
