@@ -1,7 +1,7 @@
 /** The data set registry and sample images, as the data sets page and the new-run form see them. */
 import type { DatasetInfo, DatasetSamples } from '@contract/api.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
-import { ref } from 'vue';
+import { markRaw, ref, shallowRef } from 'vue';
 import { useApi } from '../lib/context.ts';
 
 export const useDatasetsStore = defineStore('datasets', () => {
@@ -9,7 +9,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const datasets = ref<DatasetInfo[]>([]);
   const loaded = ref(false);
   const error = ref<string | null>(null);
-  const samples = ref<Record<number, DatasetSamples>>({});
+  /** Per data set id; raw, since image bytes need no deep reactivity. */
+  const samples = shallowRef<Record<number, DatasetSamples>>({});
 
   async function refresh(): Promise<void> {
     try {
@@ -25,8 +26,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   async function loadSamples(id: number, perClass = 8): Promise<DatasetSamples> {
     const cached = samples.value[id];
     if (cached && cached.labels.length >= perClass * cached.classes.length) return cached;
-    const s = await api.call('datasets.samples', { id, perClass });
-    samples.value[id] = s;
+    const s = markRaw(await api.call('datasets.samples', { id, perClass }));
+    samples.value = { ...samples.value, [id]: s };
     return s;
   }
 
@@ -38,7 +39,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
 
   async function remove(id: number): Promise<void> {
     await api.call('datasets.remove', { id });
-    delete samples.value[id];
+    const { [id]: _gone, ...rest } = samples.value;
+    samples.value = rest;
     datasets.value = datasets.value.filter((d) => d.id !== id);
   }
 
