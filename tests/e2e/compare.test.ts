@@ -1,0 +1,165 @@
+/**
+ * The compare view end to end: the study's freeze experiment started from the data sets page on a small
+ * subset of the bundled sample (two real runs, trained by the server's trainer), then compared. Checks
+ * the numbers on the page against the stored weights and metrics fetched through the API.
+ */
+import { readFileSync } from 'node:fs';
+import type { Locator } from 'playwright-core';
+import { GifReader } from 'omggif';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TENSOR_NAMES, type Input, type MethodName, type Output, type RunDetail } from '../../src-preload/api.ts';
+import { decodeWire } from '../../src-preload/wire.ts';
+import { formatValue } from '../../src-main/core/render/frame.ts';
+import { openApp, type OpenApp } from './harness.ts';
+
+let app: OpenApp;
+let trained: RunDetail;
+let frozen: RunDetail;
+
+async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
+  const res = await app.page.request.post(new URL(`/api/${method}`, app.server.origin).href, { data: input });
+  if (!res.ok()) throw new Error(`${method}: ${res.status()} ${await res.text()}`);
+  return decodeWire(new Uint8Array(await res.body())) as Output<M>;
+}
+
+const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const column = (k: number) => app.page.getByTestId('compare-column').nth(k);
+/** The pixels a column's canvas shows, as a data URL (equal URLs: equal pictures). */
+const pixels = (c: Locator) => c.locator('canvas').evaluate((el) => (el as HTMLCanvasElement).toDataURL());
+const epochs = async () => [await column(0).getAttribute('data-epoch'), await column(1).getAttribute('data-epoch')];
+
+beforeAll(async () => {
+  app = await openApp({ viewport: { width: 1440, height: 900 } });
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('the freeze experiment and the compare view', () => {
+  it('starts the freeze experiment from the data sets page and opens both runs in the compare view', async () => {
+    await app.page.goto(new URL('/#/datasets', app.server.origin).href);
+    await app.page.getByTestId('freeze-experiment').click();
+    const form = app.page.getByTestId('freeze-form');
+    await form.locator('input[name="epochs"]').fill('2');
+    await form.locator('input[name="trainLimit"]').fill('300');
+    await form.locator('input[name="testLimit"]').fill('100');
+    await form.locator('input[name="seed"]').fill('7');
+    await app.screenshot('compare-freeze-form');
+    await form.getByRole('button', { name: 'Start both runs' }).click();
+
+    await expect.poll(() => app.page.url()).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
+    const listed = await call('runs.list', {});
+    expect(listed).toHaveLength(2);
+    // The frozen run trains after the trained one: both are done within a few minutes on two cores.
+    await expect
+      .poll(async () => (await call('runs.list', {})).map((r) => r.status).join(), { timeout: 240_000, interval: 1000 })
+      .toBe('done,done');
+    const runs = await Promise.all(listed.map((r) => call('runs.get', { id: r.id })));
+    trained = runs.find((r) => r.config.freeze.length === 0)!;
+    frozen = runs.find((r) => r.config.freeze.join() === 'conv1,conv2')!;
+    expect(trained.config.seed).toBe(7);
+    expect(frozen.config.seed).toBe(7);
+    expect(app.page.url()).toContain(`runs=${trained.id}%2C${frozen.id}`);
+  });
+
+  it('stores identical initial weights in both runs, and leaves the frozen layers untouched', async () => {
+    const last = frozen.snapshots.at(-1)!.seq;
+    for (const tensor of TENSOR_NAMES) {
+      const a = await call('weights.get', { runId: trained.id, tensor, seq: 0 });
+      const b = await call('weights.get', { runId: frozen.id, tensor, seq: 0 });
+      expect(b.data, `${tensor} at epoch 0`).toEqual(a.data);
+      const end = await call('weights.get', { runId: frozen.id, tensor, seq: last });
+      if (tensor.startsWith('conv')) expect(end.data, `frozen ${tensor}`).toEqual(b.data);
+      else expect(end.data, `trained ${tensor} of the frozen run`).not.toEqual(b.data);
+    }
+    const moved = await call('weights.get', { runId: trained.id, tensor: 'conv1/kernel', seq: trained.snapshots.at(-1)!.seq });
+    expect(moved.data).not.toEqual((await call('weights.get', { runId: trained.id, tensor: 'conv1/kernel', seq: 0 })).data);
+  });
+
+  it('shows the freeze-experiment table with each run’s test accuracy, the gap and the change since init', async () => {
+    const table = app.page.getByTestId('outcome-table');
+    await expect.poll(() => table.locator('h2').textContent()).toBe('Freeze experiment');
+    const acc = (r: RunDetail) => r.snapshots.at(-1)!.metrics.testAccuracy!;
+    const row = (r: RunDetail) => table.locator(`tr[data-run-id="${r.id}"]`);
+    await expect.poll(() => row(trained).getByTestId('outcome-accuracy').textContent()).toBe(`${(acc(trained) * 100).toFixed(2)}%`);
+    expect(await row(frozen).getByTestId('outcome-accuracy').textContent()).toBe(`${(acc(frozen) * 100).toFixed(2)}%`);
+    const gap = acc(trained) - acc(frozen);
+    expect(await row(frozen).getByTestId('outcome-gap').textContent()).toBe(`${gap >= 0 ? '' : '−'}${Math.abs(gap * 100).toFixed(2)} pt`);
+    const metrics = await call('metrics.get', { runId: trained.id });
+    const change = metrics.at(-1)!.layers.conv1.relChangeInit;
+    expect(await row(trained).getByTestId('outcome-change-conv1').textContent()).toBe(`${(change * 100).toFixed(2)}%`);
+    expect(await row(frozen).getByTestId('outcome-change-conv1').textContent()).toBe('0.00%');
+  });
+
+  it('puts both runs on one colour scale: the legend is max |w| over both conv1 series', async () => {
+    const a = await call('weights.series', { runId: trained.id, tensor: 'conv1/kernel' });
+    const b = await call('weights.series', { runId: frozen.id, tensor: 'conv1/kernel' });
+    const legend = app.page.getByTestId('legend').first();
+    const max = Math.max(maxAbs(a.data), maxAbs(b.data));
+    await expect.poll(() => legend.getAttribute('data-max')).toBe(String(max));
+    expect(await legend.getByTestId('legend-max').textContent()).toBe(formatValue(max));
+    expect(await app.page.getByTestId('compare-column').count()).toBe(2);
+    await expect.poll(() => app.page.getByTestId('diff-column').count()).toBe(1);
+    await app.screenshot('compare-conv1');
+  });
+
+  it('drives both grids with one scrubber', async () => {
+    const last = String(trained.snapshots.at(-1)!.epoch);
+    await app.page.keyboard.press('End');
+    await expect.poll(epochs).toEqual([last, last]);
+    const trainedEnd = await pixels(column(0));
+    const frozenEnd = await pixels(column(1));
+
+    await app.page.keyboard.press('Home');
+    await expect.poll(epochs).toEqual(['0', '0']);
+    expect(await app.page.getByTestId('epoch-label').textContent()).toMatch(/epoch\s*0\/2/);
+    // Same initial weights on the same scale: the same picture; later the trained run's conv1 moves, the frozen one's not.
+    const trainedStart = await pixels(column(0));
+    expect(await pixels(column(1))).toBe(trainedStart);
+    expect(trainedEnd).not.toBe(trainedStart);
+    expect(frozenEnd).toBe(trainedStart);
+
+    // fc2 trains in both runs: both pictures change as the scrubber moves.
+    await app.page.getByTestId('layer-fc2').click();
+    await expect.poll(() => column(0).getAttribute('data-epoch')).toBe('0');
+    const before = [await pixels(column(0)), await pixels(column(1))];
+    await app.page.getByTestId('epoch-slider').fill('1');
+    await expect.poll(epochs).toEqual(['1', '1']);
+    const after = [await pixels(column(0)), await pixels(column(1))];
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    await app.screenshot('compare-fc2');
+  });
+
+  it('keeps the runs, layer and epoch in the URL, so a reload restores them', async () => {
+    await expect.poll(() => app.page.url()).toContain('layer=fc2');
+    await expect.poll(() => app.page.url()).toContain('epoch=1');
+    await app.page.reload();
+    await expect.poll(epochs).toEqual(['1', '1']);
+    expect(await app.page.getByTestId('layer-fc2').getAttribute('aria-pressed')).toBe('true');
+    expect(await column(0).getAttribute('data-run-id')).toBe(String(trained.id));
+  });
+
+  it('exports the compare view as a GIF with one frame per epoch', async () => {
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.getByTestId('export-gif').click()]);
+    expect(download.suggestedFilename()).toBe(`compare-${trained.id}-${frozen.id}-fc2.gif`);
+    const gif = new GifReader(new Uint8Array(readFileSync((await download.path())!)));
+    expect(gif.numFrames()).toBe(trained.snapshots.length);
+  });
+
+  it('opens the comparison from the run list and from a run’s “compare with…”', async () => {
+    await app.page.goto(new URL('/#/runs', app.server.origin).href);
+    await app.page.locator(`tr[data-run-id="${frozen.id}"] input.pick`).check();
+    await app.page.locator(`tr[data-run-id="${trained.id}"] input.pick`).check();
+    await app.page.getByTestId('compare-picked').click();
+    await expect.poll(() => app.page.url()).toContain(`runs=${frozen.id}%2C${trained.id}`);
+    await expect.poll(() => column(0).getAttribute('data-run-id')).toBe(String(frozen.id));
+
+    await app.page.goto(new URL(`/#/run/${trained.id}`, app.server.origin).href);
+    await app.page.getByTestId('compare-with').selectOption(String(frozen.id));
+    await expect.poll(() => app.page.url()).toContain(`runs=${trained.id}%2C${frozen.id}`);
+    await expect.poll(() => app.page.getByTestId('compare-column').count()).toBe(2);
+    expect(app.errors).toEqual([]);
+  });
+});
