@@ -13,12 +13,13 @@ import { findDatasetByPath } from '../../core/store/datasets.ts';
 import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../core/training/protocol.ts';
-import { startRun } from '../../core/training/service.ts';
+import { resumeRun, startRun } from '../../core/training/service.ts';
 import { trainersOf } from '../../core/training/trainers.ts';
 import { globalOptions, output, UserError, withDb } from '../common.ts';
 
 interface TrainOptions {
-  data: string;
+  data?: string;
+  resume?: string;
   epochs?: string;
   batch?: string;
   optimizer?: string;
@@ -122,7 +123,8 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description("Train LeNet on a data set, saving every epoch's weights")
-    .requiredOption('--data <path>', 'data set folder or .tar.gz (added to the database if new)')
+    .option('--data <path>', 'data set folder or .tar.gz (added to the database if new)')
+    .option('--resume <id>', 'carry on an interrupted or stopped run from its last snapshot (instead of --data)')
     .option('--epochs <n>', 'epochs to train (default 29, as in the study)')
     .option('--batch <n>', 'batch size (default 64)')
     .option('--optimizer <name>', 'sgd (with momentum) or adam (default sgd)')
@@ -136,11 +138,19 @@ export function registerTrain(program: Command): void {
     .option('--name <name>', 'the name to list the run under')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default auto: the fastest available)')
     .action(async (opts: TrainOptions, cmd: Command) => {
+      if ((opts.data === undefined) === (opts.resume === undefined)) throw new UserError('give either --data PATH or --resume ID');
+      const resumeId = opts.resume === undefined ? undefined : Number(opts.resume);
+      if (resumeId !== undefined && !(Number.isInteger(resumeId) && resumeId > 0)) {
+        throw new UserError(`--resume: expected a run id, got "${opts.resume}"`);
+      }
+      const given = OPTIONS.map(([option]) => option).filter((option) => opts[option] !== undefined);
+      if (resumeId !== undefined && (given.length > 0 || opts.name !== undefined)) {
+        throw new UserError(`--resume carries on with the run's own settings; drop ${given.map(flag).join(' ') || '--name'}`);
+      }
       const config = parseTrainConfig(opts);
       const json = globalOptions(cmd).json === true;
       const result = await withDb(cmd, async (db, dbPath) => {
         markInterruptedRuns(db);
-        const datasetId = await datasetFor(db, opts.data);
         const view = progressView(json);
         const ctx = {
           db,
@@ -160,8 +170,11 @@ export function registerTrain(program: Command): void {
           } else if (message.type === 'finished') finished = message;
           else if (message.type === 'failed') view.line(`training failed: ${message.message}`);
         });
-        const run = await startRun(ctx, { datasetId, name: opts.name, config });
-        view.line(`run #${run.id} "${run.name}": ${config.epochs} epochs`);
+        const run =
+          resumeId === undefined
+            ? await startRun(ctx, { datasetId: await datasetFor(db, opts.data!), name: opts.name, config })
+            : await resumeRun(ctx, resumeId);
+        view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to ` : ''}${run.epochs} epochs`);
         const onSigint = () => {
           view.line('stopping after the current batch (Ctrl-C)…');
           void trainers.stop(run.id);

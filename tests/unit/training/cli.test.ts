@@ -106,8 +106,8 @@ describe('weightlapse CLI', () => {
     });
   });
 
-  it('stops the run cleanly on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [BIN, '--db', dbPath, 'train', '--data', SAMPLE_DIR, '--epochs', '3', '--train-limit', '3000', '--test-limit', '50', '--backend', 'wasm', '--json'], {
+  it('stops the run cleanly on Ctrl-C, and --resume finishes it', async () => {
+    const child = spawn(process.execPath, [BIN, '--db', dbPath, 'train', '--data', SAMPLE_DIR, '--epochs', '2', '--train-limit', '3000', '--test-limit', '50', '--backend', 'wasm', '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -127,5 +127,9 @@ describe('weightlapse CLI', () => {
     } finally {
       db.close();
     }
+    expect(cli('train', '--resume', String(id), '--epochs', '5').stderr).toMatch(/--resume carries on with the run's own settings; drop --epochs/);
+    const resumed = cli('train', '--resume', String(id), '--json');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ id, epochs: 2 });
   });
 });
