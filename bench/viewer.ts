@@ -5,6 +5,12 @@
  * The run is written straight into the store with LeNet's shapes and random weights: neither figure
  * depends on the values, and training 30 real epochs would only make the benchmark slow to start.
  */
+
+// The measuring code below runs inside the page; these are its browser globals (this project type-checks
+// against Node's, not the DOM's).
+declare const requestAnimationFrame: (callback: () => void) => number;
+declare const window: { dispatchEvent(event: unknown): boolean };
+declare const KeyboardEvent: new (type: string, init: { key: string }) => unknown;
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { LAYERS, runConfigSchema, type TensorName } from '../src-preload/api.ts';
