@@ -51,6 +51,9 @@ describe('the freeze experiment and the compare view', () => {
     await expect.poll(() => app.page.url()).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
     const listed = await call('runs.list', {});
     expect(listed).toHaveLength(2);
+    // The view fills in while they train: the trained run first, the queued frozen one when it starts.
+    await expect.poll(() => app.page.getByTestId('compare-column').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await app.screenshot('compare-training');
     // The frozen run trains after the trained one: both are done within a few minutes on two cores.
     await expect
       .poll(async () => (await call('runs.list', {})).map((r) => r.status).join(), { timeout: 240_000, interval: 1000 })
@@ -61,6 +64,8 @@ describe('the freeze experiment and the compare view', () => {
     expect(trained.config.seed).toBe(7);
     expect(frozen.config.seed).toBe(7);
     expect(app.page.url()).toContain(`runs=${trained.id}%2C${frozen.id}`);
+    await expect.poll(() => app.page.getByTestId('compare-column').count()).toBe(2);
+    expect(await app.page.getByRole('alert').count()).toBe(0);
   });
 
   it('stores identical initial weights in both runs, and leaves the frozen layers untouched', async () => {
@@ -157,6 +162,7 @@ describe('the freeze experiment and the compare view', () => {
     await expect.poll(() => column(0).getAttribute('data-run-id')).toBe(String(frozen.id));
 
     await app.page.goto(new URL(`/#/run/${trained.id}`, app.server.origin).href);
+    await app.screenshot('compare-with');
     await app.page.getByTestId('compare-with').selectOption(String(frozen.id));
     await expect.poll(() => app.page.url()).toContain(`runs=${trained.id}%2C${frozen.id}`);
     await expect.poll(() => app.page.getByTestId('compare-column').count()).toBe(2);

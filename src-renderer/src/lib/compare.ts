@@ -54,20 +54,21 @@ export function seriesEpochs(series: Pick<TensorSeries, 'seqs'>, snapshots: read
 export const shapeText = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 export interface Compatibility {
-  /** Indices of the runs whose kernel has the first run's shape (the first run always). */
+  /** Indices of the runs whose kernel has the shape of the first run that has one. */
   compared: number[];
-  /** The others, with why they are left out. */
+  /** Runs of another shape, with why they are left out. */
   excluded: { run: number; reason: string }[];
+  /** Runs with no snapshot yet (a queued run): nothing to compare until they store one. */
+  waiting: number[];
 }
 
 /** Which runs can show `layer` side by side on one scale: those whose kernel shape matches the first run's. */
 export function compatibility(runs: readonly Pick<RunDetail, 'tensors'>[], layer: LayerName): Compatibility {
-  const shapeOf = (r: Pick<RunDetail, 'tensors'>) => r.tensors.find((t) => t.name === `${layer}/kernel`)?.shape;
-  const first = runs[0] ? shapeOf(runs[0]) : undefined;
-  const out: Compatibility = { compared: [], excluded: [] };
-  runs.forEach((r, i) => {
-    const shape = shapeOf(r);
-    if (!first || !shape) out.excluded.push({ run: i, reason: `${layer} has no stored kernel` });
+  const shapes = runs.map((r) => r.tensors.find((t) => t.name === `${layer}/kernel`)?.shape);
+  const first = shapes.find((s) => s !== undefined);
+  const out: Compatibility = { compared: [], excluded: [], waiting: [] };
+  shapes.forEach((shape, i) => {
+    if (!first || !shape) out.waiting.push(i);
     else if (shapeText(shape) === shapeText(first)) out.compared.push(i);
     else out.excluded.push({ run: i, reason: `${layer} kernels differ: ${shapeText(first)} vs ${shapeText(shape)}` });
   });

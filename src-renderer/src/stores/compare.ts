@@ -47,19 +47,22 @@ export const useCompareStore = defineStore('compare', () => {
   const seriesOf = (run: RunDetail, tensor: TensorName): TensorSeries | undefined => series.value[key(run.id, tensor)];
 
   const compat = computed(() => compatibility(runs.value, layer.value));
-  /** The compared runs' stored series of the layer, in run order; null until all are loaded. */
+  /**
+   * The runs shown side by side (indices into `runs`): those of the layer's shape whose weights have
+   * arrived. A queued run (the frozen half of a freeze experiment) joins when it stores its first snapshot.
+   */
+  const shown = computed(() => compat.value.compared.filter((i) => (seriesOf(runs.value[i]!, kernelOf(layer.value))?.seqs.length ?? 0) > 0));
+  /** The shown runs' stored series of the layer, in run order; null when none has any. */
   const stored = computed(() => {
-    const list = compat.value.compared.map((i) => seriesOf(runs.value[i]!, kernelOf(layer.value)));
-    return list.length > 0 && list.every((s) => s && s.seqs.length > 0) ? (list as TensorSeries[]) : null;
+    const list = shown.value.map((i) => seriesOf(runs.value[i]!, kernelOf(layer.value))!);
+    return list.length > 0 ? list : null;
   });
-  const epochsOf = computed(() =>
-    stored.value?.map((s, k) => seriesEpochs(s, runs.value[compat.value.compared[k]!]!.snapshots)) ?? [],
-  );
+  const epochsOf = computed(() => stored.value?.map((s, k) => seriesEpochs(s, runs.value[shown.value[k]!]!.snapshots)) ?? []);
   const times = computed(() => timeline(epochsOf.value));
   const epoch = computed(() => times.value[clampIndex(index.value, times.value.length)] ?? 0);
   const positions = computed<Position[]>(() => epochsOf.value.map((e) => positionAt(e, epoch.value)));
 
-  const matchable = computed(() => MATCHABLE.includes(layer.value) && compat.value.compared.length > 1);
+  const matchable = computed(() => MATCHABLE.includes(layer.value) && shown.value.length > 1);
   const matching = computed(() => match.value && matchable.value);
   /** conv2 of run b with its input channels in the order conv1 was matched to run a's (null until conv1 is loaded). */
   function alignInputs(conv2: TensorSeries, a: RunDetail, b: RunDetail): TensorSeries | null {
@@ -72,7 +75,7 @@ export const useCompareStore = defineStore('compare', () => {
   const aligned = computed<TensorSeries[] | null>(() => {
     const s = stored.value;
     if (!s || !matching.value || layer.value !== 'conv2') return s;
-    const compared = compat.value.compared.map((i) => runs.value[i]!);
+    const compared = shown.value.map((i) => runs.value[i]!);
     return s.map((own, k) => (k === 0 ? own : (alignInputs(own, compared[0]!, compared[k]!) ?? own)));
   });
   /** Per compared run after the first: how its filters were reordered to match the first's (null: not). */
@@ -143,7 +146,8 @@ export const useCompareStore = defineStore('compare', () => {
           if (!r.tensors.some((t) => t.name === tensor)) return null;
           const have = seriesOf(r, tensor);
           const missing = r.snapshots.map((s) => s.seq).filter((s) => !have?.seqs.includes(s));
-          if (have && missing.length === 0) return null;
+          // Nothing new (or a queued run with no snapshot yet: nothing to fetch).
+          if (missing.length === 0) return null;
           const more = await api.call('weights.series', have ? { runId: r.id, tensor, seqs: missing } : { runId: r.id, tensor });
           return [key(r.id, tensor), markRaw(have ? appendSeries(have, more) : more)] as const;
         }),
@@ -211,7 +215,7 @@ export const useCompareStore = defineStore('compare', () => {
 
   return {
     runs, error, layer, index, colormap, zoom, match, showDiff, playing, loop, fps, series, loading,
-    compat, stored, epochsOf, times, epoch, positions, matchable, matching, matches, drawn, view, pictures, canDiff, difference, diffPicture,
+    compat, shown, stored, epochsOf, times, epoch, positions, matchable, matching, matches, drawn, view, pictures, canDiff, difference, diffPicture,
     open, loadLayer, refresh, setLayer, seek, seekEpoch, toggle, close,
   };
 });

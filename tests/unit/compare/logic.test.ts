@@ -68,10 +68,20 @@ describe('one timeline for several runs', () => {
 describe('which layers compare across data sets of different shapes', () => {
   it('compares conv2 and fc2 of MNIST and CIFAR-10 runs, and says why not conv1 and fc1', () => {
     const runs = [run(1, [0, 1]), run(2, [0, 1], { channels: 3 })];
-    expect(compatibility(runs, 'conv1')).toEqual({ compared: [0], excluded: [{ run: 1, reason: 'conv1 kernels differ: [5,5,1,20] vs [5,5,3,20]' }] });
-    expect(compatibility(runs, 'conv2')).toEqual({ compared: [0, 1], excluded: [] });
+    expect(compatibility(runs, 'conv1')).toEqual({
+      compared: [0], excluded: [{ run: 1, reason: 'conv1 kernels differ: [5,5,1,20] vs [5,5,3,20]' }], waiting: [],
+    });
+    expect(compatibility(runs, 'conv2')).toEqual({ compared: [0, 1], excluded: [], waiting: [] });
     expect(compatibility(runs, 'fc1').excluded[0]!.reason).toBe('fc1 kernels differ: [800,500] vs [1250,500]');
     expect(compatibility(runs, 'fc2').compared).toEqual([0, 1]);
+  });
+
+  it('waits for a run that has no snapshot yet, and measures the others against the first that has one', () => {
+    const queued = { ...run(1, [0, 1]), tensors: [] };
+    const runs = [queued, run(2, [0, 1], { channels: 3 }), run(3, [0, 1])];
+    expect(compatibility(runs, 'conv1')).toEqual({
+      compared: [1], excluded: [{ run: 2, reason: 'conv1 kernels differ: [5,5,3,20] vs [5,5,1,20]' }], waiting: [0],
+    });
   });
 });
 
