@@ -25,7 +25,8 @@ async function call<M extends MethodName>(method: M, input: Input<M>): Promise<O
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const column = (k: number) => app.page.getByTestId('compare-column').nth(k);
 /** The pixels a column's canvas shows, as a data URL (equal URLs: equal pictures). */
-const pixels = (c: Locator) => c.locator('canvas').evaluate((el) => (el as HTMLCanvasElement).toDataURL());
+// (The Node project has no DOM types: the canvas is typed by the one method used.)
+const pixels = (c: Locator) => c.locator('canvas').evaluate((el) => (el as unknown as { toDataURL(): string }).toDataURL());
 const epochs = async () => [await column(0).getAttribute('data-epoch'), await column(1).getAttribute('data-epoch')];
 
 beforeAll(async () => {
