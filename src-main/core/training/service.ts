@@ -90,8 +90,12 @@ export async function resumeRun(ctx: TrainerContext, runId: number): Promise<Run
   if (status === 'running') throw new ApiError('conflict', `run #${runId} is still training`, 'id');
   const config = JSON.parse(row.config) as RunConfig;
   const state = readResumeState(ctx.db, runId)?.state as { epoch: number; batch: number } | undefined;
-  if (status === 'done' || (state && state.epoch >= config.epochs)) {
-    throw new ApiError('conflict', `run #${runId} has already trained all its ${config.epochs} epochs`, 'id');
+  if (status === 'done') throw new ApiError('conflict', `run #${runId} has already trained all its ${config.epochs} epochs`, 'id');
+  if (state && state.epoch >= config.epochs) {
+    // Its last epoch was stored but the process died before saying so: nothing is left to train.
+    updateRun(ctx.db, runId, { status: 'done', error: null });
+    ctx.emit('run.changed', { runId });
+    return summary(ctx, runId);
   }
   if (row.dataset_id === null) throw new ApiError('unavailable', `the data set of run #${runId} was removed`, 'id');
   await availableDataset(ctx, row.dataset_id);
