@@ -96,7 +96,7 @@ describe('the trainer process', () => {
 
   it('survives kill -9: completed epochs stay intact, the run is interrupted, and resume completes it', async () => {
     // Enough images that an epoch outlasts the time it takes to deliver the kill.
-    const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, trainLimit: 3000 }) });
+    const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, trainLimit: 1500 }) });
     await nextMessage(run.id, (m) => m.type === 'snapshot' && m.seq === 1);
     process.kill(getRunRow(db, run.id)!.pid!, 'SIGKILL');
     expect(await trainersOf(ctx).finished(run.id)).toBe('interrupted');
@@ -116,7 +116,7 @@ describe('the trainer process', () => {
 
   it('resumes a stopped run to the same final weights as an uninterrupted one with the same seed', async () => {
     // Epochs long enough that the stop arrives during the second.
-    const settings = config({ epochs: 2, seed: 5, trainLimit: 2000 });
+    const settings = config({ epochs: 2, seed: 5, trainLimit: 1000 });
     const whole = await startRun(ctx, { datasetId, config: settings });
     expect(await trainersOf(ctx).finished(whole.id)).toBe('done');
 
