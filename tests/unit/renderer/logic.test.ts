@@ -10,7 +10,9 @@ import { formatRoute, parseRoute } from '../../../src-renderer/src/lib/route.ts'
 import { sampleMosaic } from '../../../src-renderer/src/lib/samples.ts';
 import { sortRuns } from '../../../src-renderer/src/lib/sortRuns.ts';
 import { appendSeries } from '../../../src-renderer/src/stores/viewer.ts';
-import { ApiError } from '../../../src-preload/api.ts';
+import { ApiError, runConfigSchema } from '../../../src-preload/api.ts';
+import { isShortcut, type KeyPress } from '../../../src-renderer/src/lib/keys.ts';
+import { CONFIG_FIELDS, NUMBER_FIELDS, configDraft, configInput } from '../../../src-renderer/src/lib/runConfig.ts';
 
 describe('routes', () => {
   it('round-trips the run page with its view state', () => {
@@ -162,5 +164,36 @@ describe('GIF file names', () => {
   it('names the run, layer and diff', () => {
     expect(gifName({ id: 3, name: 'Fashion MNIST · seed 1' }, { layer: 'conv1', diff: 'none' })).toBe('fashion-mnist-seed-1-conv1.gif');
     expect(gifName({ id: 3, name: '···' }, { layer: 'conv2', diff: { seq: 4 } })).toBe('run-3-conv2-diff-4.gif');
+  });
+});
+
+describe('run settings in the forms', () => {
+  it('starts from the contract’s defaults and sends emptied image limits as unset', () => {
+    const draft = configDraft();
+    expect(draft).toMatchObject({ epochs: 29, batchSize: 64, optimizer: 'sgd', freeze: [], trainLimit: undefined });
+    // An emptied number input holds '' under v-model.number.
+    const input = configInput({ ...draft, trainLimit: '' as unknown as number, testLimit: 100 });
+    expect(input.trainLimit).toBeUndefined();
+    expect(input.testLimit).toBe(100);
+    expect(runConfigSchema.parse(input)).toEqual({ ...draft, testLimit: 100 });
+    expect(NUMBER_FIELDS.map((f) => f.key).every((k) => CONFIG_FIELDS.includes(k))).toBe(true);
+  });
+});
+
+describe('shortcut keys', () => {
+  const press = (key: string, target: object | null = null, mods: Partial<KeyPress> = {}): KeyPress =>
+    ({ key, ctrlKey: false, metaKey: false, altKey: false, target: target as EventTarget | null, ...mods });
+  const el = (tagName: string, type?: string, inDialog = false) => ({ tagName, type, closest: (s: string) => (s === 'dialog' && inDialog ? {} : null) });
+
+  it('acts on plain keys, not while typing, with a modifier, or inside a dialog', () => {
+    expect(isShortcut(press('g'))).toBe(true);
+    expect(isShortcut(press('g', el('BUTTON')))).toBe(true);
+    expect(isShortcut(press('ArrowLeft', el('INPUT', 'range')))).toBe(true);
+    expect(isShortcut(press('g', el('INPUT', 'text')))).toBe(false);
+    expect(isShortcut(press('n', el('SELECT')))).toBe(false);
+    expect(isShortcut(press('n', el('TEXTAREA')))).toBe(false);
+    expect(isShortcut(press('n', null, { ctrlKey: true }))).toBe(false);
+    expect(isShortcut(press('n', null, { metaKey: true }))).toBe(false);
+    expect(isShortcut(press(' ', el('BUTTON', undefined, true)))).toBe(false);
   });
 });
