@@ -78,6 +78,11 @@ async function datasetFor(db: Db, path: string): Promise<number> {
   return (findDatasetByPath(db, located.path) ?? (await addDatasetFromDisk(db, located.path))).id;
 }
 
+/** 75 → "1m 15s", for the time left in the whole run (cli-progress's own ETA sees one epoch only). */
+const duration = (seconds: number) => {
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
+};
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
 
 /** Progress on stderr: a bar on a terminal, a line per epoch otherwise (logs, CI, pipes). */
@@ -86,9 +91,8 @@ function progressView(json: boolean) {
   const bar = tty
     ? new cliProgress.SingleBar(
         {
-          format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} batches · loss {loss} · acc {acc} · {rate} img/s · ETA {eta_s}s',
+          format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} batches · loss {loss} · acc {acc} · {rate} img/s · {left} left',
           hideCursor: true,
-          etaBuffer: 50,
         },
         cliProgress.Presets.shades_classic,
       )
@@ -98,7 +102,14 @@ function progressView(json: boolean) {
   return {
     progress(p: Events['run.progress']) {
       if (!bar) return;
-      const payload = { epoch: p.epoch, epochs: p.epochs, loss: p.loss.toFixed(4), acc: pct(p.accuracy), rate: Math.round(p.imagesPerSecond) };
+      const payload = {
+        epoch: p.epoch,
+        epochs: p.epochs,
+        loss: p.loss.toFixed(4),
+        acc: pct(p.accuracy),
+        rate: Math.round(p.imagesPerSecond),
+        left: duration(p.etaSeconds),
+      };
       if (!started || p.epoch !== epoch) {
         if (started) bar.stop();
         bar.start(p.batches, p.batch, payload);

@@ -3,8 +3,8 @@
  * database, trains it (continuing from its last snapshot if it has one), writes every snapshot and
  * the final status itself, reports progress as messages, and exits.
  *
- * A `stop` message, Ctrl-C (SIGINT reaches every process of a terminal's foreground group) or a host
- * that went away all end training gracefully: the batch in progress finishes, the epoch in progress is
+ * A `stop` message, Ctrl-C (SIGINT reaches every process of a terminal's foreground group), a closed
+ * terminal (SIGHUP) or a host that went away all end training gracefully: the batch in progress finishes, the epoch in progress is
  * abandoned, and the run is marked `stopped`. An error marks it `failed` with the message.
  */
 import type { RunConfig, TensorName } from '../../../src-preload/api.ts';
@@ -45,6 +45,7 @@ const requestStop = () => {
   stopRequested = true;
 };
 process.on('SIGINT', requestStop);
+process.on('SIGHUP', requestStop); // the terminal closed
 process.on('disconnect', requestStop);
 
 onMessage((message) => {
