@@ -4,7 +4,9 @@
  * API), not only that something was drawn, and saves a screenshot of each main screen.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Input, MethodName, Output, RunDetail, TensorSeries } from '../../src-preload/api.ts';
@@ -83,6 +85,28 @@ describe('the viewer, on a run trained by the CLI', () => {
     expect((await call('runs.list', {})).length).toBe(1);
   });
 
+  it('opens the new-run form with `n` (kept in the URL) and lists the shortcuts with `?`', async () => {
+    const form = app.page.getByTestId('new-run');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(app.page.url()).not.toContain('new=1');
+    await app.page.keyboard.press('n');
+    await form.waitFor();
+    expect(app.page.url()).toContain('new=1');
+    // Typing in the form's fields is not a shortcut.
+    await form.locator('input[name="name"]').fill('n?');
+    expect(await app.page.getByTestId('shortcut-help').isVisible()).toBe(false);
+    await form.locator('input[name="name"]').blur();
+    await app.page.keyboard.press('?');
+    const help = app.page.getByTestId('shortcut-help');
+    await help.waitFor();
+    expect(await help.textContent()).toContain('export the view as an animated GIF');
+    await app.screenshot('shortcuts');
+    await app.page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('opens the run: the conv1 value under the pointer is the stored weight, the legend the series’ max |w|', async () => {
     await app.page.locator(`tr[data-run-id="${run.id}"] a`).click();
     const canvas = app.page.getByTestId('weights');
@@ -101,6 +125,14 @@ describe('the viewer, on a run trained by the CLI', () => {
     expect(await text('hover-readout')).toContain('filter 13');
     expect(tensorAt(series, last)[e]).toBe(stored.data[e]);
     await app.screenshot('run-conv1');
+  });
+
+  it('exports the shown layer as a GIF with `g`, one frame per snapshot', async () => {
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.keyboard.press('g')]);
+    expect(download.suggestedFilename()).toMatch(/-conv1\.gif$/);
+    const gif = new GifReader(new Uint8Array(readFileSync((await download.path())!)));
+    expect(gif.numFrames()).toBe(run.snapshots.length);
+    await expect.poll(() => text('export-gif')).toBe('Export GIF');
   });
 
   it('scrubs with the keys, plays, and keeps the view in the URL', async () => {
@@ -187,6 +219,24 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.page.getByTestId('dataset-detail').locator('canvas').waitFor();
     expect(await app.page.getByTestId('datasets-table').textContent()).toContain('6,000');
     await app.screenshot('datasets');
+
+    // A browser never learns a dropped file's path: the page says drag-and-drop needs the desktop app and takes nothing.
+    const url = app.page.url();
+    const files = await app.page.evaluateHandle(() => {
+      // (The Node project has no DOM types: the two page globals are typed by the little used here.)
+      const page = globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } }; File: new (parts: string[], name: string) => unknown };
+      const dt = new page.DataTransfer();
+      dt.items.add(new page.File(['x'], 'cifar-10-binary.tar.gz'));
+      return dt;
+    });
+    await app.page.dispatchEvent('main', 'dragenter', { dataTransfer: files });
+    const note = app.page.getByTestId('drop-note');
+    await expect.poll(() => note.textContent()).toContain('needs the desktop app');
+    await app.screenshot('drop-in-browser');
+    await app.page.dispatchEvent('main', 'drop', { dataTransfer: files });
+    await note.waitFor({ state: 'detached' });
+    expect(app.page.url()).toBe(url);
+    expect(await call('datasets.list', {})).toHaveLength(1);
     expect(app.errors).toEqual([]);
   });
 });

@@ -11,6 +11,11 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const error = ref<string | null>(null);
   /** Per data set id; raw, since image bytes need no deep reactivity. */
   const samples = shallowRef<Record<number, DatasetSamples>>({});
+  /**
+   * A path to add that came from outside the data sets page's form (a folder dropped on the window,
+   * the desktop menu's Open Data Set…): the form takes it, so the path and any error show there.
+   */
+  const incoming = ref<string | null>(null);
 
   async function refresh(): Promise<void> {
     try {
@@ -44,11 +49,19 @@ export const useDatasetsStore = defineStore('datasets', () => {
     datasets.value = datasets.value.filter((d) => d.id !== id);
   }
 
+  const offer = (path: string) => void (incoming.value = path);
+  /** Hands the offered path over once (null when there is none). */
+  function takeOffer(): string | null {
+    const path = incoming.value;
+    incoming.value = null;
+    return path;
+  }
+
   function listen(): () => void {
     return api.on('datasets.changed', () => void refresh());
   }
 
-  return { datasets, loaded, error, samples, refresh, loadSamples, add, remove, listen };
+  return { datasets, loaded, error, samples, incoming, refresh, loadSamples, add, remove, offer, takeOffer, listen };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useDatasetsStore, import.meta.hot));

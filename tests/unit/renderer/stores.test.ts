@@ -1,37 +1,20 @@
 /**
- * The stores against the real core: a fresh SQLite file, the real handlers, called through `dispatch`
- * (the one entry IPC and HTTP use) and turned back into thrown `ApiError`s as the page's clients do.
+ * The stores against the real core: a fresh SQLite file, the real handlers (through `coreClient`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, dispatch, type ApiClient } from '../../../src-preload/api.ts';
-import { createHandlers } from '../../../src-main/core/api/handlers.ts';
+import { ApiError } from '../../../src-preload/api.ts';
 import { openCore, type Core } from '../../../src-main/core/startup.ts';
 import { setApi } from '../../../src-renderer/src/lib/context.ts';
 import { useDatasetsStore } from '../../../src-renderer/src/stores/datasets.ts';
 import { useRunsStore } from '../../../src-renderer/src/stores/runs.ts';
+import { coreClient } from './core-client.ts';
 
 let dir: string;
 let core: Core;
-
-function coreClient(c: Core): ApiClient {
-  const handlers = createHandlers(c.ctx);
-  return {
-    async call(method, input) {
-      const result = await dispatch(handlers, method, input);
-      if (!result.ok) throw new ApiError(result.error.code, result.error.message, result.error.field);
-      return result.value as never;
-    },
-    on(event, listener) {
-      return c.subscribe((name, payload) => {
-        if ((name as string) === event) listener(payload as never);
-      });
-    },
-  };
-}
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-stores-'));

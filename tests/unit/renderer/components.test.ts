@@ -1,0 +1,121 @@
+// @vitest-environment happy-dom
+/**
+ * The forms and the app shell mounted in a DOM against the real core in its own process (a fresh
+ * SQLite file, the real handlers): errors land beside their field, a data set offered from outside the form (a drop, the
+ * desktop menu) is added there with its error in place, and the desktop menu's commands reach the page.
+ */
+import { flushPromises, mount } from '@vue/test-utils';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPinia, setActivePinia, type Pinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import App from '../../../src-renderer/src/App.vue';
+import DatasetPathField from '../../../src-renderer/src/components/DatasetPathField.vue';
+import FreezeExperimentForm from '../../../src-renderer/src/components/compare/FreezeExperimentForm.vue';
+import NewRunForm from '../../../src-renderer/src/components/NewRunForm.vue';
+import { setApi, setRouter, useRouter } from '../../../src-renderer/src/lib/context.ts';
+import { createHashRouter } from '../../../src-renderer/src/lib/router.ts';
+import { useDatasetsStore } from '../../../src-renderer/src/stores/datasets.ts';
+import { startCoreProcess, type CoreProcess } from './core-process.ts';
+
+const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+
+let dir: string;
+let core: CoreProcess;
+let pinia: Pinia;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wl-components-'));
+  core = await startCoreProcess(join(dir, 'test.db'));
+  setApi(core.client);
+  window.location.hash = '#/runs';
+  setRouter(createHashRouter(window));
+  pinia = createPinia();
+  setActivePinia(pinia);
+  await useDatasetsStore().refresh();
+});
+
+afterEach(async () => {
+  useRouter().dispose();
+  core.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the training settings in both forms', () => {
+  it('shows the API’s error beside its field in the new-run form, and momentum only for SGD', async () => {
+    const form = mount(NewRunForm, { global: { plugins: [pinia] } });
+    await form.find('input[name="epochs"]').setValue('0');
+    await form.find('form').trigger('submit');
+    const epochs = form.find('input[name="epochs"]');
+    await expect.poll(() => epochs.attributes('aria-invalid'), { timeout: 30_000 }).toBe('true');
+    expect(epochs.element.parentElement!.querySelector('.error')!.textContent).toMatch(/>=\s*1|too small/i);
+    expect(form.findAll('[role="alert"]')).toHaveLength(0);
+    expect(await core.client.call('runs.list', {})).toEqual([]);
+
+    const momentumShown = () => form.find('input[name="momentum"]').element.parentElement!.style.display !== 'none';
+    expect(momentumShown()).toBe(true);
+    await form.find('select[name="optimizer"]').setValue('adam');
+    expect(momentumShown()).toBe(false);
+    form.unmount();
+  });
+
+  it('offers the same fields in the freeze experiment, limits saying how many images “all” is', async () => {
+    const dataset = useDatasetsStore().datasets[0]!;
+    const form = mount(FreezeExperimentForm, { props: { dataset }, global: { plugins: [pinia] } });
+    expect(form.find('input[name="trainLimit"]').attributes('placeholder')).toBe('all 6,000');
+    expect(form.find('input[name="testLimit"]').attributes('placeholder')).toBe('all 1,000');
+    expect(form.find('input[name="snapshotsPerEpoch"]').exists()).toBe(true);
+    expect(form.find('input[type="checkbox"]').exists()).toBe(false);
+    await form.find('input[name="batchSize"]').setValue('5000');
+    await form.find('form').trigger('submit');
+    await expect.poll(() => form.find('input[name="batchSize"]').attributes('aria-invalid'), { timeout: 30_000 }).toBe('true');
+    form.unmount();
+  });
+});
+
+describe('a data set offered from outside the form', () => {
+  it('is added by the data sets page’s field, its path and error shown there', async () => {
+    const store = useDatasetsStore();
+    const field = mount(DatasetPathField, { props: { takeOffers: true }, global: { plugins: [pinia] } });
+    const missing = join(dir, 'not-here');
+    store.offer(missing);
+    await expect.poll(() => field.find('#dataset-path-error').text(), { timeout: 30_000 }).toContain('not-here');
+    expect((field.find('input[name="path"]').element as HTMLInputElement).value).toBe(missing);
+    expect(store.incoming).toBeNull();
+
+    store.offer(FASHION_MNIST);
+    await expect.poll(() => field.emitted('added')?.length, { timeout: 30_000 }).toBe(1);
+    expect(field.emitted('added')![0]![0]).toMatchObject({ format: 'idx', path: FASHION_MNIST });
+    expect(store.datasets.map((d) => d.path)).toContain(FASHION_MNIST);
+    expect(field.find('#dataset-path-error').attributes('hidden')).toBeDefined();
+    field.unmount();
+  });
+
+  it('is left for the data sets page by a field that does not take offers (the new-run form’s)', async () => {
+    const store = useDatasetsStore();
+    const field = mount(DatasetPathField, { global: { plugins: [pinia] } });
+    store.offer('/somewhere');
+    await flushPromises();
+    expect(store.incoming).toBe('/somewhere');
+    field.unmount();
+  });
+});
+
+describe('the desktop menu', () => {
+  it('opens the new-run form, and the help with the version', async () => {
+    const app = mount(App, { global: { plugins: [pinia] }, attachTo: document.body });
+    // The shell has subscribed and knows the host once app.info is in.
+    await expect.poll(() => app.text(), { timeout: 30_000 }).toMatch(/v\d+\.\d+\.\d+/);
+    await core.emit('menu.command', { command: 'new-run' });
+    await expect.poll(() => app.find('[data-testid="new-run"]').exists(), { timeout: 30_000 }).toBe(true);
+    expect(useRouter().route.value).toMatchObject({ page: 'runs', query: { new: '1' } });
+
+    await core.emit('menu.command', { command: 'about' });
+    await flushPromises();
+    const help = app.find('[data-testid="shortcut-help"]');
+    expect((help.element as HTMLDialogElement).open).toBe(true);
+    expect(help.text()).toMatch(/Weightlapse v\d+\.\d+\.\d+/);
+    app.unmount();
+  });
+});
