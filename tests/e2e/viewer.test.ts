@@ -127,14 +127,6 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.screenshot('run-conv1');
   });
 
-  it('exports the shown layer as a GIF with `g`, one frame per snapshot', async () => {
-    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.keyboard.press('g')]);
-    expect(download.suggestedFilename()).toMatch(/-conv1\.gif$/);
-    const gif = new GifReader(new Uint8Array(readFileSync((await download.path())!)));
-    expect(gif.numFrames()).toBe(run.snapshots.length);
-    await expect.poll(() => text('export-gif')).toBe('Export GIF');
-  });
-
   it('scrubs with the keys, plays, and keeps the view in the URL', async () => {
     const series = await call('weights.series', { runId: run.id, tensor: 'conv1/kernel' });
     const canvas = app.page.getByTestId('weights');
@@ -192,6 +184,31 @@ describe('the viewer, on a run trained by the CLI', () => {
     await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(tensorAt(diffs, i)[e]));
     expect(await attr('hover-readout', 'data-weight')).toBe(String(tensorAt(series, i)[e]));
     await app.screenshot('run-conv2-diff');
+
+    // The first snapshot has nothing before it: no filter is "most changed", none is outlined.
+    await app.page.keyboard.press('Home');
+    await app.page.getByTestId('no-change').waitFor();
+    expect(await ranking.locator('li').count()).toBe(0);
+    await app.page.keyboard.press('End');
+    await ranking.locator('li').first().waitFor();
+  });
+
+  it('keys the loss chart with the shown snapshot’s values, not a dash', async () => {
+    const last = run.snapshots.at(-1)!;
+    const legend = app.page.getByTestId('charts').locator('.chart').first().locator('.u-legend');
+    // (3 significant digits, as the page writes a loss.)
+    await expect.poll(() => legend.textContent()).toContain(last.metrics.testLoss!.toPrecision(3));
+    // (The first entry is the x axis, hidden by the page.)
+    const keys = await legend.locator('.u-series:not(:first-child)').allTextContents();
+    expect(keys).toEqual([`train${last.metrics.trainLoss!.toPrecision(3)}`, `test${last.metrics.testLoss!.toPrecision(3)}`]);
+  });
+
+  it('exports the view as drawn (conv2, difference to the previous snapshot) as a GIF with `g`, one frame per snapshot', async () => {
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.keyboard.press('g')]);
+    expect(download.suggestedFilename()).toMatch(/-conv2-diff-prev\.gif$/);
+    const gif = new GifReader(new Uint8Array(readFileSync((await download.path())!)));
+    expect(gif.numFrames()).toBe(run.snapshots.length);
+    await expect.poll(() => text('export-gif')).toBe('Export GIF');
   });
 
   it('opens a filter large with its numbers, and restores the view on reload', async () => {

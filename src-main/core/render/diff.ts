@@ -49,9 +49,10 @@ export function filterChange(shape: readonly number[], w: Float32Array, ref: Flo
   return Float32Array.from(num, (n, f) => (den[f]! > 0 ? Math.sqrt(n / den[f]!) : 0));
 }
 
-/** The k filters that changed most, largest first. */
+/** The k filters that changed most, largest first; one that did not move is never "most changed". */
 export function topFilters(change: Float32Array, k: number): number[] {
   return Array.from(change.keys())
+    .filter((f) => change[f]! > 0)
     .sort((a, b) => change[b]! - change[a]! || a - b)
     .slice(0, Math.max(0, k));
 }

@@ -43,3 +43,37 @@ export function dateTime(iso: string): string {
 export function shape(s: readonly number[]): string {
   return s.join('×');
 }
+
+/** The fewest decimals that write `step` exactly (0.25 → 2, 0.1 → 1, 5 → 0), up to 8. */
+export function decimalsFor(step: number): number {
+  for (let d = 0; d < 8; d++) {
+    const scaled = Math.abs(step) * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6 * Math.max(1, scaled)) return d;
+  }
+  return 8;
+}
+
+/**
+ * A chart axis's tick labels. On a linear axis every tick gets the decimals its step needs, so close
+ * values (a loss from 2.26 to 2.31) never read "2.3 2.3 2.3"; `percent` writes fractions as percentages.
+ * On a log axis each tick is a power of ten (or a small multiple): one significant digit.
+ */
+export function tickLabels(splits: readonly (number | null)[], step: number, options: { percent?: boolean; log?: boolean } = {}): string[] {
+  const k = options.percent ? 100 : 1;
+  const suffix = options.percent ? '%' : '';
+  const d = decimalsFor(step * k);
+  return splits.map((v) => {
+    if (v == null) return '';
+    if (options.log) return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(0) : String(Number(v.toPrecision(1)));
+    return `${(v * k).toFixed(d)}${suffix}`;
+  });
+}
+
+/** The value of a series at position i, or its last one before (a run that stored no snapshot there); null when none. */
+export function valueAtOrBefore(values: readonly (number | null)[], i: number): number | null {
+  for (let j = Math.min(i, values.length - 1); j >= 0; j--) {
+    const v = values[j];
+    if (v != null && Number.isFinite(v)) return v;
+  }
+  return null;
+}

@@ -1,10 +1,10 @@
 import type { RunSummary, TensorSeries } from '@contract/api.ts';
-import { filterChange } from '@render/diff.ts';
+import { filterChange, topFilters } from '@render/diff.ts';
 import { describe, expect, it } from 'vitest';
 import { changeMatrix, filterCurve, heatIndices, logUnit } from '../../../src-renderer/src/lib/change.ts';
 import { fieldError } from '../../../src-renderer/src/lib/errors.ts';
 import { gifName } from '../../../src-renderer/src/lib/exportGif.ts';
-import { dateTime, duration, epochLabel, num, percent } from '../../../src-renderer/src/lib/format.ts';
+import { dateTime, decimalsFor, duration, epochLabel, num, percent, tickLabels, valueAtOrBefore } from '../../../src-renderer/src/lib/format.ts';
 import { clampIndex, keyAction, nextIndex } from '../../../src-renderer/src/lib/playback.ts';
 import { formatRoute, parseRoute } from '../../../src-renderer/src/lib/route.ts';
 import { sampleMosaic } from '../../../src-renderer/src/lib/samples.ts';
@@ -195,5 +195,30 @@ describe('shortcut keys', () => {
     expect(isShortcut(press('n', null, { ctrlKey: true }))).toBe(false);
     expect(isShortcut(press('n', null, { metaKey: true }))).toBe(false);
     expect(isShortcut(press(' ', el('BUTTON', undefined, true)))).toBe(false);
+  });
+});
+
+describe('chart axes and legends', () => {
+  it('gives ticks the decimals their step needs, so close losses never read alike', () => {
+    expect(decimalsFor(0.25)).toBe(2);
+    expect(decimalsFor(0.01)).toBe(2);
+    expect(decimalsFor(5)).toBe(0);
+    expect(tickLabels([2.26, 2.27, 2.28, null], 0.01)).toEqual(['2.26', '2.27', '2.28', '']);
+    expect(tickLabels([0.1, 0.15, 0.2], 0.05, { percent: true })).toEqual(['10%', '15%', '20%']);
+    expect(tickLabels([0.12, 0.125], 0.005, { percent: true })).toEqual(['12.0%', '12.5%']);
+    expect(tickLabels([1e-5, 0.001, 0.01, 0.1], 10, { log: true })).toEqual(['1e-5', '0.001', '0.01', '0.1']);
+  });
+
+  it('reads a series at the shown position, or its last value before (a run with no snapshot there)', () => {
+    expect(valueAtOrBefore([null, 2.3, null, 2.1], 2)).toBe(2.3);
+    expect(valueAtOrBefore([null, 2.3, null, 2.1], 9)).toBe(2.1);
+    expect(valueAtOrBefore([null, 2.3], 0)).toBeNull();
+  });
+});
+
+describe('most changed filters', () => {
+  it('never ranks a filter that did not move: at the first snapshot there are none', () => {
+    expect(topFilters(Float32Array.from([0, 0, 0]), 5)).toEqual([]);
+    expect(topFilters(Float32Array.from([0, 0.2, 0, 0.1]), 5)).toEqual([1, 3]);
   });
 });
