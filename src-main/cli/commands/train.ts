@@ -3,23 +3,27 @@
  * same service as the app's `runs.start`, and shows progress on stderr (a bar on a terminal, a line
  * per epoch otherwise). Ctrl-C stops the run cleanly (status `stopped`, resumable); with `--json` the
  * last stdout line is `{"id","epochs","testAccuracy","imagesPerSecond","backend"}`.
+ *
+ * `--experiment freeze-conv` is the study's experiment: the same seed and settings twice, the second run
+ * with conv1 and conv2 frozen, then a table of both test accuracies, the gap, and how far each layer moved.
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { LAYERS, runConfigSchema, type EventName, type Events, type RunConfig } from '../../../src-preload/api.ts';
+import { LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail } from '../../../src-preload/api.ts';
 import { locate } from '../../core/datasets/locate.ts';
 import { addDatasetFromDisk } from '../../core/datasets/registry.ts';
 import { findDatasetByPath } from '../../core/store/datasets.ts';
 import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../core/training/protocol.ts';
-import { resumeRun, startRun } from '../../core/training/service.ts';
+import { resumeRun, startFreezeExperiment, startRun } from '../../core/training/service.ts';
 import { trainersOf } from '../../core/training/trainers.ts';
 import { globalOptions, output, UserError, withDb } from '../common.ts';
 
 interface TrainOptions {
   data?: string;
   resume?: string;
+  experiment?: string;
   epochs?: string;
   batch?: string;
   optimizer?: string;
@@ -130,12 +134,55 @@ function progressView(json: boolean) {
   };
 }
 
+/** What `--json` prints for one run. */
+function runResult(run: RunDetail) {
+  return {
+    id: run.id,
+    epochs: run.epochsDone,
+    testAccuracy: run.snapshots.at(-1)?.metrics.testAccuracy ?? null,
+    imagesPerSecond: run.imagesPerSecond,
+    backend: run.backend,
+  };
+}
+
+/** The freeze experiment's table: both accuracies, the gap, and each layer's change since init. */
+function experimentResult(trained: RunDetail, frozen: RunDetail) {
+  const [a, b] = [runResult(trained), runResult(frozen)];
+  const changeSinceInit = Object.fromEntries(
+    LAYERS.map((layer) => [
+      layer,
+      {
+        trained: trained.snapshots.at(-1)?.layers[layer]?.relChangeInit ?? null,
+        frozen: frozen.snapshots.at(-1)?.layers[layer]?.relChangeInit ?? null,
+      },
+    ]),
+  );
+  const gap = a.testAccuracy !== null && b.testAccuracy !== null ? a.testAccuracy - b.testAccuracy : null;
+  return { experiment: 'freeze-conv', trained: a, frozen: b, gap, changeSinceInit };
+}
+
+function printExperiment(result: ReturnType<typeof experimentResult>): void {
+  const rows = [
+    ['', `trained #${result.trained.id}`, `conv frozen #${result.frozen.id}`],
+    ['test accuracy', pct(result.trained.testAccuracy), pct(result.frozen.testAccuracy)],
+    ...LAYERS.map((layer) => [
+      `${layer} change since init`,
+      pct(result.changeSinceInit[layer]!.trained),
+      pct(result.changeSinceInit[layer]!.frozen),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  console.log(`gap (trained − frozen): ${result.gap === null ? '–' : `${(100 * result.gap).toFixed(2)} points`}`);
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description("Train LeNet on a data set, saving every epoch's weights")
     .option('--data <path>', 'data set folder or .tar.gz (added to the database if new)')
     .option('--resume <id>', 'carry on an interrupted or stopped run from its last snapshot (instead of --data)')
+    .option('--experiment <kind>', "freeze-conv: the study's experiment, two runs with the same seed, the second with conv1+conv2 frozen")
     .option('--epochs <n>', 'epochs to train (default 29, as in the study)')
     .option('--batch <n>', 'batch size (default 64)')
     .option('--optimizer <name>', 'sgd (with momentum) or adam (default sgd)')
@@ -158,6 +205,11 @@ export function registerTrain(program: Command): void {
       if (resumeId !== undefined && (given.length > 0 || opts.name !== undefined)) {
         throw new UserError(`--resume carries on with the run's own settings; drop ${given.map(flag).join(' ') || '--name'}`);
       }
+      if (opts.experiment !== undefined) {
+        if (opts.experiment !== 'freeze-conv') throw new UserError(`--experiment: expected freeze-conv, got "${opts.experiment}"`);
+        if (opts.data === undefined) throw new UserError('--experiment needs --data PATH');
+        if (opts.freeze !== undefined) throw new UserError('--experiment freeze-conv chooses what is frozen itself; drop --freeze');
+      }
       const config = parseTrainConfig(opts);
       const json = globalOptions(cmd).json === true;
       const result = await withDb(cmd, async (db, dbPath) => {
@@ -172,53 +224,59 @@ export function registerTrain(program: Command): void {
         };
         const trainers = trainersOf(ctx);
         let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
-        trainers.onMessage((_runId, message) => {
+        trainers.onMessage((runId, message) => {
           if (message.type === 'started') {
             view.line(`backend: ${message.backend.name} — ${message.backend.detail}`);
             if (message.backend.warning) view.line(`warning: ${message.backend.warning}`);
           } else if (message.type === 'snapshot' && message.testAccuracy !== null) {
-            view.line(`epoch ${message.epoch}: test accuracy ${pct(message.testAccuracy)}`);
+            view.line(`run #${runId} epoch ${message.epoch}: test accuracy ${pct(message.testAccuracy)}`);
           } else if (message.type === 'finished') finished = message;
           else if (message.type === 'failed') view.line(`training failed: ${message.message}`);
         });
-        const run =
-          resumeId === undefined
-            ? await startRun(ctx, { datasetId: await datasetFor(db, opts.data!), name: opts.name, config })
-            : await resumeRun(ctx, resumeId);
-        view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to ` : ''}${run.epochs} epochs`);
+        const runs =
+          opts.experiment !== undefined
+            ? Object.values(await startFreezeExperiment(ctx, { datasetId: await datasetFor(db, opts.data!), config }))
+            : [
+                resumeId === undefined
+                  ? await startRun(ctx, { datasetId: await datasetFor(db, opts.data!), name: opts.name, config })
+                  : await resumeRun(ctx, resumeId),
+              ];
+        for (const run of runs) {
+          view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to ` : ''}${run.epochs} epochs`);
+        }
         const onSigint = () => {
           view.line('stopping after the current batch (Ctrl-C)…');
-          void trainers.stop(run.id);
+          for (const run of runs) if (trainers.owns(run.id)) void trainers.stop(run.id);
         };
         process.on('SIGINT', onSigint);
         try {
-          await trainers.finished(run.id);
+          for (const run of runs) await trainers.finished(run.id);
         } finally {
           process.off('SIGINT', onSigint);
           view.stop();
         }
-        const detail = getRun(db, run.id)!;
         if (finished) {
           const share = finished.snapshotSeconds / (finished.trainSeconds + finished.evalSeconds + finished.snapshotSeconds);
           view.line(`snapshots took ${(100 * share).toFixed(2)}% of the time (${finished.snapshotSeconds.toFixed(2)} s)`);
         }
-        return detail;
+        return runs.map((run) => getRun(db, run.id)!);
       });
-      const last = result.snapshots.at(-1);
-      const summary = {
-        id: result.id,
-        epochs: result.epochsDone,
-        testAccuracy: last?.metrics.testAccuracy ?? null,
-        imagesPerSecond: result.imagesPerSecond,
-        backend: result.backend,
-      };
-      output(cmd, summary, () => {
-        console.log(
-          `run #${result.id} ${result.status}: ${result.epochsDone}/${result.config.epochs} epochs, ` +
-            `test accuracy ${pct(summary.testAccuracy)}, ${Math.round(result.imagesPerSecond ?? 0)} img/s on ${result.backend ?? '?'}`,
-        );
-      });
-      if (result.status === 'failed') throw new UserError(`run #${result.id} failed: ${result.error}`);
-      if (result.status === 'interrupted') throw new UserError(`run #${result.id} was interrupted: ${result.error}`);
+      if (opts.experiment !== undefined) {
+        const table = experimentResult(result[0]!, result[1]!);
+        output(cmd, table, () => printExperiment(table));
+      } else {
+        const run = result[0]!;
+        const summary = runResult(run);
+        output(cmd, summary, () => {
+          console.log(
+            `run #${run.id} ${run.status}: ${run.epochsDone}/${run.config.epochs} epochs, ` +
+              `test accuracy ${pct(summary.testAccuracy)}, ${Math.round(run.imagesPerSecond ?? 0)} img/s on ${run.backend ?? '?'}`,
+          );
+        });
+      }
+      for (const run of result) {
+        if (run.status === 'failed') throw new UserError(`run #${run.id} failed: ${run.error}`);
+        if (run.status === 'interrupted') throw new UserError(`run #${run.id} was interrupted: ${run.error}`);
+      }
     });
 }

@@ -132,4 +132,38 @@ describe('weightlapse CLI', () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ id, epochs: 2 });
   });
+
+  it("runs the study's freeze experiment: same start, frozen convolutions untouched, and a table", () => {
+    const run = cli('train', '--experiment', 'freeze-conv', '--data', SAMPLE_DIR, '--epochs', '1', '--train-limit', '128', '--test-limit', '50', '--seed', '5', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const table = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+      experiment: string;
+      trained: { id: number; testAccuracy: number };
+      frozen: { id: number; testAccuracy: number };
+      gap: number;
+      changeSinceInit: Record<string, { trained: number; frozen: number }>;
+    };
+    expect(table.experiment).toBe('freeze-conv');
+    expect(table.gap).toBeCloseTo(table.trained.testAccuracy - table.frozen.testAccuracy, 12);
+    expect(table.changeSinceInit.conv1!.frozen).toBe(0);
+    expect(table.changeSinceInit.conv2!.frozen).toBe(0);
+    expect(table.changeSinceInit.conv1!.trained).toBeGreaterThan(0);
+    const db = openDatabase(dbPath);
+    try {
+      expect(getRun(db, table.frozen.id)!.config.freeze).toEqual(['conv1', 'conv2']);
+      for (const name of TENSOR_NAMES) {
+        const a = readTensor(db, table.trained.id, name, 0)!.data;
+        const b = readTensor(db, table.frozen.id, name, 0)!.data;
+        expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), name).toBe(true);
+      }
+      for (const name of ['conv1/kernel', 'conv2/bias'] as const) {
+        const start = readTensor(db, table.frozen.id, name, 0)!.data;
+        const end = readTensor(db, table.frozen.id, name, 1)!.data;
+        expect(Buffer.from(end.buffer).equals(Buffer.from(start.buffer)), name).toBe(true);
+      }
+    } finally {
+      db.close();
+    }
+    expect(cli('train', '--experiment', 'freeze-conv', '--data', SAMPLE_DIR, '--freeze', 'fc1').stderr).toMatch(/^weightlapse: --experiment freeze-conv chooses what is frozen itself/);
+  });
 });
