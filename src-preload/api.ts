@@ -164,10 +164,12 @@ export interface TensorSeries {
 
 export interface TrainingProgress {
   runId: number;
+  /** The epoch in progress, from 1. */
   epoch: number;
   epochs: number;
   batch: number;
   batches: number;
+  /** Running means over the epoch so far. */
   loss: number;
   accuracy: number;
   imagesPerSecond: number;

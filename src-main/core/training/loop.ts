@@ -10,7 +10,7 @@
  * A stop abandons the epoch in progress; resuming replays it from the last snapshot.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../../src-preload/api.ts';
+import { LAYERS, type EpochMetrics, type RunConfig, type TensorName, type TrainingProgress } from '../../../src-preload/api.ts';
 import { createLeNet, logits, type LeNet } from '../model/lenet.ts';
 import type { NewSnapshot } from '../store/snapshots.ts';
 import { ShuffleRng } from './shuffle.ts';
@@ -63,18 +63,8 @@ export interface StartPoint {
   state: ResumeState;
 }
 
-export interface LoopProgress {
-  /** The epoch in progress, from 1. */
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  /** Running means over the epoch so far. */
-  loss: number;
-  accuracy: number;
-  imagesPerSecond: number;
-  etaSeconds: number;
-}
+/** Progress as the loop sees it; the trainers add the run's id before it reaches the renderer. */
+export type LoopProgress = Omit<TrainingProgress, 'runId'>;
 
 export interface LoopCallbacks {
   /** Stores a snapshot and its resume state, atomically. Called synchronously. */
