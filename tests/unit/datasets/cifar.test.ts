@@ -3,19 +3,10 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIFAR10_CLASSES } from '../../../src-main/core/datasets/classes.ts';
-import { DatasetError, inspectDataset, loadDataset } from '../../../src-main/core/datasets/index.ts';
-import { cifarArchive, cifarFolder, expectSameBytes, removeTempDirs, tempDir } from './fixtures.ts';
+import { inspectDataset, loadDataset } from '../../../src-main/core/datasets/index.ts';
+import { cifarArchive, cifarFolder, expectSameBytes, removeTempDirs, tempDir, refusal } from './fixtures.ts';
 
 afterAll(removeTempDirs);
-
-async function refusal(path: string): Promise<DatasetError> {
-  const err = await loadDataset(path).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DatasetError);
-  return err as DatasetError;
-}
 
 const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { expect } from 'vitest';
+import { DatasetError, loadDataset } from '../../../src-main/core/datasets/index.ts';
 import { BUNDLED_SAMPLE_DIR } from '../../../src-main/core/datasets/registry.ts';
 
 export const SAMPLE = BUNDLED_SAMPLE_DIR;
@@ -122,4 +123,14 @@ export async function cifarArchive(folder: string): Promise<string> {
   const file = join(tempDir(), 'cifar-10-binary.tar.gz');
   await create({ gzip: true, file, cwd: join(folder, '..') }, ['cifar-10-batches-bin']);
   return file;
+}
+
+/** The error `loadDataset` refuses `path` with. */
+export async function refusal(path: string): Promise<DatasetError> {
+  const err = await loadDataset(path).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DatasetError);
+  return err as DatasetError;
 }

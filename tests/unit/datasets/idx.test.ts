@@ -3,20 +3,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_CLASSES } from '../../../src-main/core/datasets/classes.ts';
-import { DatasetError, inspectDataset, loadDataset } from '../../../src-main/core/datasets/index.ts';
-import { expectSameBytes, FASHION, idxFolder, removeTempDirs, SAMPLE, sampleIdx } from './fixtures.ts';
+import { inspectDataset, loadDataset } from '../../../src-main/core/datasets/index.ts';
+import { expectSameBytes, FASHION, idxFolder, removeTempDirs, SAMPLE, sampleIdx, refusal } from './fixtures.ts';
 
 afterAll(removeTempDirs);
-
-/** The error `loadDataset` refuses `path` with. */
-async function refusal(path: string): Promise<DatasetError> {
-  const err = await loadDataset(path).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DatasetError);
-  return err as DatasetError;
-}
 
 const setUint32 = (offset: number, value: number) => (b: Buffer) => {
   b.writeUInt32BE(value, offset);
