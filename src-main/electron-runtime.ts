@@ -1,5 +1,5 @@
 /**
- * Can this machine open the desktop window? Used by `npm start` (bin/start.mjs) to choose between
+ * Can this machine open the desktop window? Used by `npm start` (src-main/start.mjs) to choose between
  * Electron and the local server, and by the Electron smoke test to say why it is skipped. Plain Node:
  * it never imports `electron` (which, from plain Node, only returns the binary's path — and on first
  * use tries to download it).

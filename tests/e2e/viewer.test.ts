@@ -46,7 +46,7 @@ beforeAll(async () => {
   // A real (small) run, trained by the CLI into the database the server has open.
   const train = spawnSync(
     process.execPath,
-    [join(appRoot, 'bin/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '2',
+    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '2',
       '--train-limit', '300', '--test-limit', '100', '--snapshots-per-epoch', '2', '--db', app.dbPath, '--json'],
     { encoding: 'utf8', timeout: 170_000 },
   );

@@ -12,7 +12,7 @@ afterAll(removeTempDirs);
 /** Runs `weightlapse …` as a person would, in its own process. */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(appRoot, 'bin', 'weightlapse.mjs'), ...args], { env: { ...process.env, WEIGHTLAPSE_DB: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [join(appRoot, 'src-main', 'cli', 'weightlapse.mjs'), ...args], { env: { ...process.env, WEIGHTLAPSE_DB: '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -24,7 +24,7 @@ afterAll(removeTempDirs);
 /** Runs `weightlapse --db … export-gif …` as a person would, in its own process. */
 function exportGif(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(appRoot, 'bin', 'weightlapse.mjs'), '--db', dbPath, 'export-gif', ...args], (err, stdout, stderr) => {
+    execFile(process.execPath, [join(appRoot, 'src-main', 'cli', 'weightlapse.mjs'), '--db', dbPath, 'export-gif', ...args], (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -52,7 +52,7 @@ describe('weightlapse export-gif', () => {
     expect(both.width).toBeGreaterThan(one.width * 1.8);
     const j = await new Promise<{ code: number; stdout: string }>((resolve) => {
       const args = ['--db', dbPath, '--json', 'export-gif', '--run', String(runB), '--layer', 'fc2', '--out', join(out, 'fc2.gif')];
-      execFile(process.execPath, [join(appRoot, 'bin', 'weightlapse.mjs'), ...args], (err, stdout) => resolve({ code: err ? 1 : 0, stdout }));
+      execFile(process.execPath, [join(appRoot, 'src-main', 'cli', 'weightlapse.mjs'), ...args], (err, stdout) => resolve({ code: err ? 1 : 0, stdout }));
     });
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({ frames: 3, epochs: [0, 1, 2], bytes: readFileSync(join(out, 'fc2.gif')).length });

@@ -1,4 +1,4 @@
-/** electron-builder.yml: valid by electron-builder's own schema, with the icon and native modules right. */
+/** The installer configuration (package.json "build"): valid by electron-builder's own schema, with the icon and native modules right. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

@@ -14,7 +14,7 @@ import { getRun } from '../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../src-main/core/store/snapshots.ts';
 import { SAMPLE_DIR } from './sample.ts';
 
-const BIN = join(appRoot, 'bin', 'weightlapse.mjs');
+const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
 let dir: string;
 let dbPath: string;
 

@@ -10,12 +10,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConfigSchema } from '../src-preload/api.ts';
-import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../src-main/core/datasets/registry.ts';
-import { openDatabase } from '../src-main/core/store/db.ts';
-import type { FromTrainer } from '../src-main/core/training/protocol.ts';
-import { startRun } from '../src-main/core/training/service.ts';
-import { trainersOf } from '../src-main/core/training/trainers.ts';
+import { runConfigSchema } from '../../src-preload/api.ts';
+import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/datasets/registry.ts';
+import { openDatabase } from '../../src-main/core/store/db.ts';
+import type { FromTrainer } from '../../src-main/core/training/protocol.ts';
+import { startRun } from '../../src-main/core/training/service.ts';
+import { trainersOf } from '../../src-main/core/training/trainers.ts';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 const trainLimit = Number(process.argv[2]) || undefined;

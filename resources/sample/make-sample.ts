@@ -3,14 +3,14 @@
  * images of Fashion-MNIST as gzipped IDX files with the original names. Reproducible: the same input
  * gives the same bytes (Node's gzip writes no timestamp).
  *
- *   npx tsx scripts/make-sample.ts [SOURCE_DIR]   (default /usr/share/datasets/fashion-mnist)
+ *   npx tsx resources/sample/make-sample.ts [SOURCE_DIR]   (default /usr/share/datasets/fashion-mnist)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadDataset } from '../src-main/core/datasets/index.ts';
-import { encodeIdx } from '../src-main/core/datasets/idx.ts';
-import { resourcesDir } from '../src-main/core/paths.ts';
+import { loadDataset } from '../../src-main/core/datasets/index.ts';
+import { encodeIdx } from '../../src-main/core/datasets/idx.ts';
+import { resourcesDir } from '../../src-main/core/paths.ts';
 
 const source = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
 const target = join(resourcesDir, 'sample', 'fashion-mnist');

@@ -10,8 +10,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { findElectron, electronSqliteBinding } = await import('../src-main/electron-runtime.ts');
-const { reportError } = await import('../src-main/cli/common.ts');
+const { findElectron, electronSqliteBinding } = await import('./electron-runtime.ts');
+const { reportError } = await import('./cli/common.ts');
 
 const say = (line) => process.stderr.write(`weightlapse: ${line}\n`);
 
@@ -27,7 +27,7 @@ async function serveInstead(why) {
   say('serving the app to your browser instead (Ctrl-C to stop).');
   const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } } });
   const port = values.port === undefined ? 0 : Number(values.port);
-  const { serve } = await import('../src-main/cli/commands/serve.ts');
+  const { serve } = await import('./cli/commands/serve.ts');
   await serve({ port, host: values.host, db: values.db });
 }
 

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
-import { readIdxImages } from '../src-main/core/datasets/idx.ts';
-import { loadDataset } from '../src-main/core/datasets/index.ts';
+import { readIdxImages } from '../../src-main/core/datasets/idx.ts';
+import { loadDataset } from '../../src-main/core/datasets/index.ts';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 

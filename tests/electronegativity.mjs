@@ -71,7 +71,7 @@ for (const issue of result.issues) {
   }
 }
 for (const key of Object.keys(REVIEWED)) {
-  if (!reviewedSeen.has(key)) failures.push(`REVIEWED lists "${key}", which no longer appears: remove it from scripts/electronegativity.mjs`);
+  if (!reviewedSeen.has(key)) failures.push(`REVIEWED lists "${key}", which no longer appears: remove it from tests/electronegativity.mjs`);
 }
 if (failures.length > 0) {
   for (const f of failures) console.error(`electronegativity: FAIL      ${f}`);

@@ -13,11 +13,11 @@ declare const window: { dispatchEvent(event: unknown): boolean };
 declare const KeyboardEvent: new (type: string, init: { key: string }) => unknown;
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { LAYERS, runConfigSchema, type TensorName } from '../src-preload/api.ts';
-import { decodeWire } from '../src-preload/wire.ts';
-import { startServer } from '../src-main/core/server/index.ts';
-import { createRun } from '../src-main/core/store/runs.ts';
-import { insertSnapshot } from '../src-main/core/store/snapshots.ts';
+import { LAYERS, runConfigSchema, type TensorName } from '../../src-preload/api.ts';
+import { decodeWire } from '../../src-preload/wire.ts';
+import { startServer } from '../../src-main/core/server/index.ts';
+import { createRun } from '../../src-main/core/store/runs.ts';
+import { insertSnapshot } from '../../src-main/core/store/snapshots.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 

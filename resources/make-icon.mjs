@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Draws resources/icon.png (512×512, what electron-builder turns into every platform's icon sizes):
 // a 5×5 "filter" in a diverging blue–white–red map on a calm slate tile, the way the app shows
-// weights. Pure Node (zlib for PNG's deflate), so it is reproducible anywhere: node scripts/make-icon.mjs
+// weights. Pure Node (zlib for PNG's deflate), so it is reproducible anywhere: node resources/make-icon.mjs
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 
@@ -80,6 +80,6 @@ const png = Buffer.concat([
   chunk('IDAT', deflateSync(raw, { level: 9 })),
   chunk('IEND', Buffer.alloc(0)),
 ]);
-const target = new URL('../resources/icon.png', import.meta.url);
+const target = new URL('./icon.png', import.meta.url);
 writeFileSync(target, png);
 console.log(`wrote ${target.pathname} (${png.length} bytes)`);
