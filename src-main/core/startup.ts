@@ -1,22 +1,19 @@
 /**
- * Opening the core: the one start-up sequence shared by the Electron main process, the local server
- * and the CLI, so that what happens at start (open and migrate the database, register the bundled data
- * set, mark runs that a crash left "running" as interrupted) is written once.
+ * Opening the core: the one start-up sequence shared by the Electron main process and the local server
+ * (`weightlapse serve`, `npm start` without a desktop), so that what happens at start (open and migrate
+ * the database, register the bundled data set, mark runs that a crash left "running" as interrupted) is
+ * written once. The other CLI verbs open the database alone: they serve no page and need no sample.
  */
-import type { EventName, Events } from '../../src-preload/api.ts';
-import type { CoreContext } from './api/context.ts';
+import type { CoreContext, EmitEvent } from './api/context.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
 import { openDatabase } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
 import { trainersOf } from './training/trainers.ts';
 
-/** Receives every event the core emits (SSE clients, the Electron window, CLI progress). */
-export type CoreListener = <E extends EventName>(event: E, payload: Events[E]) => void;
-
 export interface Core {
   ctx: CoreContext;
-  /** Subscribes to the core's events; returns the unsubscribe function. */
-  subscribe(listener: CoreListener): () => void;
+  /** Subscribes to every event the core emits (SSE clients, the Electron window); returns the unsubscribe. */
+  subscribe(listener: EmitEvent): () => void;
   /** Stops what the core started (trainers) and closes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -30,7 +27,7 @@ export async function openCore(dbPath: string, host: CoreContext['host']): Promi
     // The app is still useful without the sample (a person can add a data set): say so, go on.
     console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
   }
-  const listeners = new Set<CoreListener>();
+  const listeners = new Set<EmitEvent>();
   const ctx: CoreContext = {
     db,
     dbPath,
