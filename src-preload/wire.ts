@@ -37,27 +37,46 @@ function isBinRef(v: unknown): v is BinRef {
   return typeof v === 'object' && v !== null && '$bin' in v && 'type' in v && 'length' in v;
 }
 
-export function encodeWire(value: unknown): Uint8Array {
-  const arrays: { array: AnyTypedArray; offset: number }[] = [];
+/**
+ * The message as the pieces to send one after another: the header (magic, JSON, padding), then each
+ * array's own bytes (not copied) and its padding. A server writes them straight to the socket, so a 3 MB
+ * series is not copied into one more 3 MB buffer first.
+ */
+export function encodeWireParts(value: unknown): Uint8Array[] {
+  const arrays: AnyTypedArray[] = [];
   let dataSize = 0;
   const json = JSON.stringify(value ?? null, (_key, v: unknown) => {
     const type = tagOf(v);
     if (!type) return v;
     const array = v as AnyTypedArray;
     const ref: BinRef = { $bin: dataSize, type, length: array.length };
-    arrays.push({ array, offset: dataSize });
+    arrays.push(array);
     dataSize = align8(dataSize + array.byteLength);
     return ref;
   });
   const jsonBytes = new TextEncoder().encode(json);
-  const dataStart = align8(8 + jsonBytes.byteLength);
-  const out = new Uint8Array(dataStart + dataSize);
-  const view = new DataView(out.buffer);
+  const header = new Uint8Array(align8(8 + jsonBytes.byteLength));
+  const view = new DataView(header.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, jsonBytes.byteLength, true);
-  out.set(jsonBytes, 8);
-  for (const { array, offset } of arrays) {
-    out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataStart + offset);
+  header.set(jsonBytes, 8);
+  const parts = [header];
+  for (const array of arrays) {
+    parts.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    const padding = align8(array.byteLength) - array.byteLength;
+    if (padding > 0) parts.push(new Uint8Array(padding));
+  }
+  return parts;
+}
+
+/** The message in one buffer. */
+export function encodeWire(value: unknown): Uint8Array {
+  const parts = encodeWireParts(value);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
   }
   return out;
 }
@@ -69,6 +88,8 @@ export function decodeWire(bytes: Uint8Array): unknown {
   const dataStart = align8(8 + jsonLength);
   if (8 + jsonLength > bytes.byteLength) throw new Error('truncated Weightlapse binary message');
   const json = new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength));
+  const whole = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const ownBuffer = whole ? (bytes.buffer as ArrayBuffer) : null;
   return JSON.parse(json, (_key, v: unknown) => {
     if (!isBinRef(v)) return v;
     const ctor = TYPES[v.type];
@@ -76,8 +97,10 @@ export function decodeWire(bytes: Uint8Array): unknown {
     const start = dataStart + v.$bin;
     const end = start + v.length * ctor.BYTES_PER_ELEMENT;
     if (end > bytes.byteLength) throw new Error('truncated Weightlapse binary message');
-    // Copy so the array is aligned and owns its buffer. Uint8Array's own slice: a Node Buffer's
-    // slice() is a view into a shared pool, whose .buffer would hold other bytes too.
+    // A message that owns its whole buffer (a fetched body) is read in place: every array in it is
+    // 8-aligned, and a 3 MB series is not copied again. Anything else (a Node Buffer may sit at any offset
+    // in a shared pool) is copied, so that the array is aligned and its buffer holds only its own bytes.
+    if (ownBuffer) return new ctor(ownBuffer, start, v.length);
     return new ctor(Uint8Array.prototype.slice.call(bytes, start, end).buffer);
   });
 }

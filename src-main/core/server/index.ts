@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { dispatch, type ApiErrorData, type ErrorCode, type Handlers } from '../../../src-preload/api.ts';
-import { encodeWire } from '../../../src-preload/wire.ts';
+import { encodeWireParts } from '../../../src-preload/wire.ts';
 import { createHandlers } from '../api/handlers.ts';
 import { rendererDir as defaultRendererDir } from '../paths.ts';
 import { openCore, type Core } from '../startup.ts';
@@ -198,9 +198,13 @@ async function callApi(req: IncomingMessage, res: ServerResponse, handlers: Hand
   }
   const result = await dispatch(handlers, name, input);
   if (!result.ok) return sendError(res, STATUS[result.error.code] ?? 500, result.error);
-  const bytes = encodeWire(result.value);
-  res.writeHead(200, { 'Content-Type': WIRE_CONTENT_TYPE, 'Content-Length': bytes.byteLength, 'Cache-Control': 'no-store' });
-  res.end(bytes);
+  const parts = encodeWireParts(result.value);
+  const length = parts.reduce((n, p) => n + p.byteLength, 0);
+  res.writeHead(200, { 'Content-Type': WIRE_CONTENT_TYPE, 'Content-Length': length, 'Cache-Control': 'no-store' });
+  // Corked, the parts leave in one writev.
+  res.cork();
+  for (const part of parts) res.write(part);
+  res.end();
 }
 
 /** The body, or null when it is larger than `limit` (then the rest is drained, not stored). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, contract, dispatch, parseInput, type Handlers } from '../../../src-preload/api.ts';
-import { decodeWire, encodeWire } from '../../../src-preload/wire.ts';
+import { decodeWire, encodeWire, encodeWireParts } from '../../../src-preload/wire.ts';
 
 const handlers = new Proxy({} as Handlers, {
   get: (_t, name) => (input: unknown) => ({ method: name, input }),
@@ -62,6 +62,36 @@ describe('the binary wire format', () => {
   it('carries a tensor as its bytes, not as text', () => {
     const data = new Float32Array(250_000);
     expect(encodeWire({ data }).byteLength).toBeLessThan(data.byteLength + 100);
+  });
+
+  it('reads a message that owns its buffer in place, and copies one inside a larger buffer', () => {
+    const value = { a: new Float32Array([1, 2, 3]), b: new Uint8Array([9]), c: new Float64Array([0.5]) };
+    const owned = encodeWire(value);
+    const inPlace = decodeWire(owned) as typeof value;
+    expect(inPlace.a.buffer).toBe(owned.buffer);
+    expect(inPlace.c.buffer).toBe(owned.buffer);
+    expect(Array.from(inPlace.a)).toEqual([1, 2, 3]);
+    expect(inPlace.c[0]).toBe(0.5);
+
+    // The same bytes at an odd offset of a bigger buffer, as a Node Buffer from a pool may be.
+    const pooled = new Uint8Array(owned.byteLength + 3);
+    pooled.set(owned, 3);
+    const copied = decodeWire(pooled.subarray(3)) as typeof value;
+    expect(copied.a.buffer).not.toBe(pooled.buffer);
+    expect(copied.a.buffer.byteLength).toBe(12);
+    expect(Array.from(copied.a)).toEqual([1, 2, 3]);
+    expect(copied.b[0]).toBe(9);
+    expect(copied.c[0]).toBe(0.5);
+  });
+
+  it('sends the arrays of a message as they are, without copying them into it', () => {
+    const data = new Float32Array([1, 2, 3]);
+    const parts = encodeWireParts({ data, shape: [3] });
+    expect(parts.some((p) => p.buffer === data.buffer)).toBe(true);
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    parts.reduce((at, p) => (joined.set(p, at), at + p.byteLength), 0);
+    expect(joined).toEqual(encodeWire({ data, shape: [3] }));
+    expect(Array.from((decodeWire(joined) as { data: Float32Array }).data)).toEqual([1, 2, 3]);
   });
 
   it('refuses truncated or foreign bytes', () => {
