@@ -163,6 +163,10 @@ describe('the viewer, on a run trained by the CLI', () => {
       return coloured;
     });
     expect(grey).toBe(0);
+    // The client recorded the series call for the performance panel (and the viewer benchmark), latest only.
+    const measures = await app.page.evaluate(() => performance.getEntriesByName('api weights.series').map((m) => m.duration));
+    expect(measures).toHaveLength(1);
+    expect(measures[0]).toBeGreaterThan(0);
     await expect.poll(() => app.page.url()).toContain('cmap=grey');
     expect(app.page.url()).toContain('layer=conv2');
   });

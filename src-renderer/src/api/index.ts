@@ -18,7 +18,26 @@ const bridge = typeof window !== 'undefined' ? window.weightlapse : undefined;
 /** True inside the desktop app: native dialogs, menus and drag-and-drop of folders are there. */
 export const isDesktop = bridge !== undefined;
 
-export const api: ApiClient = bridge ? ipcClient(bridge) : httpClient();
+/**
+ * Each successful call is recorded as a User Timing measure named `api <method>`, from the call to its
+ * decoded result: the browser's performance panel shows them, and the viewer benchmark reads them.
+ * Only the latest of each method is kept, so a long session does not pile them up.
+ */
+function timed(client: ApiClient): ApiClient {
+  return {
+    async call(method, input) {
+      const start = performance.now();
+      const value = await client.call(method, input);
+      const name = `api ${method}`;
+      performance.clearMeasures(name);
+      performance.measure(name, { start });
+      return value;
+    },
+    on: client.on,
+  };
+}
+
+export const api: ApiClient = timed(bridge ? ipcClient(bridge) : httpClient());
 
 /**
  * The path on disk of a file or folder dropped on the page, in the desktop app; null in a browser,
