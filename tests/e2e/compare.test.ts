@@ -7,22 +7,15 @@ import { readFileSync } from 'node:fs';
 import type { Locator } from 'playwright-core';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TENSOR_NAMES, type Input, type MethodName, type Output, type RunDetail } from '../../src-preload/api.ts';
-import { decodeWire } from '../../src-preload/wire.ts';
+import { TENSOR_NAMES, type RunDetail } from '../../src-preload/api.ts';
 import { formatValue } from '../../src-main/core/render/frame.ts';
-import { openApp, type OpenApp } from './harness.ts';
+import { maxAbs, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let trained: RunDetail;
 let frozen: RunDetail;
 
-async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-  const res = await app.page.request.post(new URL(`/api/${method}`, app.server.origin).href, { data: input });
-  if (!res.ok()) throw new Error(`${method}: ${res.status()} ${await res.text()}`);
-  return decodeWire(new Uint8Array(await res.body())) as Output<M>;
-}
 
-const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const column = (k: number) => app.page.getByTestId('compare-column').nth(k);
 /** The pixels a column's canvas shows, as a data URL (equal URLs: equal pictures). */
 // (The Node project has no DOM types: the canvas is typed by the one method used.)
@@ -50,16 +43,16 @@ describe('the freeze experiment and the compare view', () => {
     await form.getByRole('button', { name: 'Start both runs' }).click();
 
     await expect.poll(() => app.page.url()).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
-    const listed = await call('runs.list', {});
+    const listed = await app.call('runs.list', {});
     expect(listed).toHaveLength(2);
     // The view fills in while they train: the trained run first, the queued frozen one when it starts.
     await expect.poll(() => app.page.getByTestId('compare-column').count(), { timeout: 60_000 }).toBeGreaterThan(0);
     await app.screenshot('compare-training');
     // The frozen run trains after the trained one: both are done within a few minutes on two cores.
     await expect
-      .poll(async () => (await call('runs.list', {})).map((r) => r.status).join(), { timeout: 240_000, interval: 1000 })
+      .poll(async () => (await app.call('runs.list', {})).map((r) => r.status).join(), { timeout: 240_000, interval: 1000 })
       .toBe('done,done');
-    const runs = await Promise.all(listed.map((r) => call('runs.get', { id: r.id })));
+    const runs = await Promise.all(listed.map((r) => app.call('runs.get', { id: r.id })));
     trained = runs.find((r) => r.config.freeze.length === 0)!;
     frozen = runs.find((r) => r.config.freeze.join() === 'conv1,conv2')!;
     expect(trained.config.seed).toBe(7);
@@ -72,15 +65,15 @@ describe('the freeze experiment and the compare view', () => {
   it('stores identical initial weights in both runs, and leaves the frozen layers untouched', async () => {
     const last = frozen.snapshots.at(-1)!.seq;
     for (const tensor of TENSOR_NAMES) {
-      const a = await call('weights.get', { runId: trained.id, tensor, seq: 0 });
-      const b = await call('weights.get', { runId: frozen.id, tensor, seq: 0 });
+      const a = await app.call('weights.get', { runId: trained.id, tensor, seq: 0 });
+      const b = await app.call('weights.get', { runId: frozen.id, tensor, seq: 0 });
       expect(b.data, `${tensor} at epoch 0`).toEqual(a.data);
-      const end = await call('weights.get', { runId: frozen.id, tensor, seq: last });
+      const end = await app.call('weights.get', { runId: frozen.id, tensor, seq: last });
       if (tensor.startsWith('conv')) expect(end.data, `frozen ${tensor}`).toEqual(b.data);
       else expect(end.data, `trained ${tensor} of the frozen run`).not.toEqual(b.data);
     }
-    const moved = await call('weights.get', { runId: trained.id, tensor: 'conv1/kernel', seq: trained.snapshots.at(-1)!.seq });
-    expect(moved.data).not.toEqual((await call('weights.get', { runId: trained.id, tensor: 'conv1/kernel', seq: 0 })).data);
+    const moved = await app.call('weights.get', { runId: trained.id, tensor: 'conv1/kernel', seq: trained.snapshots.at(-1)!.seq });
+    expect(moved.data).not.toEqual((await app.call('weights.get', { runId: trained.id, tensor: 'conv1/kernel', seq: 0 })).data);
   });
 
   it('shows the freeze-experiment table with each run’s test accuracy, the gap and the change since init', async () => {
@@ -92,15 +85,15 @@ describe('the freeze experiment and the compare view', () => {
     expect(await row(frozen).getByTestId('outcome-accuracy').textContent()).toBe(`${(acc(frozen) * 100).toFixed(2)}%`);
     const gap = acc(trained) - acc(frozen);
     expect(await row(frozen).getByTestId('outcome-gap').textContent()).toBe(`${gap >= 0 ? '' : '−'}${Math.abs(gap * 100).toFixed(2)} pt`);
-    const metrics = await call('metrics.get', { runId: trained.id });
+    const metrics = await app.call('metrics.get', { runId: trained.id });
     const change = metrics.at(-1)!.layers.conv1.relChangeInit;
     expect(await row(trained).getByTestId('outcome-change-conv1').textContent()).toBe(`${(change * 100).toFixed(2)}%`);
     expect(await row(frozen).getByTestId('outcome-change-conv1').textContent()).toBe('0.00%');
   });
 
   it('puts both runs on one colour scale: the legend is max |w| over both conv1 series', async () => {
-    const a = await call('weights.series', { runId: trained.id, tensor: 'conv1/kernel' });
-    const b = await call('weights.series', { runId: frozen.id, tensor: 'conv1/kernel' });
+    const a = await app.call('weights.series', { runId: trained.id, tensor: 'conv1/kernel' });
+    const b = await app.call('weights.series', { runId: frozen.id, tensor: 'conv1/kernel' });
     const legend = app.page.getByTestId('legend').first();
     const max = Math.max(maxAbs(a.data), maxAbs(b.data));
     await expect.poll(() => legend.getAttribute('data-max')).toBe(String(max));

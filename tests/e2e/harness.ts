@@ -4,6 +4,7 @@
  *
  *   const app = await openApp();            // server + browser + page, already on the app
  *   await app.page.getByRole('button', …)   // drive it
+ *   await app.call('runs.list', {});        // the HTTP API, with the page's cookie
  *   await app.screenshot('runs-list');      // test-results/screenshots/runs-list.png
  *   expect(app.errors).toEqual([]);         // no page errors or console errors
  *   await app.close();
@@ -12,6 +13,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Input, MethodName, Output } from '../../src-preload/api.ts';
+import { decodeWire } from '../../src-preload/wire.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
 import { startServer, type RunningServer } from '../../src-main/core/server/index.ts';
 
@@ -75,7 +78,12 @@ export interface OpenApp extends TestServer {
   /** `STATUS METHOD path` of every response ≥ 400, except the browser's own favicon probe. */
   failedRequests: string[];
   screenshot(name: string): Promise<string>;
+  /** A call through the same HTTP API the page uses (the browser context holds the cookie). */
+  call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>>;
 }
+
+/** The largest |w| of a tensor: what a per-layer legend must show, computed here independently of the app. */
+export const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 /** Server, browser and a page that has opened the tokenized URL (so it holds the cookie) and loaded. */
 export async function openApp(options: { viewport?: { width: number; height: number } } = {}): Promise<OpenApp> {
@@ -107,6 +115,11 @@ export async function openApp(options: { viewport?: { width: number; height: num
       errors,
       failedRequests,
       screenshot: (name) => screenshot(page, name),
+      async call(method, input) {
+        const res = await page.request.post(new URL(`/api/${method}`, server.server.origin).href, { data: input });
+        if (!res.ok()) throw new Error(`${method}: ${res.status()} ${await res.text()}`);
+        return decodeWire(new Uint8Array(await res.body())) as never;
+      },
       async close() {
         await opened.close();
         await server.close();

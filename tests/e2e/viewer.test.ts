@@ -9,25 +9,17 @@ import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Input, MethodName, Output, RunDetail, TensorSeries } from '../../src-preload/api.ts';
-import { decodeWire } from '../../src-preload/wire.ts';
+import type { RunDetail, TensorSeries } from '../../src-preload/api.ts';
 import { diffSeries, tensorAt } from '../../src-main/core/render/diff.ts';
 import { formatValue } from '../../src-main/core/render/frame.ts';
 import { layoutFor } from '../../src-main/core/render/layout.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
-import { openApp, type OpenApp } from './harness.ts';
+import { maxAbs, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let run: RunDetail;
 
-/** A call through the same HTTP API the page uses (the browser context holds the cookie). */
-async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-  const res = await app.page.request.post(new URL(`/api/${method}`, app.server.origin).href, { data: input });
-  if (!res.ok()) throw new Error(`${method}: ${res.status()} ${await res.text()}`);
-  return decodeWire(new Uint8Array(await res.body())) as Output<M>;
-}
 
-const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 /** Moves the mouse to the centre of element `e` of the layer's picture (layout and zoom as the page draws them). */
 async function hoverElement(canvas: Locator, shape: number[], kind: 'filters' | 'kernels', zoom: number, e: number): Promise<void> {
@@ -51,8 +43,8 @@ beforeAll(async () => {
     { encoding: 'utf8', timeout: 170_000 },
   );
   if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
-  const [summary] = await call('runs.list', {});
-  run = await call('runs.get', { id: summary!.id });
+  const [summary] = await app.call('runs.list', {});
+  run = await app.call('runs.get', { id: summary!.id });
 });
 
 afterAll(async () => {
@@ -82,7 +74,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     const field = form.locator('label', { has: app.page.locator('input[name="epochs"]') });
     await expect.poll(() => field.locator('.error').textContent()).toMatch(/>=\s*1|too small/i);
     expect(await form.locator('input[name="epochs"]').getAttribute('aria-invalid')).toBe('true');
-    expect((await call('runs.list', {})).length).toBe(1);
+    expect((await app.call('runs.list', {})).length).toBe(1);
   });
 
   it('opens the new-run form with `n` (kept in the URL) and lists the shortcuts with `?`', async () => {
@@ -111,7 +103,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.page.locator(`tr[data-run-id="${run.id}"] a`).click();
     const canvas = app.page.getByTestId('weights');
     await canvas.waitFor();
-    const series = await call('weights.series', { runId: run.id, tensor: 'conv1/kernel' });
+    const series = await app.call('weights.series', { runId: run.id, tensor: 'conv1/kernel' });
     const last = series.seqs.length - 1;
     expect(await text('epoch-label')).toContain(`${run.snapshots.at(-1)!.epoch}/${run.epochs}`);
     expect(Number(await attr('legend', 'data-max'))).toBe(maxAbs(series.data));
@@ -119,7 +111,7 @@ describe('the viewer, on a run trained by the CLI', () => {
 
     const shape = series.shape;
     const e = 7 * 20 + 13; // kernel row 1, col 2 (of 5), channel 0, filter 13
-    const stored = await call('weights.get', { runId: run.id, tensor: 'conv1/kernel', seq: series.seqs[last]! });
+    const stored = await app.call('weights.get', { runId: run.id, tensor: 'conv1/kernel', seq: series.seqs[last]! });
     await hoverElement(canvas, shape, 'filters', 12, e);
     await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(stored.data[e]));
     expect(await text('hover-readout')).toContain('filter 13');
@@ -128,7 +120,7 @@ describe('the viewer, on a run trained by the CLI', () => {
   });
 
   it('scrubs with the keys, plays, and keeps the view in the URL', async () => {
-    const series = await call('weights.series', { runId: run.id, tensor: 'conv1/kernel' });
+    const series = await app.call('weights.series', { runId: run.id, tensor: 'conv1/kernel' });
     const canvas = app.page.getByTestId('weights');
     await app.page.keyboard.press('Home');
     expect(await text('epoch-label')).toMatch(/epoch\s*0\//);
@@ -151,7 +143,7 @@ describe('the viewer, on a run trained by the CLI', () => {
   it('switches to conv2 and the grey map: every weight cell is grey, the scale is conv2’s', async () => {
     await app.page.getByTestId('layer-conv2').click();
     await app.page.getByTestId('colormap').selectOption('grey');
-    const series = await call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
+    const series = await app.call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
     await expect.poll(() => attr('legend', 'data-max')).toBe(String(maxAbs(series.data)));
     const layout = layoutFor(series.shape, 'kernels');
     expect(Number(await attr('weights', 'data-width'))).toBe(layout.width * 4);
@@ -175,7 +167,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.page.getByTestId('colormap').selectOption('diverging');
     await app.page.getByTestId('diff-prev').click();
     await app.page.keyboard.press('End');
-    const series: TensorSeries = await call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
+    const series: TensorSeries = await app.call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
     const diffs = diffSeries(series, 'prev');
     await expect.poll(() => attr('legend', 'data-max')).toBe(String(maxAbs(diffs.data)));
     const ranking = app.page.getByTestId('ranking');
@@ -257,7 +249,7 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.page.dispatchEvent('main', 'drop', { dataTransfer: files });
     await note.waitFor({ state: 'detached' });
     expect(app.page.url()).toBe(url);
-    expect(await call('datasets.list', {})).toHaveLength(1);
+    expect(await app.call('datasets.list', {})).toHaveLength(1);
     expect(app.errors).toEqual([]);
   });
 });
