@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 
 const alias = {
   '@contract': resolve('src-preload'),
-  '@render': resolve('src-main/core/render'),
+  '@render': resolve('src-main/shared/render'),
 };
 
 export default defineConfig({
@@ -12,12 +12,11 @@ export default defineConfig({
     build: {
       rollupOptions: {
         input: {
-          index: resolve('src-main/index.ts'),
-          // The trainer process's entry, started with utilityProcess.fork (src-main/trainer-process.ts).
-          worker: resolve('src-main/core/training/worker.ts'),
+          // The Electron shell (package.json's "main" is out/main/index.js).
+          index: resolve('src-main/electron/main.ts'),
+          // The trainer process's entry, started with utilityProcess.fork (src-main/electron/utility-trainer.ts).
+          'trainer-process': resolve('src-main/trainer/trainer-process.ts'),
         },
-        // Shared chunks beside the entries, not in chunks/: core/paths.ts finds the app root by depth.
-        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -4,21 +4,39 @@ import globals from 'globals';
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-/** The layering, as lint errors: what each process may not import. */
+/**
+ * The layering, as lint errors: what each part may not import. The folders are the processes
+ * (README: Layout): the page, the core (the one writer), the trainer (the only place tfjs runs), the
+ * code they share, and the hosts around the core (the Electron shell, the local server, the CLI).
+ */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const rendererForbidden = {
-  paths: ['electron', 'better-sqlite3', ...nodeBuiltins].map((name) => ({
-    name,
-    message: 'The renderer talks only to the API contract: no Electron, database or Node modules here.',
-  })),
-  patterns: [
-    { group: ['@tensorflow/*'], message: 'Training runs in the trainer process, never in the renderer.' },
-    { regex: 'src-main/(?!core/render/)', message: 'Only the isomorphic render module (@render) is shared with the renderer.' },
-  ],
+const forbid = (names, message) => names.map((name) => ({ name, message }));
+const noElectron = forbid(['electron'], 'Only the Electron shell (src-main/electron/) and the preload import electron: everything else runs and is tested without it.');
+const noTensorflow = { group: ['@tensorflow/*'], message: 'Training runs in the trainer (src-main/trainer/), the only place that imports tfjs.' };
+const noHosts = { regex: '(^|/)(electron|server|cli)/', message: 'The core and the trainer know no host: the Electron shell, the server and the CLI import them, never the other way.' };
+
+const rules = {
+  renderer: {
+    paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'The renderer talks only to the API contract: no database or Node modules here.')],
+    patterns: [noTensorflow, { regex: 'src-main/(?!shared/)', message: 'The page may use only what src-main/shared/ holds (the weight renderer).' }],
+  },
+  core: {
+    paths: noElectron,
+    patterns: [
+      noTensorflow,
+      noHosts,
+      { regex: '(^|/)trainer/(?!protocol\\.ts$)', message: "The core talks to the trainer through its messages only (src-main/trainer/protocol.ts)." },
+    ],
+  },
+  trainer: { paths: noElectron, patterns: [noHosts] },
+  shared: {
+    paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'src-main/shared/ runs in the page as well: no database or Node modules.')],
+    patterns: [noTensorflow, { regex: '(^|/)(core|trainer|electron|server|cli)/', message: 'src-main/shared/ depends on nothing but the contract.' }],
+  },
+  host: { paths: noElectron, patterns: [noTensorflow, { regex: '(^|/)electron/', message: 'The server and the CLI run without Electron.' }] },
+  electron: { patterns: [noTensorflow] },
 };
-const coreForbidden = {
-  paths: [{ name: 'electron', message: 'core/ runs without Electron (tests, CLI, server): keep Electron in the shell.' }],
-};
+const layer = (files, options) => ({ files, rules: { 'no-restricted-imports': ['error', options] } });
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
@@ -39,13 +57,11 @@ export default tseslint.config(
       'vue/html-self-closing': 'off',
     },
   },
-  {
-    files: ['src-renderer/**/*.{ts,vue}'],
-    languageOptions: { globals: { ...globals.browser } },
-    rules: { 'no-restricted-imports': ['error', rendererForbidden] },
-  },
-  {
-    files: ['src-main/core/**/*.ts', 'src-main/cli/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', coreForbidden] },
-  },
+  { files: ['src-renderer/**/*.{ts,vue}'], languageOptions: { globals: { ...globals.browser } } },
+  layer(['src-renderer/**/*.{ts,vue}'], rules.renderer),
+  layer(['src-main/core/**/*.ts'], rules.core),
+  layer(['src-main/trainer/**/*.ts'], rules.trainer),
+  layer(['src-main/shared/**/*.ts'], rules.shared),
+  layer(['src-main/server/**/*.ts', 'src-main/cli/**/*.{ts,mjs}'], rules.host),
+  layer(['src-main/electron/**/*.{ts,mjs}', 'src-preload/**/*.ts'], rules.electron),
 );

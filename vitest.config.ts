@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@contract': fileURLToPath(new URL('./src-preload', import.meta.url)),
-      '@render': fileURLToPath(new URL('./src-main/core/render', import.meta.url)),
+      '@render': fileURLToPath(new URL('./src-main/shared/render', import.meta.url)),
     },
   },
   test: {

@@ -3,7 +3,7 @@
  *
  * One table (`contract`) gives each method's input schema; the output type rides along as a phantom
  * type. It is bound three ways without being written again: `ipcMain.handle` in Electron
- * (src-main/ipc.ts), HTTP routes in the local server (src-main/core/server/), and the renderer's client
+ * (src-main/electron/ipc.ts), HTTP routes in the local server (src-main/server/), and the renderer's client
  * (src-renderer/src/api/). Inputs are validated on the main side with `parseInput`; errors cross every
  * boundary as data (`ApiResult`), with a message a person can read and the field at fault.
  *

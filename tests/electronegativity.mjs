@@ -25,9 +25,9 @@ for (const input of INPUTS) cpSync(join(root, input), join(scanDir, input), { re
 
 /** `CHECK_ID file`: why the flagged code is safe. */
 const REVIEWED = {
-  'PRELOAD_JS_CHECK src-main/index.ts':
+  'PRELOAD_JS_CHECK src-main/electron/main.ts':
     'The preload is sandboxed and exposes one object (call/on/pathForFile) whose names are checked against the contract; the main side checks the sender frame and validates every argument.',
-  'OPEN_EXTERNAL_JS_CHECK src-main/security.ts':
+  'OPEN_EXTERNAL_JS_CHECK src-main/electron/security.ts':
     'Only URLs that pass isSafeExternalUrl (https, no credentials, a real host name) are opened; everything else is refused and logged.',
 };
 

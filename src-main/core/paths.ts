@@ -1,6 +1,7 @@
 /** Where Weightlapse keeps its things on this machine. Shared by the CLI, the server and the desktop app. */
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The per-user data directory, as each platform expects it. */
@@ -18,10 +19,19 @@ export function resolveDbPath(explicit?: string): string {
 }
 
 /**
- * The repository (or packaged app) root, found from this file. Works from the sources (src-main/core)
- * and from the bundle (out/main), which sit at the same depth.
+ * The nearest folder above `start` whose package.json is Weightlapse's: the repository, or the packaged
+ * app (whose asar archive holds package.json too). Found by looking, not by counting folders, so it
+ * holds from the sources, from any bundled chunk and from a test's temporary copy alike.
  */
-export const appRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+export function findAppRoot(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'weightlapse') return dir;
+    if (dirname(dir) === dir) throw new Error(`no Weightlapse package.json above ${start}`);
+  }
+}
+
+export const appRoot = findAppRoot(fileURLToPath(new URL('.', import.meta.url)));
 
 export const resourcesDir = join(appRoot, 'resources');
 export const rendererDir = join(appRoot, 'out', 'renderer');

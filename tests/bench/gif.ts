@@ -5,12 +5,12 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { exportRunGif, loadAnimationRun } from '../../src-main/core/gif/export-run.ts';
-import { animationFrames } from '../../src-main/core/render/animation.ts';
-import { tensorAt } from '../../src-main/core/render/diff.ts';
-import { encodeGif } from '../../src-main/core/render/gif.ts';
-import { renderTensor } from '../../src-main/core/render/render.ts';
-import { scaleFor } from '../../src-main/core/render/scale.ts';
-import { openTempDb, removeTempDirs, storeRun } from '../unit/gif/store.ts';
+import { animationFrames } from '../../src-main/shared/render/animation.ts';
+import { tensorAt } from '../../src-main/shared/render/diff.ts';
+import { encodeGif } from '../../src-main/shared/render/gif.ts';
+import { renderTensor } from '../../src-main/shared/render/render.ts';
+import { scaleFor } from '../../src-main/shared/render/scale.ts';
+import { openTempDb, removeTempDirs, storeRun } from '../unit/core/gif/store.ts';
 
 /** Median wall-clock milliseconds of `runs` calls (after one warm-up). */
 function median(runs: number, fn: () => unknown): number {

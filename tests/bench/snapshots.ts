@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { runConfigSchema } from '../../src-preload/api.ts';
 import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/datasets/registry.ts';
 import { openDatabase } from '../../src-main/core/store/db.ts';
-import type { FromTrainer } from '../../src-main/core/training/protocol.ts';
+import type { FromTrainer } from '../../src-main/trainer/protocol.ts';
 import { startRun } from '../../src-main/core/training/service.ts';
 import { trainersOf } from '../../src-main/core/training/trainers.ts';
 

@@ -16,9 +16,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runConfigSchema, type BackendChoice } from '../../src-preload/api.ts';
 import { loadDataset } from '../../src-main/core/datasets/index.ts';
-import { createLeNet } from '../../src-main/core/model/lenet.ts';
-import { initBackend } from '../../src-main/core/training/backend/index.ts';
-import { batchTensors, evaluate, makeOptimizer, trainStep } from '../../src-main/core/training/loop.ts';
+import { createLeNet } from '../../src-main/trainer/model/lenet.ts';
+import { initBackend } from '../../src-main/trainer/backend/index.ts';
+import { batchTensors, evaluate, makeOptimizer, trainStep } from '../../src-main/trainer/loop.ts';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const PEER = fileURLToPath(new URL('../../../shared/peers/pytorch_lenet.py', import.meta.url));

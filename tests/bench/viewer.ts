@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { LAYERS, runConfigSchema, type TensorName } from '../../src-preload/api.ts';
-import { startServer } from '../../src-main/core/server/index.ts';
+import { startServer } from '../../src-main/server/index.ts';
 import { createRun } from '../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../src-main/core/store/snapshots.ts';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -8,7 +8,7 @@ import type { Locator } from 'playwright-core';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENSOR_NAMES, type RunDetail } from '../../src-preload/api.ts';
-import { formatValue } from '../../src-main/core/render/frame.ts';
+import { formatValue } from '../../src-main/shared/render/frame.ts';
 import { maxAbs, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;

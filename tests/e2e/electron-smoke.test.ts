@@ -13,7 +13,7 @@ import { createHandlers } from '../../src-main/core/api/handlers.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
 import { openCore } from '../../src-main/core/startup.ts';
 import { forkTrainer } from '../../src-main/core/training/spawn.ts';
-import { electronSqliteBinding, findElectron } from '../../src-main/electron-runtime.ts';
+import { electronSqliteBinding, findElectron } from '../../src-main/electron/electron-runtime.ts';
 import { screenshot } from './harness.ts';
 
 const electron = findElectron();
@@ -84,7 +84,7 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
 });
 
 /**
- * What of the desktop app runs without Electron: the built trainer entry (out/main/worker.js, which
+ * What of the desktop app runs without Electron: the built trainer entry (out/main/trainer-process.js, which
  * the app starts with utilityProcess.fork) must load and train from the bundle, not only from the
  * sources. Forked with Node here; a bundling mistake (a clashing shim, a chunk path) fails this.
  */
@@ -93,7 +93,7 @@ describe('the desktop bundle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wl-bundle-'));
     const core = await openCore(join(dir, 'bundle.db'), 'desktop');
     try {
-      core.ctx.spawnTrainer = forkTrainer(join(appRoot, 'out', 'main', 'worker.js'));
+      core.ctx.spawnTrainer = forkTrainer(join(appRoot, 'out', 'main', 'trainer-process.js'));
       const handlers = createHandlers(core.ctx);
       const datasetId = (await handlers['datasets.list']({})).find((d) => d.bundled)!.id;
       const config = runConfigSchema.parse({ epochs: 1, trainLimit: 128, testLimit: 64, batchSize: 32, backend: 'wasm' });

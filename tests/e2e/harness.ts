@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { Input, MethodName, Output } from '../../src-preload/api.ts';
 import { decodeWire } from '../../src-preload/wire.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
-import { startServer, type RunningServer } from '../../src-main/core/server/index.ts';
+import { startServer, type RunningServer } from '../../src-main/server/index.ts';
 
 /** The browser the tests drive; the e2e global setup makes sure it exists. */
 export const CHROMIUM = process.env.WEIGHTLAPSE_CHROMIUM ?? '/usr/bin/chromium';

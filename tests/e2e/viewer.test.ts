@@ -10,9 +10,9 @@ import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetail, TensorSeries } from '../../src-preload/api.ts';
-import { diffSeries, tensorAt } from '../../src-main/core/render/diff.ts';
-import { formatValue } from '../../src-main/core/render/frame.ts';
-import { layoutFor } from '../../src-main/core/render/layout.ts';
+import { diffSeries, tensorAt } from '../../src-main/shared/render/diff.ts';
+import { formatValue } from '../../src-main/shared/render/frame.ts';
+import { layoutFor } from '../../src-main/shared/render/layout.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
 import { maxAbs, openApp, type OpenApp } from './harness.ts';
 

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LAYERS, type LayerName } from '../../../src-preload/api.ts';
 import { DEFAULT_ZOOM, exportRunGif } from '../../core/gif/export-run.ts';
-import { COLORMAPS, type ColormapName } from '../../core/render/palette.ts';
-import { LAYOUT_KINDS, type LayoutKind } from '../../core/render/layout.ts';
+import { COLORMAPS, type ColormapName } from '../../shared/render/palette.ts';
+import { LAYOUT_KINDS, type LayoutKind } from '../../shared/render/layout.ts';
 import { output, UserError, withDb } from '../common.ts';
 
 interface ExportGifCliOptions {

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SnapshotInfo } from '../../../src-preload/api.ts';
-import { encodeNpy } from '../../core/model/npy.ts';
+import { encodeNpy } from '../../core/export/npy.ts';
 import { getRun } from '../../core/store/runs.ts';
 import { readTensor } from '../../core/store/snapshots.ts';
 import { output, UserError, withDb } from '../common.ts';

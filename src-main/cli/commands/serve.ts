@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { resolveDbPath } from '../../core/paths.ts';
-import { startServer } from '../../core/server/index.ts';
+import { startServer } from '../../server/index.ts';
 import { globalOptions, UserError } from '../common.ts';
 
 export interface ServeOptions {

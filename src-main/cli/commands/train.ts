@@ -15,7 +15,7 @@ import { addDatasetFromDisk } from '../../core/datasets/registry.ts';
 import { findDatasetByPath } from '../../core/store/datasets.ts';
 import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
-import type { FromTrainer } from '../../core/training/protocol.ts';
+import type { FromTrainer } from '../../trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun } from '../../core/training/service.ts';
 import { trainersOf } from '../../core/training/trainers.ts';
 import { globalOptions, output, UserError, withDb } from '../common.ts';

@@ -1,7 +1,7 @@
 /** What every handler group gets: the database and a way to tell the renderer that something happened. */
 import type { EventName, Events } from '../../../src-preload/api.ts';
 import type { Db } from '../store/db.ts';
-import type { TrainerSpawner } from '../training/protocol.ts';
+import type { TrainerSpawner } from '../../trainer/protocol.ts';
 
 export type EmitEvent = <E extends EventName>(event: E, payload: Events[E]) => void;
 

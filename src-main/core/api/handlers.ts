@@ -1,6 +1,6 @@
 /**
- * The contract's implementation, assembled from one group per domain. IPC (src-main/ipc.ts), the local
- * server (core/server) and the tests all call these through `dispatch`, which validates first.
+ * The contract's implementation, assembled from one group per domain. IPC (src-main/electron/ipc.ts), the local
+ * server (src-main/server/) and the tests all call these through `dispatch`, which validates first.
  */
 import { ApiError, type Handlers } from '../../../src-preload/api.ts';
 import { appHandlers } from './app.ts';

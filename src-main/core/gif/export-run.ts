@@ -3,9 +3,9 @@
  * stored series from the database and draws it with the same render module the page uses.
  */
 import { ApiError, type LayerName, type TensorName } from '../../../src-preload/api.ts';
-import { animationFrames, type AnimationOptions, type AnimationRun } from '../render/animation.ts';
-import { encodeGif, type GifOptions } from '../render/gif.ts';
-import type { ColormapName } from '../render/palette.ts';
+import { animationFrames, type AnimationOptions, type AnimationRun } from '../../shared/render/animation.ts';
+import { encodeGif, type GifOptions } from '../../shared/render/gif.ts';
+import type { ColormapName } from '../../shared/render/palette.ts';
 import type { Db } from '../store/db.ts';
 import { getRun } from '../store/runs.ts';
 import { readTensorSeries } from '../store/snapshots.ts';

@@ -15,7 +15,7 @@ export const SCHEMA_VERSION = migrations.at(-1)!.version;
 
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  // Inside Electron, `npm start` points this at a better-sqlite3 build for Electron's ABI (src-main/start.mjs).
+  // Inside Electron, `npm start` points this at a better-sqlite3 build for Electron's ABI (src-main/electron/start.mjs).
   const nativeBinding = process.versions.electron ? process.env.WEIGHTLAPSE_SQLITE_BINDING || undefined : undefined;
   const db = new Database(path, { readonly: options.readonly ?? false, nativeBinding });
   try {

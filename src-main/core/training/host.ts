@@ -10,7 +10,7 @@
 import type { RunStatus } from '../../../src-preload/api.ts';
 import type { Db } from '../store/db.ts';
 import { getRunRow, updateRun } from '../store/runs.ts';
-import type { FromTrainer, TrainerProcess, TrainerSpawner } from './protocol.ts';
+import type { FromTrainer, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
 
 export interface TrainerHostOptions {
   db: Db;

@@ -3,7 +3,7 @@
  * training would get, and tfjs stays out of the app's own process.
  */
 import type { BackendInfo } from '../../../src-preload/api.ts';
-import type { TrainerSpawner } from './protocol.ts';
+import type { TrainerSpawner } from '../../trainer/protocol.ts';
 
 let cached: Promise<BackendInfo> | undefined;
 

@@ -1,12 +1,15 @@
-/** The default way to start a trainer process: child_process.fork of ./worker.ts (see protocol.ts). */
+/** The default way to start a trainer process: child_process.fork of the trainer's entry (see trainer/protocol.ts). */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { FromTrainer, TrainerProcess, TrainerSpawner } from './protocol.ts';
+import { join } from 'node:path';
+import { appRoot } from '../paths.ts';
+import type { FromTrainer, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
 
-/** The worker next to this module: worker.ts in the sources, worker.js where it was built. */
-export const WORKER_ENTRY = fileURLToPath(new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+/** The trainer process's entry: its TypeScript source when this runs from the sources, else its build. */
+export const TRAINER_ENTRY = import.meta.url.endsWith('.ts')
+  ? join(appRoot, 'src-main', 'trainer', 'trainer-process.ts')
+  : join(appRoot, 'out', 'main', 'trainer-process.js');
 
-export function forkTrainer(entry: string = WORKER_ENTRY): TrainerSpawner {
+export function forkTrainer(entry: string = TRAINER_ENTRY): TrainerSpawner {
   return () => {
     const child = fork(entry, [], {
       // TypeScript sources run through tsx; our own flags only (not the parent's, e.g. a test runner's).

@@ -11,7 +11,7 @@ import { ApiError, type RunStatus } from '../../../src-preload/api.ts';
 import type { CoreContext } from '../api/context.ts';
 import { getRunRow, updateRun } from '../store/runs.ts';
 import { TrainerHost } from './host.ts';
-import type { FromTrainer, TrainerSpawner } from './protocol.ts';
+import type { FromTrainer, TrainerSpawner } from '../../trainer/protocol.ts';
 import { forkTrainer } from './spawn.ts';
 
 export type TrainerContext = Pick<CoreContext, 'db' | 'dbPath' | 'emit' | 'spawnTrainer'>;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetInfo, DatasetSamples } from '../../../src-preload/api.ts';
 import { decodeWire } from '../../../src-preload/wire.ts';
-import { startServer, WIRE_CONTENT_TYPE, type RunningServer } from '../../../src-main/core/server/index.ts';
+import { startServer, WIRE_CONTENT_TYPE, type RunningServer } from '../../../src-main/server/index.ts';
 import { call } from './http.ts';
 
 let dir: string;

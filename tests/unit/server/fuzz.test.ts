@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { contract, type MethodName } from '../../../src-preload/api.ts';
-import { startServer, type RunningServer } from '../../../src-main/core/server/index.ts';
+import { startServer, type RunningServer } from '../../../src-main/server/index.ts';
 import { call } from './http.ts';
 
 let dir: string;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../../src-main/core/paths.ts';
-import { CONTENT_SECURITY_POLICY } from '../../../src-main/core/server/csp.ts';
-import { startServer, MAX_BODY_BYTES, type RunningServer } from '../../../src-main/core/server/index.ts';
+import { CONTENT_SECURITY_POLICY } from '../../../src-main/shared/csp.ts';
+import { startServer, MAX_BODY_BYTES, type RunningServer } from '../../../src-main/server/index.ts';
 import { call, request } from './http.ts';
 
 let dir: string;

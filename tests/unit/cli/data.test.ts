@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../../../src-main/core/paths.ts';
+import { cifarArchive, cifarFolder, FASHION, idxFolder, removeTempDirs, SAMPLE, tempDir } from '../core/datasets/fixtures.ts';
+
+afterAll(removeTempDirs);
+
+/** Runs `weightlapse …` as a person would, in its own process. */
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(appRoot, 'src-main', 'cli', 'weightlapse.mjs'), ...args], { env: { ...process.env, WEIGHTLAPSE_DB: '' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('weightlapse data', () => {
+  it.runIf(existsSync(FASHION))('inspect --json describes Fashion-MNIST', async () => {
+    const { code, stdout } = await cli('data', 'inspect', FASHION, '--json');
+    expect(code).toBe(0);
+    const d = JSON.parse(stdout);
+    expect(d).toMatchObject({ format: 'idx', shape: [28, 28, 1], train: { count: 60000 }, test: { count: 10000 } });
+    expect(d.classes).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    expect(d.train.perClass).toEqual(new Array(10).fill(6000));
+  });
+
+  it('inspect prints a table for people, and JSON for a CIFAR-10 archive', async () => {
+    const human = await cli('data', 'inspect', SAMPLE);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('shape 28×28×1 (H×W×C), 10 classes, train 6000, test 1000');
+    expect(human.stdout).toMatch(/Ankle boot\s+\d+\s+\d+/);
+
+    const archive = await cifarArchive(cifarFolder({ perBatch: 20 }).dir);
+    const { code, stdout } = await cli('--json', 'data', 'inspect', archive);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ format: 'cifar10', shape: [32, 32, 3], train: { count: 100 }, test: { count: 20 } });
+  });
+
+  it('a corrupt file: exit code 1 and one line naming the file and the fault', async () => {
+    const dir = idxFolder({ change: { testImages: (b) => (b.writeUInt32BE(0x00000901, 0), b) } });
+    const { code, stdout, stderr } = await cli('data', 'inspect', dir, '--json');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `weightlapse: ${join(dir, 't10k-images-idx3-ubyte')}: not an IDX images file: magic number 0x00000901, expected 0x00000803 (unsigned bytes, 3 dimensions)\n`,
+    );
+  });
+
+  it('add, list, remove through the registry; a bad data set is not added', async () => {
+    const db = join(tempDir(), 'w.db');
+    const added = await cli('--db', db, '--json', 'data', 'add', idxFolder(), '--name', 'copy');
+    expect(added.code).toBe(0);
+    const { id } = JSON.parse(added.stdout);
+
+    const bad = await cli('--db', db, 'data', 'add', idxFolder({ change: { trainLabels: (b) => b.subarray(0, 100) } }));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^weightlapse: .*train-labels-idx1-ubyte: longer than its header says|^weightlapse: .*train-labels-idx1-ubyte: cut short/);
+
+    const list = JSON.parse((await cli('--db', db, '--json', 'data', 'list')).stdout);
+    expect(list.map((d: { name: string; available: boolean }) => [d.name, d.available])).toEqual([
+      ['copy', true],
+      ['Fashion-MNIST sample', true],
+    ]);
+    expect((await cli('--db', db, 'data', 'remove', String(id))).stdout).toBe(`removed data set #${id}\n`);
+    const after = await cli('--db', db, 'data', 'list');
+    expect(after.stdout).toMatch(/^#\d+ {2}Fashion-MNIST sample \(bundled\) {2}idx, 28×28×1, 10 classes, train 6000, test 1000/);
+    expect(after.stdout).not.toContain('copy');
+  });
+
+  it('fetch refuses files that do not match the published checksums', async () => {
+    const server = createServer((req, res) => {
+      const file = join(SAMPLE, req.url!.split('/').pop()!);
+      if (!existsSync(file)) return res.writeHead(404).end();
+      res.end(readFileSync(file));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fm`;
+      const to = tempDir();
+      const { code, stderr } = await cli('data', 'fetch', 'fashion-mnist', '--to', to, '--base-url', base);
+      expect(code).toBe(1);
+      const lines = stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe('train-images-idx3-ubyte.gz: starting');
+      expect(lines.at(-1)).toMatch(
+        new RegExp(`^weightlapse: ${base}/train-images-idx3-ubyte\\.gz: checksum mismatch: expected md5 8d4fb7e6c68d591d4c3dfef9ec88bf0d, got [0-9a-f]{32}\\. The download was deleted`),
+      );
+      expect(existsSync(join(to, 'train-images-idx3-ubyte.gz'))).toBe(false);
+      expect(existsSync(join(to, 'train-images-idx3-ubyte.gz.part'))).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+});

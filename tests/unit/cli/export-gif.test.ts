@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GifReader } from 'omggif';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../../../src-main/core/paths.ts';
+import { openTempDb, removeTempDirs, storeRun, tempDir } from '../core/gif/store.ts';
+
+let dbPath: string;
+let runA: number;
+let runB: number;
+let out: string;
+
+beforeAll(() => {
+  const { db, path } = openTempDb();
+  runA = storeRun(db, 'alpha', [0, 0.5, 1, 2, 3], 1);
+  runB = storeRun(db, 'beta', [0, 1, 2], 2);
+  db.close();
+  dbPath = path;
+  out = tempDir();
+});
+afterAll(removeTempDirs);
+
+/** Runs `weightlapse --db … export-gif …` as a person would, in its own process. */
+function exportGif(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(appRoot, 'src-main', 'cli', 'weightlapse.mjs'), '--db', dbPath, 'export-gif', ...args], (err, stdout, stderr) => {
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('weightlapse export-gif', () => {
+  it('writes one frame per stored snapshot in range, at the chosen scale and speed', async () => {
+    const file = join(out, 'conv1.gif');
+    const r = await exportGif('--run', String(runA), '--layer', 'conv1', '--out', file, '--from', '0.5', '--fps', '10', '--scale', '4');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/conv1\.gif: 4 frames, \d+×\d+, \d+ KiB/);
+    const gif = new GifReader(readFileSync(file));
+    expect(gif.numFrames()).toBe(4);
+    expect(gif.frameInfo(0).delay).toBe(10);
+  });
+
+  it('puts several runs side by side, and reports in JSON', async () => {
+    const file = join(out, 'compare.gif');
+    const r = await exportGif('--run', `${runA},${runB}`, '--layer', 'conv2', '--out', file, '--diff', 'init', '--colormap', 'diverging', '--top', '3');
+    expect(r.code).toBe(0);
+    const alone = await exportGif('--run', String(runA), '--layer', 'conv2', '--out', join(out, 'alone.gif'), '--diff', 'init');
+    expect(alone.code).toBe(0);
+    const [both, one] = [new GifReader(readFileSync(file)), new GifReader(readFileSync(join(out, 'alone.gif')))];
+    expect(both.width).toBeGreaterThan(one.width * 1.8);
+    const j = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      const args = ['--db', dbPath, '--json', 'export-gif', '--run', String(runB), '--layer', 'fc2', '--out', join(out, 'fc2.gif')];
+      execFile(process.execPath, [join(appRoot, 'src-main', 'cli', 'weightlapse.mjs'), ...args], (err, stdout) => resolve({ code: err ? 1 : 0, stdout }));
+    });
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ frames: 3, epochs: [0, 1, 2], bytes: readFileSync(join(out, 'fc2.gif')).length });
+  });
+
+  it.each([
+    [['--run', '999', '--layer', 'conv1'], /^weightlapse: no run with id 999\n$/],
+    [['--run', '1', '--layer', 'conv1', '--from', '7'], /^weightlapse: no snapshots between epochs 7 and end \(stored: 0–3\)\n$/],
+    [['--run', '1', '--layer', 'conv3'], /^weightlapse: --layer: "conv3" is not one of conv1, conv2, fc1, fc2\n$/],
+    [['--run', '1', '--layer', 'conv1', '--fps', '0'], /^weightlapse: --fps: "0" is not a number from 1 to 50\n$/],
+    [['--run', '1', '--layer', 'conv1', '--layout', 'rgb'], /^weightlapse: layout 'rgb' does not fit conv1 of shape \[5, 5, 1, 20\] \(fits: filters, kernels\)\n$/],
+  ])('refuses %j with one clear line and exit code 1', async (args, message) => {
+    const r = await exportGif(...args, '--out', join(out, 'x.gif'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('says when the output cannot be written', async () => {
+    const notADir = join(out, 'file');
+    writeFileSync(notADir, '');
+    const r = await exportGif('--run', String(runA), '--layer', 'conv1', '--out', join(notADir, 'x.gif'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`weightlapse: cannot write ${join(notADir, 'x.gif')}: ENOTDIR\n`);
+  });
+});

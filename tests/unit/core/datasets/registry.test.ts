@@ -1,0 +1,137 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { dispatch, runConfigSchema, type ApiResult, type DatasetInfo, type DatasetSamples, type EventName, type Handlers } from '../../../../src-preload/api.ts';
+import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
+import { ensureBundledDataset } from '../../../../src-main/core/datasets/registry.ts';
+import { listDatasets } from '../../../../src-main/core/store/datasets.ts';
+import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
+import { createRun, getRunRow } from '../../../../src-main/core/store/runs.ts';
+import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from './fixtures.ts';
+
+afterAll(removeTempDirs);
+
+let db: Db;
+let handlers: Handlers;
+let events: EventName[];
+
+beforeEach(() => {
+  db = openDatabase(join(tempDir(), 'weightlapse.db'));
+  events = [];
+  handlers = createHandlers({ db, dbPath: '', host: 'browser', emit: (event) => events.push(event) });
+  return () => db.close();
+});
+
+async function call<T>(method: string, input: unknown): Promise<ApiResult<T>> {
+  return (await dispatch(handlers, method, input)) as ApiResult<T>;
+}
+async function ok<T>(method: string, input: unknown): Promise<T> {
+  const result = await call<T>(method, input);
+  if (!result.ok) throw new Error(`${method} failed: ${result.error.message}`);
+  return result.value;
+}
+
+describe('data set registry through the API', () => {
+  it('registers the bundled sample once, and follows it when the app moved', async () => {
+    const id = await ensureBundledDataset(db);
+    expect(await ensureBundledDataset(db)).toBe(id);
+    const [info] = await ok<DatasetInfo[]>('datasets.list', {});
+    expect(info).toMatchObject({ id, name: 'Fashion-MNIST sample', bundled: true, available: true, path: SAMPLE, shape: [28, 28, 1] });
+    expect([info!.train.count, info!.test.count]).toEqual([6000, 1000]);
+
+    const moved = join(tempDir(), 'fashion-mnist');
+    cpSync(SAMPLE, moved, { recursive: true });
+    expect(await ensureBundledDataset(db, moved)).toBe(id);
+    expect(listDatasets(db).map((d) => d.path)).toEqual([moved]);
+  });
+
+  it('adds a checked data set, lists it, and notices when its files change or go', async () => {
+    const dir = idxFolder({ gzip: true });
+    const added = await ok<DatasetInfo>('datasets.add', { path: dir, name: 'my copy' });
+    expect(added).toMatchObject({ name: 'my copy', path: dir, format: 'idx', available: true, bundled: false });
+    expect(added.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(events).toEqual(['datasets.changed']);
+    expect((await ok<DatasetInfo[]>('datasets.list', {})).map((d) => d.available)).toEqual([true]);
+
+    const again = await call('datasets.add', { path: dir });
+    expect(again).toMatchObject({ ok: false, error: { code: 'conflict', message: `${dir} is already added, as "my copy" (#${added.id})` } });
+
+    // One byte of one label, changed on disk.
+    const labels = join(dir, 't10k-labels-idx1-ubyte.gz');
+    const original = readFileSync(labels);
+    const changed = Buffer.from(original);
+    changed[changed.length - 1] ^= 1;
+    writeFileSync(labels, changed);
+    const [stale] = await ok<DatasetInfo[]>('datasets.list', {});
+    expect(stale).toMatchObject({ available: false, problem: `${dir}: its files changed since it was added; add it again to use it` });
+    const samples = await call('datasets.samples', { id: added.id });
+    expect(samples).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+
+    writeFileSync(labels, original);
+    expect((await ok<DatasetInfo[]>('datasets.list', {}))[0]!.available).toBe(true);
+    rmSync(labels);
+    expect((await ok<DatasetInfo[]>('datasets.list', {}))[0]!.problem).toBe(`${dir}: IDX data set incomplete: missing t10k-labels-idx1-ubyte[.gz]`);
+  });
+
+  it('stores nothing for a bad data set, and says why', async () => {
+    const dir = idxFolder({ change: { trainLabels: (b) => ((b[8 + 5] = 200), b) } });
+    const result = await call('datasets.add', { path: dir });
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'bad-input', message: `${join(dir, 'train-labels-idx1-ubyte')}: label 200 at position 5 is out of range: there are 10 classes (0–9)` },
+    });
+    expect(listDatasets(db)).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('inspects without storing', async () => {
+    const d = await ok<{ train: { count: number } }>('datasets.inspect', { path: SAMPLE });
+    expect(d.train.count).toBe(6000);
+    expect(listDatasets(db)).toEqual([]);
+    expect(await call('datasets.inspect', { path: join(SAMPLE, 'README.md') })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+  });
+
+  it('gives the first test images of each class as samples', async () => {
+    const id = await ensureBundledDataset(db);
+    const s = await ok<DatasetSamples>('datasets.samples', { id, perClass: 3 });
+    expect(s.shape).toEqual([28, 28, 1]);
+    expect(s.classes).toHaveLength(10);
+    expect(s.labels).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9]);
+    expect(s.images.length).toBe(30 * 784);
+    // Each is the first test image of its class, in file order.
+    const labels = sampleIdx('testLabels').subarray(8);
+    const images = sampleIdx('testImages').subarray(16);
+    const firstOfClass = (c: number, k: number) => [...labels.keys()].filter((i) => labels[i] === c)[k]!;
+    for (const [n, c, k] of [[0, 0, 0], [4, 1, 1], [29, 9, 2]] as const) {
+      const i = firstOfClass(c, k);
+      expectSameBytes(s.images.subarray(n * 784, (n + 1) * 784), images.subarray(i * 784, (i + 1) * 784));
+    }
+
+    const cifar = await ok<DatasetInfo>('datasets.add', { path: cifarFolder({ perBatch: 60 }).dir });
+    const c = await ok<DatasetSamples>('datasets.samples', { id: cifar.id, perClass: 1 });
+    expect(c.shape).toEqual([32, 32, 3]);
+    expect(c.images.length).toBe(c.labels.length * 3072);
+  });
+
+  it('removes a data set but keeps the runs trained on it; the bundled one stays', async () => {
+    const bundled = await ensureBundledDataset(db);
+    const added = await ok<DatasetInfo>('datasets.add', { path: idxFolder() });
+    const runId = createRun(db, {
+      name: 'r',
+      datasetId: added.id,
+      datasetName: added.name,
+      datasetPath: added.path,
+      inputShape: added.shape,
+      classes: added.classes,
+      config: runConfigSchema.parse({}),
+    });
+    events = [];
+    expect(await call('datasets.remove', { id: added.id })).toEqual({ ok: true, value: undefined });
+    expect(events).toEqual(['datasets.changed']);
+    expect(listDatasets(db).map((d) => d.id)).toEqual([bundled]);
+    expect(getRunRow(db, runId)).toMatchObject({ dataset_id: null, dataset_path: added.path });
+
+    expect(await call('datasets.remove', { id: added.id })).toMatchObject({ ok: false, error: { code: 'not-found', message: `no data set #${added.id}` } });
+    expect(await call('datasets.remove', { id: bundled })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  });
+});

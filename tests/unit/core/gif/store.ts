@@ -1,0 +1,65 @@
+/** A real database file with runs whose snapshots hold deterministic weight series. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAYERS, runConfigSchema, type LayerChange, type LayerName, type TensorName } from '../../../../src-preload/api.ts';
+import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
+import { createRun } from '../../../../src-main/core/store/runs.ts';
+import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
+import { makeSeries } from '../../shared/render/series.ts';
+
+const dirs: string[] = [];
+export const removeTempDirs = () => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'weightlapse-gif-'));
+  dirs.push(d);
+  return d;
+}
+
+export const SHAPES: Partial<Record<TensorName, number[]>> = {
+  'conv1/kernel': [5, 5, 1, 20],
+  'conv2/kernel': [5, 5, 20, 50],
+  'fc2/kernel': [500, 10],
+};
+
+/** Weight 0 of every kernel stays at this value in every snapshot (to see that the scale is fixed). */
+export const STEADY = 0.05;
+
+/**
+ * Stores a run with one snapshot per entry of `epochs` (fractions allowed: sub-epoch snapshots).
+ * Test accuracy rises 1 point per snapshot from 50%.
+ */
+export function storeRun(db: Db, name: string, epochs: number[], seed = 1): number {
+  const runId = createRun(db, {
+    name,
+    datasetId: null,
+    datasetName: 'generated',
+    datasetPath: '/nowhere',
+    inputShape: [28, 28, 1],
+    classes: ['a', 'b'],
+    config: runConfigSchema.parse({ epochs: Math.ceil(epochs.at(-1)!) }),
+    status: 'done',
+  });
+  const series = Object.entries(SHAPES).map(([tensor, shape], k) => {
+    const s = makeSeries(shape, epochs.length, seed * 10 + k);
+    const size = s.data.length / epochs.length;
+    for (let e = 0; e < epochs.length; e++) s.data[e * size] = STEADY;
+    return { name: tensor as TensorName, s, size };
+  });
+  const change: LayerChange = { norm: 1, relChangePrev: 0, relChangeInit: 0 };
+  epochs.forEach((epoch, seq) => {
+    insertSnapshot(db, runId, {
+      seq,
+      epoch,
+      metrics: { trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5 + seq / 100 },
+      layers: Object.fromEntries(LAYERS.map((l) => [l, change])) as Record<LayerName, LayerChange>,
+      tensors: series.map(({ name, s, size }) => ({ name, shape: s.shape, data: s.data.slice(seq * size, (seq + 1) * size) })),
+    });
+  });
+  return runId;
+}
+
+export function openTempDb(): { db: Db; path: string } {
+  const path = join(tempDir(), 'weightlapse.db');
+  return { db: openDatabase(path), path };
+}

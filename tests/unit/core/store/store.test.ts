@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LAYERS, runConfigSchema, TENSOR_NAMES, type LayerChange, type LayerName } from '../../../../src-preload/api.ts';
+import { DatabaseVersionError, openDatabase, SCHEMA_VERSION, type Db } from '../../../../src-main/core/store/db.ts';
+import { readResumeState, writeResumeState } from '../../../../src-main/core/store/resume.ts';
+import { createRun, getRun, getRunRow, markInterruptedRuns, removeRun } from '../../../../src-main/core/store/runs.ts';
+import { HOT_QUERIES, insertSnapshot, readTensor, readTensorSeries, type NewSnapshot } from '../../../../src-main/core/store/snapshots.ts';
+
+let dir: string;
+let db: Db;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'weightlapse-store-'));
+  db = openDatabase(join(dir, 'w.db'));
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SHAPES: Record<string, number[]> = {
+  'conv1/kernel': [5, 5, 1, 20],
+  'conv1/bias': [20],
+  'conv2/kernel': [5, 5, 20, 50],
+  'conv2/bias': [50],
+  'fc1/kernel': [800, 500],
+  'fc1/bias': [500],
+  'fc2/kernel': [500, 10],
+  'fc2/bias': [10],
+};
+const RAW_BYTES = Object.values(SHAPES).reduce((sum, s) => sum + 4 * s.reduce((a, b) => a * b, 1), 0);
+
+function newRun(pid?: number): number {
+  return createRun(db, {
+    name: 'test',
+    datasetId: null,
+    datasetName: 'Fashion-MNIST',
+    datasetPath: '/nowhere',
+    inputShape: [28, 28, 1],
+    classes: [],
+    config: runConfigSchema.parse({}),
+    pid,
+  });
+}
+
+/** A LeNet-sized snapshot whose values are its seq plus noise, so each one is told apart. */
+function snapshot(seq: number): NewSnapshot {
+  const layers = Object.fromEntries(LAYERS.map((l) => [l, { norm: 1, relChangePrev: 0, relChangeInit: 0 }])) as Record<LayerName, LayerChange>;
+  return {
+    seq,
+    epoch: seq,
+    metrics: { trainLoss: null, trainAccuracy: null, testLoss: 2.3, testAccuracy: 0.1 },
+    layers,
+    tensors: TENSOR_NAMES.map((name) => {
+      const shape = SHAPES[name]!;
+      const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => seq + Math.random());
+      return { name, shape, data };
+    }),
+  };
+}
+
+describe('the store', () => {
+  it('migrates an empty database to the current schema, with STRICT tables', () => {
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const tables = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'`).all();
+    expect(tables).toEqual(
+      expect.arrayContaining(['datasets', 'runs', 'snapshots', 'tensors', 'resume_states'].map((name) => ({ name, strict: 1 }))),
+    );
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('refuses a database from a newer version and leaves it byte for byte as it was', () => {
+    const path = join(dir, 'newer.db');
+    const newer = new Database(path);
+    newer.exec('CREATE TABLE future (x INTEGER) STRICT');
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    newer.close();
+    const before = readFileSync(path);
+    expect(() => openDatabase(path)).toThrow(DatabaseVersionError);
+    expect(() => openDatabase(path)).toThrow(/newer Weightlapse .*has not been changed/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('reads hot queries through indexes, never a full scan of tensors or snapshots', () => {
+    for (const [name, sql] of Object.entries(HOT_QUERIES)) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ runId: 1, seq: 0, name: 'conv1/kernel', seqs: '[0]' }) as { detail: string }[])
+        .map((r) => r.detail)
+        .join('\n');
+      expect(plan, name).toMatch(/SEARCH s USING (COVERING )?INDEX sqlite_autoindex_snapshots_1 \(run_id=/);
+      expect(plan, name).toMatch(/SEARCH t USING INDEX sqlite_autoindex_tensors_1 \(snapshot_id=\? AND name=\?\)/);
+      expect(plan, name).not.toMatch(/SCAN (s|t)\b/);
+    }
+  });
+
+  it('stores each snapshot within 5% of its raw float32 bytes, and reads tensors and series back exactly', () => {
+    const runId = newRun();
+    const path = join(dir, 'w.db');
+    const snapshots = [0, 1, 2, 3, 4].map(snapshot);
+    insertSnapshot(db, runId, snapshots[0]!);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const start = statSync(path).size;
+    for (const s of snapshots.slice(1)) insertSnapshot(db, runId, s);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const perSnapshot = (statSync(path).size - start) / 4;
+    expect(perSnapshot / RAW_BYTES).toBeLessThan(1.05);
+
+    const fc1 = readTensor(db, runId, 'fc1/kernel', 3)!;
+    expect(fc1.shape).toEqual([800, 500]);
+    expect(fc1.data).toEqual(snapshots[3]!.tensors[4]!.data);
+    const series = readTensorSeries(db, runId, 'conv1/bias', [4, 1])!;
+    expect(series.seqs).toEqual([1, 4]);
+    expect(series.data).toEqual(Float32Array.from([...snapshots[1]!.tensors[1]!.data, ...snapshots[4]!.tensors[1]!.data]));
+    expect(readTensorSeries(db, runId, 'conv1/bias')!.seqs).toEqual([0, 1, 2, 3, 4]);
+    expect(readTensorSeries(db, runId, 'conv1/bias', [99])).toBeUndefined();
+    expect(getRun(db, runId)!.tensors.map((t) => t.name)).toEqual([...TENSOR_NAMES]);
+  });
+
+  it('writes a snapshot with its resume state in one transaction: a failure leaves neither', () => {
+    const runId = newRun();
+    insertSnapshot(db, runId, snapshot(0), () => writeResumeState(db, runId, 0, { epoch: 0, slots: [new Float32Array([1, 2])] }));
+    expect(() =>
+      insertSnapshot(db, runId, snapshot(1), () => {
+        writeResumeState(db, runId, 1, { epoch: 1 });
+        throw new Error('disk full');
+      }),
+    ).toThrow('disk full');
+    expect(getRun(db, runId)!.snapshots.map((s) => s.seq)).toEqual([0]);
+    const resume = readResumeState(db, runId)!;
+    expect(resume.seq).toBe(0);
+    expect(resume.state).toEqual({ epoch: 0, slots: [new Float32Array([1, 2])] });
+    removeRun(db, runId);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM tensors').get()).toEqual({ n: 0 });
+    expect(readResumeState(db, runId)).toBeUndefined();
+  });
+
+  it('marks runs whose trainer process is gone as interrupted, and leaves live ones alone', () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const orphan = newRun(gone);
+    const noPid = newRun();
+    const live = newRun(process.pid);
+    expect(markInterruptedRuns(db).sort()).toEqual([orphan, noPid].sort());
+    expect(getRunRow(db, orphan)).toMatchObject({ status: 'interrupted', pid: null });
+    expect(getRunRow(db, orphan)!.error).toMatch(/ended without finishing/);
+    expect(getRunRow(db, live)!.status).toBe('running');
+    expect(markInterruptedRuns(db)).toEqual([]);
+  });
+});

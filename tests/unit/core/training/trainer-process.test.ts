@@ -1,0 +1,147 @@
+/**
+ * The trainer for real: a child process training LeNet on the bundled Fashion-MNIST sample, killed
+ * with SIGKILL, stopped, resumed; the database checked after each.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConfigSchema, TENSOR_NAMES, type EventName, type Events, type RunConfigInput } from '../../../../src-preload/api.ts';
+import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
+import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
+import { getRun, getRunRow } from '../../../../src-main/core/store/runs.ts';
+import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
+import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
+import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
+import { trainersOf, type TrainerContext } from '../../../../src-main/core/training/trainers.ts';
+import { SAMPLE_DIR } from './sample.ts';
+
+let dir: string;
+let db: Db;
+let ctx: TrainerContext;
+let datasetId: number;
+const events: { event: EventName; payload: unknown }[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weightlapse-trainer-'));
+  const dbPath = join(dir, 'runs.db');
+  db = openDatabase(dbPath);
+  datasetId = (await addDatasetFromDisk(db, SAMPLE_DIR)).id;
+  ctx = {
+    db,
+    dbPath,
+    emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
+  };
+});
+
+afterAll(() => {
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const config = (input: RunConfigInput) =>
+  runConfigSchema.parse({ batchSize: 32, trainLimit: 256, testLimit: 100, backend: 'wasm', ...input });
+
+/** Resolves with the first message of the run that matches. */
+function nextMessage(runId: number, match: (m: FromTrainer) => boolean): Promise<FromTrainer> {
+  return new Promise((resolve) => {
+    const off = trainersOf(ctx).onMessage((id, message) => {
+      if (id === runId && match(message)) {
+        off();
+        resolve(message);
+      }
+    });
+  });
+}
+
+/** Every tensor of every snapshot: present, the right size, and finite. */
+function expectIntactSnapshots(runId: number) {
+  const run = getRun(db, runId)!;
+  run.snapshots.forEach((s, i) => expect(s.seq).toBe(i));
+  for (const s of run.snapshots) {
+    for (const name of TENSOR_NAMES) {
+      const t = readTensor(db, runId, name, s.seq)!;
+      expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
+      expect(t.data.every(Number.isFinite)).toBe(true);
+    }
+  }
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  return run;
+}
+
+const weightsAt = (runId: number, seq: number) => TENSOR_NAMES.map((name) => Buffer.from(readTensor(db, runId, name, seq)!.data.buffer));
+
+describe('the trainer process', () => {
+  it('trains, writes a snapshot per epoch and inside the first, reports progress, and finishes done', async () => {
+    const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, snapshotsPerEpoch: 2 }) });
+    expect(run.status).toBe('running');
+    expect(await trainersOf(ctx).finished(run.id)).toBe('done');
+    const detail = expectIntactSnapshots(run.id);
+    expect(detail.status).toBe('done');
+    expect(detail.backend).toBe('wasm');
+    expect(detail.snapshots.map((s) => s.epoch)).toEqual([0, 0.5, 1, 2]);
+    expect(detail.snapshots[0]!.metrics.testAccuracy).not.toBeNull();
+    expect(detail.snapshots[1]!.metrics).toMatchObject({ testAccuracy: null, testLoss: null });
+    expect(detail.snapshots[1]!.metrics.trainLoss).toBeGreaterThan(0);
+    expect(detail.snapshots[3]!.metrics.testAccuracy).toBeGreaterThan(0.2);
+    expect(detail.snapshots[0]!.layers.conv1.relChangeInit).toBe(0);
+    expect(detail.snapshots[3]!.layers.conv1.relChangeInit).toBeGreaterThan(0);
+    expect(detail.imagesPerSecond).toBeGreaterThan(0);
+    expect(getRunRow(db, run.id)!.pid).toBeNull();
+    const progress = events.filter((e) => e.event === 'run.progress').map((e) => e.payload as Events['run.progress']);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toMatchObject({ runId: run.id, epoch: 2, epochs: 2, batch: 8, batches: 8 });
+    expect(events.some((e) => e.event === 'run.changed')).toBe(true);
+  });
+
+  it('survives kill -9: completed epochs stay intact, the run is interrupted, and resume completes it', async () => {
+    // Enough images that an epoch outlasts the time it takes to deliver the kill.
+    const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, trainLimit: 1500 }) });
+    await nextMessage(run.id, (m) => m.type === 'snapshot' && m.seq === 1);
+    process.kill(getRunRow(db, run.id)!.pid!, 'SIGKILL');
+    expect(await trainersOf(ctx).finished(run.id)).toBe('interrupted');
+    const killed = expectIntactSnapshots(run.id);
+    expect(killed.status).toBe('interrupted');
+    expect(killed.error).toMatch(/SIGKILL/);
+    expect(killed.snapshots.length).toBeGreaterThanOrEqual(2);
+    expect(killed.snapshots.length).toBeLessThan(3);
+
+    await resumeRun(ctx, run.id);
+    expect(await trainersOf(ctx).finished(run.id)).toBe('done');
+    const resumed = expectIntactSnapshots(run.id);
+    expect(resumed.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
+    expect(resumed.epochsDone).toBe(2);
+    expect(resumed.error).toBeNull();
+  });
+
+  it('resumes a stopped run to the same final weights as an uninterrupted one with the same seed', async () => {
+    // Epochs long enough that the stop arrives during the second.
+    const settings = config({ epochs: 2, seed: 5, trainLimit: 1000 });
+    const whole = await startRun(ctx, { datasetId, config: settings });
+    expect(await trainersOf(ctx).finished(whole.id)).toBe('done');
+
+    const parted = await startRun(ctx, { datasetId, config: settings });
+    await nextMessage(parted.id, (m) => m.type === 'snapshot' && m.seq === 1);
+    await stopRun(ctx, parted.id);
+    expect(getRun(db, parted.id)!.status).toBe('stopped');
+    await resumeRun(ctx, parted.id);
+    expect(await trainersOf(ctx).finished(parted.id)).toBe('done');
+
+    expect(weightsAt(parted.id, 0)).toEqual(weightsAt(whole.id, 0));
+    expect(weightsAt(parted.id, 2)).toEqual(weightsAt(whole.id, 2));
+    expect(getRun(db, parted.id)!.snapshots.map((s) => s.metrics)).toEqual(getRun(db, whole.id)!.snapshots.map((s) => s.metrics));
+  });
+
+  it('runs the freeze experiment one run after the other: same start, conv1 and conv2 never move', async () => {
+    const { trained, frozen } = await startFreezeExperiment(ctx, { datasetId, config: config({ epochs: 1, seed: 9 }) });
+    expect(trainersOf(ctx).owns(frozen.id)).toBe(true);
+    expect(await trainersOf(ctx).finished(frozen.id)).toBe('done');
+    expect(getRun(db, trained.id)!.status).toBe('done');
+    expect(getRun(db, frozen.id)!.config.freeze).toEqual(['conv1', 'conv2']);
+    expect(weightsAt(frozen.id, 0)).toEqual(weightsAt(trained.id, 0));
+    const [start, end] = [weightsAt(frozen.id, 0), weightsAt(frozen.id, 1)];
+    TENSOR_NAMES.forEach((name, i) => expect([name, start[i]!.equals(end[i]!)]).toEqual([name, name.startsWith('conv')]));
+    const trainedEnd = weightsAt(trained.id, 1);
+    expect(trainedEnd[0]!.equals(start[0]!)).toBe(false);
+  });
+});
