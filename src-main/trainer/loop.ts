@@ -10,8 +10,9 @@
  * A stop abandons the epoch in progress; resuming replays it from the last snapshot.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LAYERS, type EpochMetrics, type RunConfig, type TensorName, type TrainingProgress } from '../../src-preload/api.ts';
+import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../src-preload/api.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
+import type { LoopProgress } from './protocol.ts';
 import type { NewSnapshot } from '../core/store/snapshots.ts';
 import { ShuffleRng } from './shuffle.ts';
 import { layerChanges, type Kernels } from './stats.ts';
@@ -62,9 +63,6 @@ export interface StartPoint {
   initial: Kernels;
   state: ResumeState;
 }
-
-/** Progress as the loop sees it; the trainers add the run's id before it reaches the renderer. */
-export type LoopProgress = Omit<TrainingProgress, 'runId'>;
 
 export interface LoopCallbacks {
   /** Stores a snapshot and its resume state, atomically. Called synchronously. */

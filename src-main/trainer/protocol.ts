@@ -12,8 +12,10 @@
  * everything durable (snapshots, status) to the database itself; messages are for live display.
  */
 import type { Readable } from 'node:stream';
-import type { BackendInfo } from '../../src-preload/api.ts';
-import type { LoopProgress } from './loop.ts';
+import type { BackendInfo, TrainingProgress } from '../../src-preload/api.ts';
+
+/** Progress as the loop sees it; the host adds the run's id before it reaches the renderer. */
+export type LoopProgress = Omit<TrainingProgress, 'runId'>;
 
 export type ToTrainer =
   | { type: 'start'; dbPath: string; runId: number }
