@@ -100,7 +100,7 @@ describe('npm start without a desktop', () => {
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
     delete env.WEIGHTLAPSE_NO_ELECTRON;
-    const child = spawn(process.execPath, [join(appRoot, 'src-main', 'start.mjs')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(appRoot, 'src-main', 'electron', 'start.mjs')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
