@@ -13,6 +13,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const forbid = (names, message) => names.map((name) => ({ name, message }));
 const noElectron = forbid(['electron'], 'Only the Electron shell (src-main/electron/) and the preload import electron: everything else runs and is tested without it.');
 const noTensorflow = { group: ['@tensorflow/*'], message: 'Training runs in the trainer (src-main/trainer/), the only place that imports tfjs.' };
+const noDatabaseInTrainer = 'The trainer never touches the database: it sends snapshots and how the run ended to the core, the one writer (src-main/trainer/protocol.ts).';
 const noHosts = { regex: '(^|/)(electron|server|cli)/', message: 'The core and the trainer know no host: the Electron shell, the server and the CLI import them, never the other way.' };
 
 const rules = {
@@ -28,7 +29,10 @@ const rules = {
       { regex: '(^|/)trainer/(?!protocol\\.ts$)', message: "The core talks to the trainer through its messages only (src-main/trainer/protocol.ts)." },
     ],
   },
-  trainer: { paths: noElectron, patterns: [noHosts] },
+  trainer: {
+    paths: [...noElectron, ...forbid(['better-sqlite3'], noDatabaseInTrainer)],
+    patterns: [noHosts, { regex: '(^|/)core/store/', message: noDatabaseInTrainer }],
+  },
   shared: {
     paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'src-main/shared/ runs in the page as well: no database or Node modules.')],
     patterns: [noTensorflow, { regex: '(^|/)(core|trainer|electron|server|cli)/', message: 'src-main/shared/ depends on nothing but the contract.' }],

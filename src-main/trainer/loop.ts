@@ -12,10 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../src-preload/api.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
-import type { LoopProgress } from './protocol.ts';
-import type { NewSnapshot } from '../core/store/snapshots.ts';
+import type { Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
 import { ShuffleRng } from './shuffle.ts';
-import { layerChanges, type Kernels } from './stats.ts';
+import { layerChanges } from './stats.ts';
 
 export interface Split {
   /** HWC bytes of each image, concatenated. */
@@ -35,38 +34,12 @@ export interface TrainingData extends Geometry {
   test: Split;
 }
 
-export interface OptimizerState {
-  iterations: number;
-  /** The optimizer's slot variables (momentum, Adam moments) in its own order. */
-  slots: { shape: number[]; data: Float32Array }[];
-}
-
-export interface ResumeState {
-  /** The snapshot this state belongs to. */
-  seq: number;
-  /** The epoch in progress, from 0 (equal to the epochs completed when `batch` is 0). */
-  epoch: number;
-  /** Batches of that epoch already trained. */
-  batch: number;
-  /** The shuffle RNG at the start of that epoch: it yields the epoch's order again. */
-  epochRngState: number;
-  /** Running train loss and accuracy sums of the epoch in progress. */
-  epochSums: { loss: number; correct: number; seen: number };
-  trainSeconds: number;
-  imagesTrained: number;
-  optimizer: OptimizerState;
-}
-
-/** Where a resumed run starts: its last snapshot's weights and state, and its initial kernels. */
-export interface StartPoint {
-  weights: Map<TensorName, Float32Array>;
-  initial: Kernels;
-  state: ResumeState;
-}
-
 export interface LoopCallbacks {
-  /** Stores a snapshot and its resume state, atomically. Called synchronously. */
-  onSnapshot(snapshot: NewSnapshot, state: ResumeState): void;
+  /**
+   * Hands a snapshot and its resume state on to be stored (together, atomically). The loop waits for the
+   * returned promise before it trains on; `state` may change once it resolves.
+   */
+  onSnapshot(snapshot: Snapshot, state: ResumeState): Promise<void>;
   onProgress(progress: LoopProgress): void;
   /** Asked between batches: true ends the loop without finishing the epoch. */
   shouldStop(): boolean;
@@ -177,8 +150,8 @@ async function restoreOptimizer(optimizer: tf.Optimizer, state: OptimizerState):
   tf.dispose(tensors.map((t) => t.tensor)); // setWeights made its own variables from them
 }
 
-const kernelsOf = (weights: Map<TensorName, Float32Array>): Kernels =>
-  Object.fromEntries(LAYERS.map((l) => [l, weights.get(`${l}/kernel`)!])) as Kernels;
+const kernelsOf = (weights: Record<TensorName, Float32Array>): Kernels =>
+  Object.fromEntries(LAYERS.map((l) => [l, weights[`${l}/kernel`]])) as Kernels;
 
 /** Batch indices after which the first epoch gets an extra snapshot. */
 function subEpochMarks(batches: number, perEpoch: number): Set<number> {
@@ -223,16 +196,17 @@ async function loop(
   let initial: Kernels;
   let previous: Kernels;
 
-  const readWeights = () => new Map(net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array]));
+  const readWeights = () =>
+    Object.fromEntries(net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array])) as Record<TensorName, Float32Array>;
   /** Stores the weights as snapshot `state.seq` (the caller moves it on). */
   const snapshot = async (epoch: number, metrics: EpochMetrics) => {
     const t0 = performance.now();
     const weights = readWeights();
     const kernels = kernelsOf(weights);
-    const tensors = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights.get(w.name)! }));
+    const tensors = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
     const layers = layerChanges(kernels, previous, initial);
     state.optimizer = await saveOptimizer(optimizer);
-    callbacks.onSnapshot({ seq: state.seq, epoch, metrics, layers, tensors }, state);
+    await callbacks.onSnapshot({ seq: state.seq, epoch, metrics, layers, tensors }, state);
     previous = kernels;
     result.snapshotSeconds += (performance.now() - t0) / 1000;
   };
@@ -245,7 +219,7 @@ async function loop(
 
   if (from) {
     for (const w of net.weights) {
-      const value = from.weights.get(w.name);
+      const value = from.weights[w.name];
       if (!value) throw new Error(`the snapshot to resume from has no ${w.name}`);
       const t = tf.tensor(value, w.variable.shape);
       w.variable.assign(t);

@@ -1,7 +1,6 @@
 /** Per-layer change statistics stored with each snapshot, computed on the layer's kernel. */
 import { LAYERS, type LayerChange, type LayerName } from '../../src-preload/api.ts';
-
-export type Kernels = Record<LayerName, Float32Array>;
+import type { Kernels } from './protocol.ts';
 
 function norm(a: Float32Array): number {
   let s = 0;

@@ -1,24 +1,17 @@
 /**
- * The trainer process's entry. It waits for `start` (see protocol.ts), reads the run from the
- * database, trains it (continuing from its last snapshot if it has one), writes every snapshot and
- * the final status itself, reports progress as messages, and exits.
+ * The trainer process's entry. It waits for `start` with its job (see protocol.ts), loads the data set,
+ * trains (from the job's start point when the run resumes), and sends every snapshot, its progress and
+ * how it ended to its host, which stores them: this process never opens the database.
  *
- * A `stop` message, Ctrl-C (SIGINT reaches every process of a terminal's foreground group), a closed
- * terminal (SIGHUP) or a host that went away all end training gracefully: the batch in progress finishes, the epoch in progress is
- * abandoned, and the run is marked `stopped`. An error marks it `failed` with the message.
+ * A `stop` message, Ctrl-C (SIGINT reaches every process of a terminal's foreground group) or a closed
+ * terminal (SIGHUP) end training gracefully: the batch in progress finishes, the epoch in progress is
+ * abandoned, and `finished` says `stopped`. An error is sent as `failed` with its message. A host that
+ * went away can store nothing more, so the process then exits at once.
  */
-import type { RunConfig, TensorName } from '../../src-preload/api.ts';
-import { TENSOR_NAMES, LAYERS } from '../../src-preload/api.ts';
 import { loadDataset } from '../core/datasets/index.ts';
-import { getDataset } from '../core/store/datasets.ts';
-import { openDatabase, type Db } from '../core/store/db.ts';
-import { readResumeState, writeResumeState } from '../core/store/resume.ts';
-import { getRunRow, updateRun } from '../core/store/runs.ts';
-import { insertSnapshot, readTensor } from '../core/store/snapshots.ts';
 import { initBackend } from './backend/index.ts';
-import { runTraining, type ResumeState, type StartPoint } from './loop.ts';
-import type { FromTrainer, ToTrainer } from './protocol.ts';
-import type { Kernels } from './stats.ts';
+import { runTraining } from './loop.ts';
+import type { FromTrainer, ResumeState, Snapshot, ToTrainer, TrainerJob } from './protocol.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToTrainer }) => void): void;
@@ -26,7 +19,10 @@ interface ParentPort {
 }
 /** Electron's utility processes talk through `process.parentPort`; forked children through IPC. */
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-/** Resolves once the message is handed over, so that exiting right after does not lose it. */
+/**
+ * Hands a message over (both channels copy it at once, so it may change afterwards); resolves once it is
+ * on its way, so that exiting right after does not lose it.
+ */
 const send = (message: FromTrainer) =>
   new Promise<void>((resolve) => {
     if (parentPort) {
@@ -46,11 +42,26 @@ const requestStop = () => {
 };
 process.on('SIGINT', requestStop);
 process.on('SIGHUP', requestStop); // the terminal closed
-process.on('disconnect', requestStop);
+process.on('disconnect', () => process.exit(0)); // the host is gone: nothing more can be stored
+
+/** The host's promises to answer `stored`, by snapshot seq. */
+const storedBy = new Map<number, () => void>();
+/** The last snapshot sent, once the host has stored it. */
+let lastStored: Promise<void> = Promise.resolve();
+
+/** Sends a snapshot once the previous one is stored, so that at most one is in flight. */
+async function sendSnapshot(snapshot: Snapshot, state: ResumeState): Promise<void> {
+  await lastStored;
+  lastStored = new Promise((resolve) => storedBy.set(snapshot.seq, resolve));
+  void send({ type: 'snapshot', snapshot, state });
+}
 
 onMessage((message) => {
   if (message.type === 'stop') requestStop();
-  else if (message.type === 'probe') {
+  else if (message.type === 'stored') {
+    storedBy.get(message.seq)?.();
+    storedBy.delete(message.seq);
+  } else if (message.type === 'probe') {
     void initBackend('auto')
       .then((backend) => send({ type: 'backend', backend }))
       .then(
@@ -58,69 +69,38 @@ onMessage((message) => {
         () => process.exit(1),
       );
   } else if (message.type === 'start') {
-    void train(message.dbPath, message.runId).then(
+    void train(message.job).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   }
 });
 
-/** The last snapshot's weights, its resume state and the initial kernels, or undefined for a fresh run. */
-function startPoint(db: Db, runId: number): StartPoint | undefined {
-  const resume = readResumeState(db, runId);
-  if (!resume) return undefined;
-  const read = (name: TensorName, seq: number) => {
-    const value = readTensor(db, runId, name, seq);
-    if (!value) throw new Error(`run #${runId}: snapshot ${seq} has no ${name}; it cannot be resumed`);
-    return value.data;
-  };
-  const weights = new Map(TENSOR_NAMES.map((name) => [name, read(name, resume.seq)]));
-  const initial = Object.fromEntries(LAYERS.map((l) => [l, read(`${l}/kernel`, 0)])) as Kernels;
-  return { weights, initial, state: resume.state as ResumeState };
-}
-
-async function train(dbPath: string, runId: number): Promise<void> {
-  const db = openDatabase(dbPath);
+async function train(job: TrainerJob): Promise<void> {
   try {
-    const row = getRunRow(db, runId);
-    if (!row) throw new Error(`there is no run #${runId} in ${dbPath}`);
-    updateRun(db, runId, { status: 'running', pid: process.pid, error: null });
-    const config = JSON.parse(row.config) as RunConfig;
-    const backend = await initBackend(config.backend);
-    updateRun(db, runId, { backend: backend.name });
+    const backend = await initBackend(job.config.backend);
     void send({ type: 'started', backend });
-
-    // The data set's current path (the bundled sample follows the app when it moves), else the run's.
-    const path = (row.dataset_id !== null && getDataset(db, row.dataset_id)?.path) || row.dataset_path;
+    const { config, datasetPath: path } = job;
     const { description, train, test } = await loadDataset(path, { trainLimit: config.trainLimit, testLimit: config.testLimit });
-    if (JSON.stringify(description.shape) !== row.input_shape) {
-      throw new Error(`${path}: images are ${description.shape.join('×')}, but run #${runId} was made for ${row.input_shape}`);
+    const [shape, madeFor] = [description.shape.join('×'), job.inputShape.join('×')];
+    if (shape !== madeFor) throw new Error(`${path}: images are ${shape}, but run #${job.runId} was made for ${madeFor}`);
+    if (description.classes.length !== job.classes) {
+      throw new Error(`${path}: ${description.classes.length} classes, but run #${job.runId} was made for ${job.classes}`);
     }
-
     const result = await runTraining(
       config,
-      { shape: description.shape, classes: description.classes.length, train, test },
+      { shape: job.inputShape, classes: job.classes, train, test },
       {
-        onSnapshot: (snapshot, state) => {
-          insertSnapshot(db, runId, snapshot, () => {
-            writeResumeState(db, runId, snapshot.seq, state);
-            updateRun(db, runId, { trainSeconds: state.trainSeconds, imagesPerSecond: state.imagesTrained / state.trainSeconds || null });
-          });
-          void send({ type: 'snapshot', seq: snapshot.seq, epoch: snapshot.epoch, testAccuracy: snapshot.metrics.testAccuracy });
-        },
+        onSnapshot: sendSnapshot,
         onProgress: (progress) => void send({ type: 'progress', progress }),
         shouldStop: () => stopRequested,
       },
-      startPoint(db, runId),
+      job.from,
     );
-    updateRun(db, runId, { status: result.status, pid: null });
+    await lastStored;
     await send({ type: 'finished', ...result });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    updateRun(db, runId, { status: 'failed', error: message, pid: null });
-    await send({ type: 'failed', message });
+    await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
     throw err;
-  } finally {
-    db.close();
   }
 }

@@ -25,7 +25,7 @@ const db = openDatabase(dbPath);
 try {
   const data = existsSync(FULL) ? FULL : BUNDLED_SAMPLE_DIR;
   const { id: datasetId } = await addDatasetFromDisk(db, data);
-  const ctx = { db, dbPath, emit: () => {} };
+  const ctx = { db, emit: () => {} };
   let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
   trainersOf(ctx).onMessage((_id, m) => {
     if (m.type === 'finished') finished = m;

@@ -212,24 +212,21 @@ export function registerTrain(program: Command): void {
       }
       const config = parseTrainConfig(opts);
       const json = globalOptions(cmd).json === true;
-      const result = await withDb(cmd, async (db, dbPath) => {
+      const result = await withDb(cmd, async (db) => {
         markInterruptedRuns(db);
         const view = progressView(json);
-        const ctx = {
-          db,
-          dbPath,
-          emit: <E extends EventName>(event: E, payload: Events[E]) => {
-            if (event === 'run.progress') view.progress(payload as Events['run.progress']);
-          },
+        const emit = <E extends EventName>(event: E, payload: Events[E]) => {
+          if (event === 'run.progress') view.progress(payload as Events['run.progress']);
         };
+        const ctx = { db, emit };
         const trainers = trainersOf(ctx);
         let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
         trainers.onMessage((runId, message) => {
           if (message.type === 'started') {
             view.line(`backend: ${message.backend.name} — ${message.backend.detail}`);
             if (message.backend.warning) view.line(`warning: ${message.backend.warning}`);
-          } else if (message.type === 'snapshot' && message.testAccuracy !== null) {
-            view.line(`run #${runId} epoch ${message.epoch}: test accuracy ${pct(message.testAccuracy)}`);
+          } else if (message.type === 'snapshot' && message.snapshot.metrics.testAccuracy !== null) {
+            view.line(`run #${runId} epoch ${message.snapshot.epoch}: test accuracy ${pct(message.snapshot.metrics.testAccuracy)}`);
           } else if (message.type === 'finished') finished = message;
           else if (message.type === 'failed') view.line(`training failed: ${message.message}`);
         });
@@ -246,14 +243,17 @@ export function registerTrain(program: Command): void {
         }
         const onSigint = () => {
           view.line('stopping after the current batch (Ctrl-C)…');
-          for (const run of runs) if (trainers.owns(run.id)) void trainers.stop(run.id);
+          void trainers.stopAll();
         };
-        process.on('SIGINT', onSigint);
+        // A closed terminal stops the runs the same way, so that this process stores how they ended.
+        const onSighup = () => void trainers.stopAll();
+        process.on('SIGINT', onSigint).on('SIGHUP', onSighup);
         try {
           for (const run of runs) await trainers.finished(run.id);
         } finally {
-          process.off('SIGINT', onSigint);
+          process.off('SIGINT', onSigint).off('SIGHUP', onSighup);
           view.stop();
+          await trainers.stopAll();
         }
         if (finished) {
           const share = finished.snapshotSeconds / (finished.trainSeconds + finished.evalSeconds + finished.snapshotSeconds);

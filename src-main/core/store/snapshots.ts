@@ -5,36 +5,15 @@
  * Hot reads — one tensor by (run, seq, name) and one tensor's whole series — go through the
  * `snapshots (run_id, seq)` and `tensors (snapshot_id, name)` unique indexes.
  */
-import type {
-  EpochMetrics,
-  LayerChange,
-  LayerName,
-  SnapshotInfo,
-  TensorName,
-  TensorSeries,
-  TensorValue,
-} from '../../../src-preload/api.ts';
+import type { LayerChange, LayerName, SnapshotInfo, TensorName, TensorSeries, TensorValue } from '../../../src-preload/api.ts';
+import type { Snapshot } from '../../trainer/protocol.ts';
 import { now, type Db } from './db.ts';
-
-export interface NewTensor {
-  name: TensorName;
-  shape: number[];
-  data: Float32Array;
-}
-
-export interface NewSnapshot {
-  seq: number;
-  epoch: number;
-  metrics: EpochMetrics;
-  layers: Record<LayerName, LayerChange>;
-  tensors: NewTensor[];
-}
 
 /** The bytes of a float32 array as stored (the platforms Weightlapse runs on are little-endian). */
 const toBlob = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** Writes one snapshot and all its tensors in one transaction: a crash leaves all of it or none. */
-export function insertSnapshot(db: Db, runId: number, snapshot: NewSnapshot, extra?: () => void): void {
+export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot, extra?: () => void): void {
   const insertSnap = db.prepare(
     `INSERT INTO snapshots (run_id, seq, epoch, train_loss, train_accuracy, test_loss, test_accuracy, layers, created_at)
      VALUES ($runId, $seq, $epoch, $trainLoss, $trainAccuracy, $testLoss, $testAccuracy, $layers, $at)`,

@@ -1,22 +1,29 @@
 /**
- * One trainer process seen from the app: starts it for a run, passes its messages on, stops it, and
- * notices when it dies. How the process is started is the spawner's business (protocol.ts).
+ * One trainer process seen from the core: starts it with its job, stores what it sends, passes its
+ * messages on, stops it, and notices when it dies. How the process is started is the spawner's business
+ * (trainer/protocol.ts).
  *
- * The trainer writes its own final status (`done`, `stopped`, `failed`). If it exits while the run
- * still reads `running`, it died without a word (killed, out of memory, a native crash): the host marks
- * the run `interrupted` with what it knows (signal or exit code, the end of its stderr), so it can be
- * resumed. A stop that the trainer does not honour within `stopGraceMs` ends in a kill and `stopped`.
+ * The core is the one writer: the trainer sends each snapshot with its resume state, and the host stores
+ * both (and the run's timings) in one transaction the moment the message arrives, before anyone hears of
+ * it, then answers `stored`. A snapshot is thus either wholly stored or, if the trainer dies before the
+ * host received it, not at all. The final status (`done`, `stopped`, `failed`) comes from the trainer's
+ * last message. If the process exits while the run still reads `running`, it died without a word (killed,
+ * out of memory, a native crash): the host marks the run `interrupted` with what it knows (signal or exit
+ * code, the end of its stderr), so it can be resumed. A stop that the trainer does not honour within
+ * `stopGraceMs` ends in a kill and `stopped`.
  */
 import type { RunStatus } from '../../../src-preload/api.ts';
 import type { Db } from '../store/db.ts';
+import { writeResumeState } from '../store/resume.ts';
 import { getRunRow, updateRun } from '../store/runs.ts';
-import type { FromTrainer, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
+import { insertSnapshot } from '../store/snapshots.ts';
+import type { FromTrainer, ResumeState, Snapshot, TrainerJob, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
 
 export interface TrainerHostOptions {
   db: Db;
-  dbPath: string;
-  runId: number;
+  job: TrainerJob;
   spawn: TrainerSpawner;
+  /** Each message from the trainer, once what it says is stored. */
   onMessage?: (message: FromTrainer) => void;
   /** Called once the process is gone and the run's final status is in the database. */
   onExit?: (status: RunStatus) => void;
@@ -24,6 +31,14 @@ export interface TrainerHostOptions {
 }
 
 const STDERR_TAIL = 2000;
+
+/** The snapshot, its resume state and the run's timings in one transaction: all of it is stored, or none. */
+function storeSnapshot(db: Db, runId: number, snapshot: Snapshot, state: ResumeState): void {
+  insertSnapshot(db, runId, snapshot, () => {
+    writeResumeState(db, runId, snapshot.seq, state);
+    updateRun(db, runId, { trainSeconds: state.trainSeconds, imagesPerSecond: state.imagesTrained / state.trainSeconds || null });
+  });
+}
 
 export class TrainerHost {
   readonly runId: number;
@@ -35,13 +50,13 @@ export class TrainerHost {
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TrainerHostOptions) {
-    this.runId = options.runId;
+    this.runId = options.job.runId;
     this.process = options.spawn();
-    if (this.process.pid !== undefined) updateRun(options.db, options.runId, { pid: this.process.pid });
+    if (this.process.pid !== undefined) updateRun(options.db, this.runId, { pid: this.process.pid });
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL);
     });
-    this.process.on('message', (message) => options.onMessage?.(message));
+    this.process.on('message', (message) => this.receive(message));
     this.finished = new Promise((resolve) => {
       this.process.on('exit', (code, signal) => {
         clearTimeout(this.killTimer);
@@ -50,7 +65,7 @@ export class TrainerHost {
         resolve(status);
       });
     });
-    this.process.postMessage({ type: 'start', dbPath: options.dbPath, runId: options.runId });
+    this.process.postMessage({ type: 'start', job: options.job });
   }
 
   /** Asks the trainer to stop after its current batch; kills it if it has not exited in time. */
@@ -63,8 +78,50 @@ export class TrainerHost {
     return this.finished;
   }
 
+  private receive(message: FromTrainer): void {
+    try {
+      this.record(message);
+    } catch (err) {
+      // The database refused (disk full, removed under us): training on would only lose more.
+      const what = message.type === 'snapshot' ? `snapshot ${message.snapshot.seq}` : `the trainer's ${message.type} message`;
+      this.fail(`could not store ${what}: ${(err as Error).message}`);
+      return;
+    }
+    this.options.onMessage?.(message);
+  }
+
+  /** Writes what the message says. Synchronous, so a kill right after cannot undo an answered snapshot. */
+  private record(message: FromTrainer): void {
+    const { db } = this.options;
+    switch (message.type) {
+      case 'started':
+        updateRun(db, this.runId, { backend: message.backend.name });
+        break;
+      case 'snapshot':
+        storeSnapshot(db, this.runId, message.snapshot, message.state);
+        this.process.postMessage({ type: 'stored', seq: message.snapshot.seq });
+        break;
+      case 'finished':
+        updateRun(db, this.runId, { status: message.status, pid: null });
+        break;
+      case 'failed':
+        updateRun(db, this.runId, { status: 'failed', error: message.message, pid: null });
+        break;
+    }
+  }
+
+  private fail(error: string): void {
+    this.process.kill();
+    try {
+      updateRun(this.options.db, this.runId, { status: 'failed', error, pid: null });
+    } catch (err) {
+      console.error(`weightlapse: run #${this.runId}: ${error}; recording the failure failed too: ${(err as Error).message}`);
+    }
+  }
+
   private settle(code: number | null, signal: NodeJS.Signals | null): RunStatus {
-    const { db, runId } = this.options;
+    const { db } = this.options;
+    const runId = this.runId;
     const row = getRunRow(db, runId);
     if (!row) return 'failed'; // removed meanwhile
     if (row.status !== 'running') return row.status;

@@ -10,6 +10,7 @@ import { checkDataset, requireDataset } from '../datasets/registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
 import { createRun, getRunRow, getRunSummary, markInterruptedRuns, processAlive, updateRun } from '../store/runs.ts';
+import { trainerJob } from './job.ts';
 import { trainersOf, type TrainerContext } from './trainers.ts';
 
 async function availableDataset(ctx: TrainerContext, datasetId: number): Promise<StoredDataset> {
@@ -48,7 +49,7 @@ function newRun(ctx: TrainerContext, dataset: StoredDataset, config: RunConfig, 
 export async function startRun(ctx: TrainerContext, input: { datasetId: number; name?: string; config: RunConfig }): Promise<RunSummary> {
   const dataset = await availableDataset(ctx, input.datasetId);
   const runId = newRun(ctx, dataset, input.config, input.name);
-  trainersOf(ctx).start(runId);
+  trainersOf(ctx).start(trainerJob(ctx.db, runId));
   return summary(ctx, runId);
 }
 
@@ -60,9 +61,8 @@ export async function startFreezeExperiment(
   const dataset = await availableDataset(ctx, input.datasetId);
   const trained = newRun(ctx, dataset, { ...input.config, freeze: [] });
   const frozen = newRun(ctx, dataset, { ...input.config, freeze: ['conv1', 'conv2'] });
-  const trainers = trainersOf(ctx);
-  trainers.start(trained);
-  trainers.queue(frozen, trained);
+  trainersOf(ctx).start(trainerJob(ctx.db, trained));
+  trainersOf(ctx).queue(frozen, trained);
   return { trained: summary(ctx, trained), frozen: summary(ctx, frozen) };
 }
 
@@ -99,8 +99,9 @@ export async function resumeRun(ctx: TrainerContext, runId: number): Promise<Run
   }
   if (row.dataset_id === null) throw new ApiError('unavailable', `the data set of run #${runId} was removed`, 'id');
   await availableDataset(ctx, row.dataset_id);
+  const job = trainerJob(ctx.db, runId); // reads the start point first: a run that cannot resume stays as it is
   updateRun(ctx.db, runId, { status: 'running', error: null, pid: process.pid });
   ctx.emit('run.changed', { runId });
-  trainersOf(ctx).start(runId);
+  trainersOf(ctx).start(job);
   return summary(ctx, runId);
 }

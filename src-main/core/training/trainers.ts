@@ -11,10 +11,11 @@ import { ApiError, type RunStatus } from '../../../src-preload/api.ts';
 import type { CoreContext } from '../api/context.ts';
 import { getRunRow, updateRun } from '../store/runs.ts';
 import { TrainerHost } from './host.ts';
-import type { FromTrainer, TrainerSpawner } from '../../trainer/protocol.ts';
+import { trainerJob } from './job.ts';
+import type { FromTrainer, TrainerJob, TrainerSpawner } from '../../trainer/protocol.ts';
 import { forkTrainer } from './spawn.ts';
 
-export type TrainerContext = Pick<CoreContext, 'db' | 'dbPath' | 'emit' | 'spawnTrainer'>;
+export type TrainerContext = Pick<CoreContext, 'db' | 'emit' | 'spawnTrainer'>;
 
 export class Trainers {
   private readonly hosts = new Map<number, TrainerHost>();
@@ -29,13 +30,13 @@ export class Trainers {
     return this.ctx.spawnTrainer ?? forkTrainer();
   }
 
-  /** Starts the run's trainer now. The run must already read `running`. */
-  start(runId: number): TrainerHost {
+  /** Starts a trainer on the job now. Its run must already read `running`. */
+  start(job: TrainerJob): TrainerHost {
+    const { runId } = job;
     if (this.hosts.has(runId)) throw new ApiError('conflict', `run #${runId} is already training`, 'id');
     const host = new TrainerHost({
       db: this.ctx.db,
-      dbPath: this.ctx.dbPath,
-      runId,
+      job,
       spawn: this.spawn,
       onMessage: (message) => this.relay(runId, message),
       onExit: () => {
@@ -44,7 +45,7 @@ export class Trainers {
         for (const [queued, after] of this.waiting) {
           if (after !== runId) continue;
           this.waiting.delete(queued);
-          if (getRunRow(this.ctx.db, queued)?.status === 'running') this.start(queued);
+          if (getRunRow(this.ctx.db, queued)?.status === 'running') this.start(trainerJob(this.ctx.db, queued));
         }
       },
     });
@@ -55,7 +56,7 @@ export class Trainers {
   /** Starts `runId` once `after` has finished, however it finishes. */
   queue(runId: number, after: number): void {
     if (this.hosts.has(after)) this.waiting.set(runId, after);
-    else this.start(runId);
+    else this.start(trainerJob(this.ctx.db, runId));
   }
 
   /** True while the run has a trainer here or waits for one. */

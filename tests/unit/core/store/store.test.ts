@@ -8,7 +8,8 @@ import { LAYERS, runConfigSchema, TENSOR_NAMES, type LayerChange, type LayerName
 import { DatabaseVersionError, openDatabase, SCHEMA_VERSION, type Db } from '../../../../src-main/core/store/db.ts';
 import { readResumeState, writeResumeState } from '../../../../src-main/core/store/resume.ts';
 import { createRun, getRun, getRunRow, markInterruptedRuns, removeRun } from '../../../../src-main/core/store/runs.ts';
-import { HOT_QUERIES, insertSnapshot, readTensor, readTensorSeries, type NewSnapshot } from '../../../../src-main/core/store/snapshots.ts';
+import { HOT_QUERIES, insertSnapshot, readTensor, readTensorSeries } from '../../../../src-main/core/store/snapshots.ts';
+import type { Snapshot } from '../../../../src-main/trainer/protocol.ts';
 
 let dir: string;
 let db: Db;
@@ -48,7 +49,7 @@ function newRun(pid?: number): number {
 }
 
 /** A LeNet-sized snapshot whose values are its seq plus noise, so each one is told apart. */
-function snapshot(seq: number): NewSnapshot {
+function snapshot(seq: number): Snapshot {
   const layers = Object.fromEntries(LAYERS.map((l) => [l, { norm: 1, relChangePrev: 0, relChangeInit: 0 }])) as Record<LayerName, LayerChange>;
   return {
     seq,

@@ -27,14 +27,12 @@ beforeAll(async () => {
   const dbPath = join(dir, 'runs.db');
   db = openDatabase(dbPath);
   datasetId = (await addDatasetFromDisk(db, SAMPLE_DIR)).id;
-  ctx = {
-    db,
-    dbPath,
-    emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
-  };
+  const emit = <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload });
+  ctx = { db, emit };
 });
 
-afterAll(() => {
+afterAll(async () => {
+  if (ctx) await trainersOf(ctx).stopAll();
   db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -97,7 +95,7 @@ describe('the trainer process', () => {
   it('survives kill -9: completed epochs stay intact, the run is interrupted, and resume completes it', async () => {
     // Enough images that an epoch outlasts the time it takes to deliver the kill.
     const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, trainLimit: 1500 }) });
-    await nextMessage(run.id, (m) => m.type === 'snapshot' && m.seq === 1);
+    await nextMessage(run.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
     process.kill(getRunRow(db, run.id)!.pid!, 'SIGKILL');
     expect(await trainersOf(ctx).finished(run.id)).toBe('interrupted');
     const killed = expectIntactSnapshots(run.id);
@@ -121,7 +119,7 @@ describe('the trainer process', () => {
     expect(await trainersOf(ctx).finished(whole.id)).toBe('done');
 
     const parted = await startRun(ctx, { datasetId, config: settings });
-    await nextMessage(parted.id, (m) => m.type === 'snapshot' && m.seq === 1);
+    await nextMessage(parted.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
     await stopRun(ctx, parted.id);
     expect(getRun(db, parted.id)!.status).toBe('stopped');
     await resumeRun(ctx, parted.id);
