@@ -2,13 +2,15 @@
  * Opening the core: the one start-up sequence shared by the Electron main process and the local server
  * (`weightlapse serve`, `npm start` without a desktop), so that what happens at start (open and migrate
  * the database, register the bundled data set, mark runs that a crash left "running" as interrupted) is
- * written once. The other CLI verbs open the database alone: they serve no page and need no sample.
+ * written once. The core owns the trainer processes it starts, and closing it stops them. The CLI verbs
+ * open the database alone (they serve no page and need no sample); `weightlapse train` adds its own `Trainers`.
  */
 import type { CoreContext, EmitEvent } from './api/context.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
 import { openDatabase } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
-import { trainersOf } from './training/trainers.ts';
+import { Trainers } from './training/trainers.ts';
+import type { TrainerSpawner } from '../trainer/protocol.ts';
 
 export interface Core {
   ctx: CoreContext;
@@ -18,7 +20,13 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function openCore(dbPath: string, host: CoreContext['host']): Promise<Core> {
+export interface CoreOptions {
+  host: CoreContext['host'];
+  /** How its trainer processes start: Electron's utilityProcess in the desktop app; child_process.fork by default. */
+  spawnTrainer?: TrainerSpawner;
+}
+
+export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptions): Promise<Core> {
   const db = openDatabase(dbPath);
   markInterruptedRuns(db);
   try {
@@ -28,21 +36,17 @@ export async function openCore(dbPath: string, host: CoreContext['host']): Promi
     console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
   }
   const listeners = new Set<EmitEvent>();
-  const ctx: CoreContext = {
-    db,
-    dbPath,
-    host,
-    emit: (event, payload) => {
-      // A listener that throws (a closed socket, a destroyed window) must not stop the others.
-      for (const listener of listeners) {
-        try {
-          listener(event, payload);
-        } catch (err) {
-          console.error(`weightlapse: dropping ${event} for one listener: ${(err as Error).message}`);
-        }
+  const emit: EmitEvent = (event, payload) => {
+    // A listener that throws (a closed socket, a destroyed window) must not stop the others.
+    for (const listener of listeners) {
+      try {
+        listener(event, payload);
+      } catch (err) {
+        console.error(`weightlapse: dropping ${event} for one listener: ${(err as Error).message}`);
       }
-    },
+    }
   };
+  const ctx: CoreContext = { db, dbPath, host, emit, trainers: new Trainers({ db, emit, spawn: spawnTrainer }) };
   let closed = false;
   return {
     ctx,
@@ -53,7 +57,7 @@ export async function openCore(dbPath: string, host: CoreContext['host']): Promi
     async close() {
       if (closed) return;
       closed = true;
-      await trainersOf(ctx).stopAll();
+      await ctx.trainers.stopAll();
       listeners.clear();
       db.close();
     },

@@ -11,7 +11,6 @@ import { createHandlers } from '../core/api/handlers.ts';
 import { resolveDbPath } from '../core/paths.ts';
 import { openCore, type Core } from '../core/startup.ts';
 import { listRuns } from '../core/store/runs.ts';
-import { trainersOf } from '../core/training/trainers.ts';
 import { desktopHandlers } from './dialogs.ts';
 import { bindIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
@@ -109,7 +108,7 @@ function mayStopTraining(win: BrowserWindow | undefined): boolean {
 /** The runs this app's own trainers are training now (a CLI training beside it is not ours to stop). */
 function runningRunIds(): number[] {
   if (!core) return [];
-  const trainers = trainersOf(core.ctx);
+  const { trainers } = core.ctx;
   try {
     return listRuns(core.ctx.db)
       .filter((r) => r.status === 'running' && trainers.owns(r.id))
@@ -122,9 +121,8 @@ function runningRunIds(): number[] {
 
 async function start(): Promise<void> {
   hardenSession(session.defaultSession, page);
-  core = await openCore(resolveDbPath(), 'desktop');
   // Trainers run in Electron utility processes (out/main/trainer-process.js), which the app owns and ends.
-  core.ctx.spawnTrainer = utilityTrainer(here);
+  core = await openCore(resolveDbPath(), { host: 'desktop', spawnTrainer: utilityTrainer(here) });
   const handlers: Handlers = createHandlers(core.ctx, desktopHandlers(() => mainWindow));
   bindIpc(handlers, (event) => isTrustedSender(event, mainWindow?.webContents, page));
   core.subscribe((event, payload) => send(mainWindow?.webContents, event, payload));

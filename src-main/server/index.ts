@@ -74,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   if (!isBuilt(root)) warn(`the app is not built (${root}/index.html is missing): run \`npm run build\`; the API works without it`);
 
-  const core = await openCore(options.dbPath, 'browser');
+  const core = await openCore(options.dbPath, { host: 'browser' });
   const handlers = createHandlers(core.ctx);
   const streams = new EventStreams();
   const unsubscribe = core.subscribe((event, payload) => {

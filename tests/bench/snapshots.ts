@@ -15,7 +15,7 @@ import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/data
 import { openDatabase } from '../../src-main/core/store/db.ts';
 import type { FromTrainer } from '../../src-main/trainer/protocol.ts';
 import { startRun } from '../../src-main/core/training/service.ts';
-import { trainersOf } from '../../src-main/core/training/trainers.ts';
+import { Trainers } from '../../src-main/core/training/trainers.ts';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 const trainLimit = Number(process.argv[2]) || undefined;
@@ -25,14 +25,15 @@ const db = openDatabase(dbPath);
 try {
   const data = existsSync(FULL) ? FULL : BUNDLED_SAMPLE_DIR;
   const { id: datasetId } = await addDatasetFromDisk(db, data);
-  const ctx = { db, emit: () => {} };
+  const emit = () => {};
+  const ctx = { db, emit, trainers: new Trainers({ db, emit }) };
   let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
-  trainersOf(ctx).onMessage((_id, m) => {
+  ctx.trainers.onMessage((_id, m) => {
     if (m.type === 'finished') finished = m;
   });
   const epochs = 2;
   const run = await startRun(ctx, { datasetId, config: runConfigSchema.parse({ epochs, trainLimit }) });
-  const status = await trainersOf(ctx).finished(run.id);
+  const status = await ctx.trainers.finished(run.id);
   if (!finished) throw new Error(`the run ended ${status} without its timings`);
 
   const snapshots = epochs + 1;

@@ -91,9 +91,11 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
 describe('the desktop bundle', () => {
   it("trains a tiny run with the built trainer entry", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wl-bundle-'));
-    const core = await openCore(join(dir, 'bundle.db'), 'desktop');
+    const core = await openCore(join(dir, 'bundle.db'), {
+      host: 'desktop',
+      spawnTrainer: forkTrainer(join(appRoot, 'out', 'main', 'trainer-process.js')),
+    });
     try {
-      core.ctx.spawnTrainer = forkTrainer(join(appRoot, 'out', 'main', 'trainer-process.js'));
       const handlers = createHandlers(core.ctx);
       const datasetId = (await handlers['datasets.list']({})).find((d) => d.bundled)!.id;
       const config = runConfigSchema.parse({ epochs: 1, trainLimit: 128, testLimit: 64, batchSize: 32, backend: 'wasm' });

@@ -17,7 +17,7 @@ import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun } from '../../core/training/service.ts';
-import { trainersOf } from '../../core/training/trainers.ts';
+import { Trainers } from '../../core/training/trainers.ts';
 import { globalOptions, output, UserError, withDb } from '../common.ts';
 
 interface TrainOptions {
@@ -218,8 +218,8 @@ export function registerTrain(program: Command): void {
         const emit = <E extends EventName>(event: E, payload: Events[E]) => {
           if (event === 'run.progress') view.progress(payload as Events['run.progress']);
         };
-        const ctx = { db, emit };
-        const trainers = trainersOf(ctx);
+        const trainers = new Trainers({ db, emit });
+        const ctx = { db, emit, trainers };
         let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
         trainers.onMessage((runId, message) => {
           if (message.type === 'started') {

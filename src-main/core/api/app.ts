@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Handlers } from '../../../src-preload/api.ts';
 import { appRoot } from '../paths.ts';
-import { probeBackend } from '../training/probe.ts';
-import { forkTrainer } from '../training/spawn.ts';
 import type { CoreContext } from './context.ts';
 
 const { version } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
@@ -13,7 +11,7 @@ export function appHandlers(ctx: CoreContext): Pick<Handlers, 'app.info'> {
     'app.info': async () => ({
       version,
       host: ctx.host,
-      backend: await probeBackend(ctx.spawnTrainer ?? forkTrainer()),
+      backend: await ctx.trainers.probeBackend(),
       dbPath: ctx.dbPath,
     }),
   };

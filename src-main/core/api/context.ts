@@ -1,7 +1,7 @@
-/** What every handler group gets: the database and a way to tell the renderer that something happened. */
+/** What every handler group gets: the database, the core's trainers, and a way to tell the renderer that something happened. */
 import type { EventName, Events } from '../../../src-preload/api.ts';
 import type { Db } from '../store/db.ts';
-import type { TrainerSpawner } from '../../trainer/protocol.ts';
+import type { Trainers } from '../training/trainers.ts';
 
 export type EmitEvent = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -10,6 +10,5 @@ export interface CoreContext {
   dbPath: string;
   host: 'desktop' | 'browser';
   emit: EmitEvent;
-  /** How trainer processes start: Electron's utilityProcess in the desktop app; child_process.fork if unset. */
-  spawnTrainer?: TrainerSpawner;
+  trainers: Trainers;
 }

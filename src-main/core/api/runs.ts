@@ -1,7 +1,6 @@
 import { ApiError, type Handlers } from '../../../src-preload/api.ts';
 import { getRun, getRunSummary, listRuns, removeRun, updateRun } from '../store/runs.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../training/service.ts';
-import { trainersOf } from '../training/trainers.ts';
 import type { CoreContext } from './context.ts';
 
 type RunMethods =
@@ -37,7 +36,7 @@ export function runHandlers(ctx: CoreContext): Pick<Handlers, RunMethods> {
     'runs.remove': ({ id }) => {
       const run = getRunSummary(ctx.db, id);
       if (!run) throw notFound(id);
-      if (trainersOf(ctx).owns(id) || run.status === 'running') {
+      if (ctx.trainers.owns(id) || run.status === 'running') {
         throw new ApiError('conflict', `run #${id} is training; stop it before removing it`, 'id');
       }
       removeRun(ctx.db, id);

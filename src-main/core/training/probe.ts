@@ -5,19 +5,13 @@
 import type { BackendInfo } from '../../../src-preload/api.ts';
 import type { TrainerSpawner } from '../../trainer/protocol.ts';
 
-let cached: Promise<BackendInfo> | undefined;
-
 export function probeBackend(spawn: TrainerSpawner): Promise<BackendInfo> {
-  cached ??= new Promise<BackendInfo>((resolve, reject) => {
+  return new Promise<BackendInfo>((resolve, reject) => {
     const trainer = spawn();
     trainer.on('message', (message) => {
       if (message.type === 'backend') resolve(message.backend);
     });
     trainer.on('exit', (code) => reject(new Error(`the backend probe exited with code ${code} before answering`)));
     trainer.postMessage({ type: 'probe' });
-  }).catch((err: unknown) => {
-    cached = undefined; // try again next time
-    throw err;
   });
-  return cached;
 }

@@ -6,14 +6,17 @@
  * backend that fails to start, a file that breaks mid-read) leave a `failed` run with the message.
  */
 import { ApiError, type RunConfig, type RunSummary } from '../../../src-preload/api.ts';
+import type { CoreContext } from '../api/context.ts';
 import { checkDataset, requireDataset } from '../datasets/registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
 import { createRun, getRunRow, getRunSummary, markInterruptedRuns, processAlive, updateRun } from '../store/runs.ts';
 import { trainerJob } from './job.ts';
-import { trainersOf, type TrainerContext } from './trainers.ts';
 
-async function availableDataset(ctx: TrainerContext, datasetId: number): Promise<StoredDataset> {
+/** What training needs of a core: its database, its events and its trainers. */
+export type TrainingContext = Pick<CoreContext, 'db' | 'emit' | 'trainers'>;
+
+async function availableDataset(ctx: TrainingContext, datasetId: number): Promise<StoredDataset> {
   const info = await checkDataset(requireDataset(ctx.db, datasetId));
   if (!info.available) throw new ApiError('unavailable', info.problem ?? `data set #${datasetId} is not available`, 'datasetId');
   return info;
@@ -24,14 +27,14 @@ export function defaultRunName(dataset: { name: string }, config: RunConfig): st
   return `${dataset.name} · ${config.optimizer} ${config.learningRate} · seed ${config.seed}${frozen}`;
 }
 
-function summary(ctx: TrainerContext, runId: number): RunSummary {
+function summary(ctx: TrainingContext, runId: number): RunSummary {
   const run = getRunSummary(ctx.db, runId);
   if (!run) throw new ApiError('not-found', `no run #${runId}`, 'id');
   return run;
 }
 
 /** Creates a `running` run owned by this process (its trainer starts now or when queued). */
-function newRun(ctx: TrainerContext, dataset: StoredDataset, config: RunConfig, name?: string): number {
+function newRun(ctx: TrainingContext, dataset: StoredDataset, config: RunConfig, name?: string): number {
   const runId = createRun(ctx.db, {
     name: name ?? defaultRunName(dataset, config),
     datasetId: dataset.id,
@@ -46,32 +49,31 @@ function newRun(ctx: TrainerContext, dataset: StoredDataset, config: RunConfig, 
   return runId;
 }
 
-export async function startRun(ctx: TrainerContext, input: { datasetId: number; name?: string; config: RunConfig }): Promise<RunSummary> {
+export async function startRun(ctx: TrainingContext, input: { datasetId: number; name?: string; config: RunConfig }): Promise<RunSummary> {
   const dataset = await availableDataset(ctx, input.datasetId);
   const runId = newRun(ctx, dataset, input.config, input.name);
-  trainersOf(ctx).start(trainerJob(ctx.db, runId));
+  ctx.trainers.start(trainerJob(ctx.db, runId));
   return summary(ctx, runId);
 }
 
 /** The study's experiment: the same seed and settings twice, the second with conv1 and conv2 frozen. */
 export async function startFreezeExperiment(
-  ctx: TrainerContext,
+  ctx: TrainingContext,
   input: { datasetId: number; config: RunConfig },
 ): Promise<{ trained: RunSummary; frozen: RunSummary }> {
   const dataset = await availableDataset(ctx, input.datasetId);
   const trained = newRun(ctx, dataset, { ...input.config, freeze: [] });
   const frozen = newRun(ctx, dataset, { ...input.config, freeze: ['conv1', 'conv2'] });
-  trainersOf(ctx).start(trainerJob(ctx.db, trained));
-  trainersOf(ctx).queue(frozen, trained);
+  ctx.trainers.start(trainerJob(ctx.db, trained));
+  ctx.trainers.queue(frozen, trained);
   return { trained: summary(ctx, trained), frozen: summary(ctx, frozen) };
 }
 
-export async function stopRun(ctx: TrainerContext, runId: number): Promise<RunSummary> {
+export async function stopRun(ctx: TrainingContext, runId: number): Promise<RunSummary> {
   const row = getRunRow(ctx.db, runId);
   if (!row) throw new ApiError('not-found', `no run #${runId}`, 'id');
-  const trainers = trainersOf(ctx);
-  if (trainers.owns(runId)) {
-    await trainers.stop(runId);
+  if (ctx.trainers.owns(runId)) {
+    await ctx.trainers.stop(runId);
   } else if (row.status === 'running') {
     if (row.pid !== null && processAlive(row.pid)) {
       throw new ApiError('conflict', `run #${runId} is trained by another Weightlapse process (pid ${row.pid}); stop it there`, 'id');
@@ -82,7 +84,7 @@ export async function stopRun(ctx: TrainerContext, runId: number): Promise<RunSu
 }
 
 /** Carries on from the last snapshot (optimizer state included) up to the configured epochs. */
-export async function resumeRun(ctx: TrainerContext, runId: number): Promise<RunSummary> {
+export async function resumeRun(ctx: TrainingContext, runId: number): Promise<RunSummary> {
   const row = getRunRow(ctx.db, runId);
   if (!row) throw new ApiError('not-found', `no run #${runId}`, 'id');
   markInterruptedRuns(ctx.db);
@@ -102,6 +104,6 @@ export async function resumeRun(ctx: TrainerContext, runId: number): Promise<Run
   const job = trainerJob(ctx.db, runId); // reads the start point first: a run that cannot resume stays as it is
   updateRun(ctx.db, runId, { status: 'running', error: null, pid: process.pid });
   ctx.emit('run.changed', { runId });
-  trainersOf(ctx).start(job);
+  ctx.trainers.start(job);
   return summary(ctx, runId);
 }

@@ -1,33 +1,45 @@
 /**
  * The trainer processes of one core (one database, one event stream): at most one per run, plus runs
  * queued to start when another finishes (the freeze experiment trains its two runs one after the
- * other, which is kinder to a small machine than both at once).
+ * other, which is kinder to a small machine than both at once). The core that opened them owns them
+ * (core/startup.ts): closing it stops them.
  *
  * A queued run already reads `running`, with this process's pid, so that another Weightlapse process
  * opening the same database does not take it for an orphan; if this process dies first it becomes
  * `interrupted` on the next open and can be resumed.
  */
-import { ApiError, type RunStatus } from '../../../src-preload/api.ts';
-import type { CoreContext } from '../api/context.ts';
+import { ApiError, type BackendInfo, type RunStatus } from '../../../src-preload/api.ts';
+import type { EmitEvent } from '../api/context.ts';
+import type { Db } from '../store/db.ts';
 import { getRunRow, updateRun } from '../store/runs.ts';
 import { TrainerHost } from './host.ts';
 import { trainerJob } from './job.ts';
+import { probeBackend } from './probe.ts';
 import type { FromTrainer, TrainerJob, TrainerSpawner } from '../../trainer/protocol.ts';
 import { forkTrainer } from './spawn.ts';
 
-export type TrainerContext = Pick<CoreContext, 'db' | 'emit' | 'spawnTrainer'>;
+export interface TrainersOptions {
+  db: Db;
+  emit: EmitEvent;
+  /** How trainer processes start: Electron's utilityProcess in the desktop app; child_process.fork by default. */
+  spawn?: TrainerSpawner;
+}
 
 export class Trainers {
   private readonly hosts = new Map<number, TrainerHost>();
   /** Queued run → the run it waits for. */
   private readonly waiting = new Map<number, number>();
   private readonly listeners = new Set<(runId: number, message: FromTrainer) => void>();
+  private readonly db: Db;
+  private readonly emit: EmitEvent;
+  private readonly spawn: TrainerSpawner;
+  /** The backend probe's answer, asked once (it costs a process start). */
+  private backend: Promise<BackendInfo> | undefined;
 
-  constructor(private readonly ctx: TrainerContext) {}
-
-  /** Read at each start, so that a shell may set `ctx.spawnTrainer` after the core has opened. */
-  private get spawn(): TrainerSpawner {
-    return this.ctx.spawnTrainer ?? forkTrainer();
+  constructor(options: TrainersOptions) {
+    this.db = options.db;
+    this.emit = options.emit;
+    this.spawn = options.spawn ?? forkTrainer();
   }
 
   /** Starts a trainer on the job now. Its run must already read `running`. */
@@ -35,17 +47,17 @@ export class Trainers {
     const { runId } = job;
     if (this.hosts.has(runId)) throw new ApiError('conflict', `run #${runId} is already training`, 'id');
     const host = new TrainerHost({
-      db: this.ctx.db,
+      db: this.db,
       job,
       spawn: this.spawn,
       onMessage: (message) => this.relay(runId, message),
       onExit: () => {
         this.hosts.delete(runId);
-        this.ctx.emit('run.changed', { runId });
+        this.emit('run.changed', { runId });
         for (const [queued, after] of this.waiting) {
           if (after !== runId) continue;
           this.waiting.delete(queued);
-          if (getRunRow(this.ctx.db, queued)?.status === 'running') this.start(trainerJob(this.ctx.db, queued));
+          if (getRunRow(this.db, queued)?.status === 'running') this.start(trainerJob(this.db, queued));
         }
       },
     });
@@ -56,7 +68,16 @@ export class Trainers {
   /** Starts `runId` once `after` has finished, however it finishes. */
   queue(runId: number, after: number): void {
     if (this.hosts.has(after)) this.waiting.set(runId, after);
-    else this.start(trainerJob(this.ctx.db, runId));
+    else this.start(trainerJob(this.db, runId));
+  }
+
+  /** Which backend `auto` would train on here, asked of a trainer process once. */
+  probeBackend(): Promise<BackendInfo> {
+    this.backend ??= probeBackend(this.spawn).catch((err: unknown) => {
+      this.backend = undefined; // ask again next time
+      throw err;
+    });
+    return this.backend;
   }
 
   /** True while the run has a trainer here or waits for one. */
@@ -67,8 +88,8 @@ export class Trainers {
   /** Stops a training or a queued run; resolves with its final status. */
   async stop(runId: number): Promise<RunStatus> {
     if (this.waiting.delete(runId)) {
-      updateRun(this.ctx.db, runId, { status: 'stopped', pid: null });
-      this.ctx.emit('run.changed', { runId });
+      updateRun(this.db, runId, { status: 'stopped', pid: null });
+      this.emit('run.changed', { runId });
       return 'stopped';
     }
     const host = this.hosts.get(runId);
@@ -80,7 +101,7 @@ export class Trainers {
   async finished(runId: number): Promise<RunStatus | undefined> {
     const after = this.waiting.get(runId);
     if (after !== undefined) await this.hosts.get(after)?.finished;
-    return this.hosts.get(runId)?.finished ?? getRunRow(this.ctx.db, runId)?.status;
+    return this.hosts.get(runId)?.finished ?? getRunRow(this.db, runId)?.status;
   }
 
   /** Every trainer message, with its run (the CLI shows backend and timings from them). */
@@ -97,16 +118,7 @@ export class Trainers {
 
   private relay(runId: number, message: FromTrainer): void {
     for (const listener of this.listeners) listener(runId, message);
-    if (message.type === 'progress') this.ctx.emit('run.progress', { runId, ...message.progress });
-    else if (message.type !== 'finished') this.ctx.emit('run.changed', { runId });
+    if (message.type === 'progress') this.emit('run.progress', { runId, ...message.progress });
+    else if (message.type !== 'finished') this.emit('run.changed', { runId });
   }
-}
-
-const registries = new WeakMap<TrainerContext, Trainers>();
-
-/** The trainers of a core context, created on first use. */
-export function trainersOf(ctx: TrainerContext): Trainers {
-  let trainers = registries.get(ctx);
-  if (!trainers) registries.set(ctx, (trainers = new Trainers(ctx)));
-  return trainers;
 }

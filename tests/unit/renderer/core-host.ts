@@ -12,7 +12,7 @@ import { openCore } from '../../../src-main/core/startup.ts';
 
 type Message = { id: number; call: string; input: unknown } | { id: number; emit: EventName; payload: never };
 
-const core = await openCore(process.argv[2]!, 'browser');
+const core = await openCore(process.argv[2]!, { host: 'browser' });
 const handlers = createHandlers(core.ctx);
 const send = (m: unknown) => process.send!(m);
 core.subscribe((event, payload) => send({ event, payload }));

@@ -18,7 +18,7 @@ let core: Core;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-stores-'));
-  core = await openCore(join(dir, 'test.db'), 'browser');
+  core = await openCore(join(dir, 'test.db'), { host: 'browser' });
   setApi(coreClient(core));
   setActivePinia(createPinia());
 });

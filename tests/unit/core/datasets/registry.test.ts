@@ -7,6 +7,7 @@ import { ensureBundledDataset } from '../../../../src-main/core/datasets/registr
 import { listDatasets } from '../../../../src-main/core/store/datasets.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, getRunRow } from '../../../../src-main/core/store/runs.ts';
+import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from './fixtures.ts';
 
 afterAll(removeTempDirs);
@@ -18,7 +19,8 @@ let events: EventName[];
 beforeEach(() => {
   db = openDatabase(join(tempDir(), 'weightlapse.db'));
   events = [];
-  handlers = createHandlers({ db, dbPath: '', host: 'browser', emit: (event) => events.push(event) });
+  const emit = (event: EventName) => void events.push(event);
+  handlers = createHandlers({ db, dbPath: '', host: 'browser', emit, trainers: new Trainers({ db, emit }) });
   return () => db.close();
 });
 

@@ -10,6 +10,7 @@ import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, updateRun } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
+import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { SAMPLE_DIR } from './sample.ts';
 
 let dir: string;
@@ -21,14 +22,10 @@ let call: (method: string, input: unknown) => Promise<ApiResult<unknown>>;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'weightlapse-api-'));
   db = openDatabase(join(dir, 'w.db'));
-  ctx = {
-    db,
-    dbPath: join(dir, 'w.db'),
-    host: 'browser',
-    emit: (event: EventName, payload: unknown) => {
-      if (event === 'run.changed') changed.push((payload as { runId: number }).runId);
-    },
+  const emit = (event: EventName, payload: unknown) => {
+    if (event === 'run.changed') changed.push((payload as { runId: number }).runId);
   };
+  ctx = { db, dbPath: join(dir, 'w.db'), host: 'browser', emit, trainers: new Trainers({ db, emit }) };
   const handlers = createHandlers(ctx);
   call = (method, input) => dispatch(handlers, method, input);
 });

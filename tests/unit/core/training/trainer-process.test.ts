@@ -13,12 +13,13 @@ import { getRun, getRunRow } from '../../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
-import { trainersOf, type TrainerContext } from '../../../../src-main/core/training/trainers.ts';
+import type { TrainingContext } from '../../../../src-main/core/training/service.ts';
+import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { SAMPLE_DIR } from './sample.ts';
 
 let dir: string;
 let db: Db;
-let ctx: TrainerContext;
+let ctx: TrainingContext;
 let datasetId: number;
 const events: { event: EventName; payload: unknown }[] = [];
 
@@ -28,11 +29,11 @@ beforeAll(async () => {
   db = openDatabase(dbPath);
   datasetId = (await addDatasetFromDisk(db, SAMPLE_DIR)).id;
   const emit = <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload });
-  ctx = { db, emit };
+  ctx = { db, emit, trainers: new Trainers({ db, emit }) };
 });
 
 afterAll(async () => {
-  if (ctx) await trainersOf(ctx).stopAll();
+  await ctx?.trainers.stopAll();
   db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -43,7 +44,7 @@ const config = (input: RunConfigInput) =>
 /** Resolves with the first message of the run that matches. */
 function nextMessage(runId: number, match: (m: FromTrainer) => boolean): Promise<FromTrainer> {
   return new Promise((resolve) => {
-    const off = trainersOf(ctx).onMessage((id, message) => {
+    const off = ctx.trainers.onMessage((id, message) => {
       if (id === runId && match(message)) {
         off();
         resolve(message);
@@ -73,7 +74,7 @@ describe('the trainer process', () => {
   it('trains, writes a snapshot per epoch and inside the first, reports progress, and finishes done', async () => {
     const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, snapshotsPerEpoch: 2 }) });
     expect(run.status).toBe('running');
-    expect(await trainersOf(ctx).finished(run.id)).toBe('done');
+    expect(await ctx.trainers.finished(run.id)).toBe('done');
     const detail = expectIntactSnapshots(run.id);
     expect(detail.status).toBe('done');
     expect(detail.backend).toBe('wasm');
@@ -97,7 +98,7 @@ describe('the trainer process', () => {
     const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, trainLimit: 1500 }) });
     await nextMessage(run.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
     process.kill(getRunRow(db, run.id)!.pid!, 'SIGKILL');
-    expect(await trainersOf(ctx).finished(run.id)).toBe('interrupted');
+    expect(await ctx.trainers.finished(run.id)).toBe('interrupted');
     const killed = expectIntactSnapshots(run.id);
     expect(killed.status).toBe('interrupted');
     expect(killed.error).toMatch(/SIGKILL/);
@@ -105,7 +106,7 @@ describe('the trainer process', () => {
     expect(killed.snapshots.length).toBeLessThan(3);
 
     await resumeRun(ctx, run.id);
-    expect(await trainersOf(ctx).finished(run.id)).toBe('done');
+    expect(await ctx.trainers.finished(run.id)).toBe('done');
     const resumed = expectIntactSnapshots(run.id);
     expect(resumed.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
     expect(resumed.epochsDone).toBe(2);
@@ -116,14 +117,14 @@ describe('the trainer process', () => {
     // Epochs long enough that the stop arrives during the second.
     const settings = config({ epochs: 2, seed: 5, trainLimit: 1000 });
     const whole = await startRun(ctx, { datasetId, config: settings });
-    expect(await trainersOf(ctx).finished(whole.id)).toBe('done');
+    expect(await ctx.trainers.finished(whole.id)).toBe('done');
 
     const parted = await startRun(ctx, { datasetId, config: settings });
     await nextMessage(parted.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
     await stopRun(ctx, parted.id);
     expect(getRun(db, parted.id)!.status).toBe('stopped');
     await resumeRun(ctx, parted.id);
-    expect(await trainersOf(ctx).finished(parted.id)).toBe('done');
+    expect(await ctx.trainers.finished(parted.id)).toBe('done');
 
     expect(weightsAt(parted.id, 0)).toEqual(weightsAt(whole.id, 0));
     expect(weightsAt(parted.id, 2)).toEqual(weightsAt(whole.id, 2));
@@ -132,8 +133,8 @@ describe('the trainer process', () => {
 
   it('runs the freeze experiment one run after the other: same start, conv1 and conv2 never move', async () => {
     const { trained, frozen } = await startFreezeExperiment(ctx, { datasetId, config: config({ epochs: 1, seed: 9 }) });
-    expect(trainersOf(ctx).owns(frozen.id)).toBe(true);
-    expect(await trainersOf(ctx).finished(frozen.id)).toBe('done');
+    expect(ctx.trainers.owns(frozen.id)).toBe(true);
+    expect(await ctx.trainers.finished(frozen.id)).toBe('done');
     expect(getRun(db, trained.id)!.status).toBe('done');
     expect(getRun(db, frozen.id)!.config.freeze).toEqual(['conv1', 'conv2']);
     expect(weightsAt(frozen.id, 0)).toEqual(weightsAt(trained.id, 0));
