@@ -1,11 +1,11 @@
 import { ApiError, type Handlers } from '../../../src-preload/api.ts';
-import { getRunRow } from '../store/runs.ts';
+import { getStoredRun } from '../store/runs.ts';
 import { listSnapshots, readTensor, readTensorSeries } from '../store/snapshots.ts';
 import type { CoreContext } from './context.ts';
 
 export function weightHandlers(ctx: CoreContext): Pick<Handlers, 'weights.get' | 'weights.series' | 'metrics.get'> {
   const requireRun = (runId: number) => {
-    if (!getRunRow(ctx.db, runId)) throw new ApiError('not-found', `no run #${runId}`, 'runId');
+    if (!getStoredRun(ctx.db, runId)) throw new ApiError('not-found', `no run #${runId}`, 'runId');
   };
   return {
     'weights.get': ({ runId, tensor, seq }) => {

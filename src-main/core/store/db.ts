@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ApiError } from '../../../src-preload/api.ts';
 import { migrations } from './migrations.ts';
 
 export type Db = Database.Database;
@@ -54,3 +55,6 @@ function migrate(db: Db, from: number): void {
 
 /** ISO timestamp, the one format every table uses. */
 export const now = () => new Date().toISOString();
+
+/** Stored data that no longer reads as it should: an error that says what and why, never a cast. */
+export const unreadable = (what: string, reason: string) => new ApiError('failed', `${what} cannot be read: ${reason}`);

@@ -1,6 +1,7 @@
 /** Runs: one training of LeNet on one data set, with its config, status and timings. */
-import type { RunConfig, RunDetail, RunStatus, RunSummary } from '../../../src-preload/api.ts';
-import { now, type Db } from './db.ts';
+import { z } from 'zod';
+import { runConfigSchema, type RunConfig, type RunDetail, type RunStatus, type RunSummary } from '../../../src-preload/api.ts';
+import { now, unreadable, type Db } from './db.ts';
 import { listSnapshots, tensorShapes } from './snapshots.ts';
 
 export interface NewRun {
@@ -16,6 +17,32 @@ export interface NewRun {
   pid?: number;
 }
 
+/** A run as stored, read back into the contract's types. */
+export interface StoredRun {
+  id: number;
+  name: string;
+  datasetId: number | null;
+  datasetName: string;
+  /** Where the data set was when the run was made (kept when the data set's entry is removed). */
+  datasetPath: string;
+  inputShape: [number, number, number];
+  classes: string[];
+  config: RunConfig;
+  status: RunStatus;
+  backend: string | null;
+  error: string | null;
+  /** The process responsible for the run while it is `running` (see markInterruptedRuns). */
+  pid: number | null;
+  trainSeconds: number;
+  imagesPerSecond: number | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The latest snapshot's (fractional) epoch; null before the first. */
+  lastEpoch: number | null;
+  bestTestAccuracy: number | null;
+}
+
+/** The row as SQLite returns it; it never leaves this module. */
 interface RunRow {
   id: number;
   name: string;
@@ -33,15 +60,18 @@ interface RunRow {
   images_per_second: number | null;
   created_at: string;
   updated_at: string;
-  epochs_done: number | null;
+  last_epoch: number | null;
   best_test_accuracy: number | null;
 }
 
 const SELECT_RUN = `
   SELECT r.*,
-         (SELECT MAX(epoch) FROM snapshots s WHERE s.run_id = r.id) AS epochs_done,
+         (SELECT MAX(epoch) FROM snapshots s WHERE s.run_id = r.id) AS last_epoch,
          (SELECT MAX(test_accuracy) FROM snapshots s WHERE s.run_id = r.id) AS best_test_accuracy
   FROM runs r`;
+
+const inputShapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
+const classesSchema = z.array(z.string());
 
 export function createRun(db: Db, run: NewRun): number {
   const at = now();
@@ -65,50 +95,88 @@ export function createRun(db: Db, run: NewRun): number {
   return Number(result.lastInsertRowid);
 }
 
-/** The raw row, for the trainer: config, data set path and pid. */
-export function getRunRow(db: Db, id: number): RunRow | undefined {
-  return db.prepare(`${SELECT_RUN} WHERE r.id = $id`).get({ id }) as RunRow | undefined;
+/** A JSON column read through its schema: what no longer parses is an error naming the run and the column. */
+function parseColumn<T>(row: RunRow, column: keyof RunRow & string, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(String(row[column]));
+  } catch (err) {
+    throw unreadable(`run #${row.id}'s stored ${column}`, (err as Error).message);
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  throw unreadable(`run #${row.id}'s stored ${column}`, `${field ? `${field}: ` : ''}${issue.message}`);
 }
 
-function toSummary(row: RunRow): RunSummary {
-  const config = JSON.parse(row.config) as RunConfig;
+function toStored(row: RunRow): StoredRun {
   return {
     id: row.id,
     name: row.name,
     datasetId: row.dataset_id,
     datasetName: row.dataset_name,
+    datasetPath: row.dataset_path,
+    inputShape: parseColumn(row, 'input_shape', inputShapeSchema),
+    classes: parseColumn(row, 'classes', classesSchema),
+    config: parseColumn(row, 'config', runConfigSchema),
     status: row.status,
     backend: row.backend,
-    epochsDone: Math.floor(row.epochs_done ?? 0),
-    epochs: config.epochs,
-    bestTestAccuracy: row.best_test_accuracy,
-    inputShape: JSON.parse(row.input_shape) as [number, number, number],
+    error: row.error,
+    pid: row.pid,
+    trainSeconds: row.train_seconds,
+    imagesPerSecond: row.images_per_second,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    error: row.error,
+    lastEpoch: row.last_epoch,
+    bestTestAccuracy: row.best_test_accuracy,
+  };
+}
+
+export function getStoredRun(db: Db, id: number): StoredRun | undefined {
+  const row = db.prepare(`${SELECT_RUN} WHERE r.id = $id`).get({ id }) as RunRow | undefined;
+  return row && toStored(row);
+}
+
+function toSummary(run: StoredRun): RunSummary {
+  return {
+    id: run.id,
+    name: run.name,
+    datasetId: run.datasetId,
+    datasetName: run.datasetName,
+    status: run.status,
+    backend: run.backend,
+    epochsDone: Math.floor(run.lastEpoch ?? 0),
+    epochs: run.config.epochs,
+    bestTestAccuracy: run.bestTestAccuracy,
+    inputShape: run.inputShape,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    error: run.error,
   };
 }
 
 export function listRuns(db: Db): RunSummary[] {
-  return (db.prepare(`${SELECT_RUN} ORDER BY r.created_at DESC, r.id DESC`).all() as RunRow[]).map(toSummary);
+  const rows = db.prepare(`${SELECT_RUN} ORDER BY r.created_at DESC, r.id DESC`).all() as RunRow[];
+  return rows.map((row) => toSummary(toStored(row)));
 }
 
 export function getRunSummary(db: Db, id: number): RunSummary | undefined {
-  const row = getRunRow(db, id);
-  return row && toSummary(row);
+  const run = getStoredRun(db, id);
+  return run && toSummary(run);
 }
 
 export function getRun(db: Db, id: number): RunDetail | undefined {
-  const row = getRunRow(db, id);
-  if (!row) return undefined;
+  const run = getStoredRun(db, id);
+  if (!run) return undefined;
   return {
-    ...toSummary(row),
-    config: JSON.parse(row.config) as RunConfig,
-    classes: JSON.parse(row.classes) as string[],
+    ...toSummary(run),
+    config: run.config,
+    classes: run.classes,
     tensors: tensorShapes(db, id),
     snapshots: listSnapshots(db, id),
-    trainSeconds: row.train_seconds,
-    imagesPerSecond: row.images_per_second,
+    trainSeconds: run.trainSeconds,
+    imagesPerSecond: run.imagesPerSecond,
   };
 }
 

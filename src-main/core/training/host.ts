@@ -15,7 +15,7 @@
 import type { RunStatus } from '../../../src-preload/api.ts';
 import type { Db } from '../store/db.ts';
 import { writeResumeState } from '../store/resume.ts';
-import { getRunRow, updateRun } from '../store/runs.ts';
+import { getStoredRun, updateRun } from '../store/runs.ts';
 import { insertSnapshot } from '../store/snapshots.ts';
 import type { FromTrainer, ResumeState, Snapshot, TrainerJob, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
 
@@ -35,7 +35,7 @@ const STDERR_TAIL = 2000;
 /** The snapshot, its resume state and the run's timings in one transaction: all of it is stored, or none. */
 function storeSnapshot(db: Db, runId: number, snapshot: Snapshot, state: ResumeState): void {
   insertSnapshot(db, runId, snapshot, () => {
-    writeResumeState(db, runId, snapshot.seq, state);
+    writeResumeState(db, runId, state);
     updateRun(db, runId, { trainSeconds: state.trainSeconds, imagesPerSecond: state.imagesTrained / state.trainSeconds || null });
   });
 }
@@ -122,9 +122,9 @@ export class TrainerHost {
   private settle(code: number | null, signal: NodeJS.Signals | null): RunStatus {
     const { db } = this.options;
     const runId = this.runId;
-    const row = getRunRow(db, runId);
-    if (!row) return 'failed'; // removed meanwhile
-    if (row.status !== 'running') return row.status;
+    const run = getStoredRun(db, runId);
+    if (!run) return 'failed'; // removed meanwhile
+    if (run.status !== 'running') return run.status;
     if (this.stopping) {
       updateRun(db, runId, { status: 'stopped', pid: null });
       return 'stopped';

@@ -10,7 +10,7 @@ import type { CoreContext } from '../api/context.ts';
 import { checkDataset, requireDataset } from '../datasets/registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
-import { createRun, getRunRow, getRunSummary, markInterruptedRuns, processAlive, updateRun } from '../store/runs.ts';
+import { createRun, getRunSummary, getStoredRun, markInterruptedRuns, processAlive, updateRun } from '../store/runs.ts';
 import { trainerJob } from './job.ts';
 
 /** What training needs of a core: its database, its events and its trainers. */
@@ -70,13 +70,13 @@ export async function startFreezeExperiment(
 }
 
 export async function stopRun(ctx: TrainingContext, runId: number): Promise<RunSummary> {
-  const row = getRunRow(ctx.db, runId);
-  if (!row) throw new ApiError('not-found', `no run #${runId}`, 'id');
+  const run = getStoredRun(ctx.db, runId);
+  if (!run) throw new ApiError('not-found', `no run #${runId}`, 'id');
   if (ctx.trainers.owns(runId)) {
     await ctx.trainers.stop(runId);
-  } else if (row.status === 'running') {
-    if (row.pid !== null && processAlive(row.pid)) {
-      throw new ApiError('conflict', `run #${runId} is trained by another Weightlapse process (pid ${row.pid}); stop it there`, 'id');
+  } else if (run.status === 'running') {
+    if (run.pid !== null && processAlive(run.pid)) {
+      throw new ApiError('conflict', `run #${runId} is trained by another Weightlapse process (pid ${run.pid}); stop it there`, 'id');
     }
     markInterruptedRuns(ctx.db);
   }
@@ -85,22 +85,20 @@ export async function stopRun(ctx: TrainingContext, runId: number): Promise<RunS
 
 /** Carries on from the last snapshot (optimizer state included) up to the configured epochs. */
 export async function resumeRun(ctx: TrainingContext, runId: number): Promise<RunSummary> {
-  const row = getRunRow(ctx.db, runId);
-  if (!row) throw new ApiError('not-found', `no run #${runId}`, 'id');
+  if (!getStoredRun(ctx.db, runId)) throw new ApiError('not-found', `no run #${runId}`, 'id');
   markInterruptedRuns(ctx.db);
-  const status = getRunRow(ctx.db, runId)!.status;
-  if (status === 'running') throw new ApiError('conflict', `run #${runId} is still training`, 'id');
-  const config = JSON.parse(row.config) as RunConfig;
-  const state = readResumeState(ctx.db, runId)?.state as { epoch: number; batch: number } | undefined;
-  if (status === 'done') throw new ApiError('conflict', `run #${runId} has already trained all its ${config.epochs} epochs`, 'id');
-  if (state && state.epoch >= config.epochs) {
+  const run = getStoredRun(ctx.db, runId)!;
+  if (run.status === 'running') throw new ApiError('conflict', `run #${runId} is still training`, 'id');
+  if (run.status === 'done') throw new ApiError('conflict', `run #${runId} has already trained all its ${run.config.epochs} epochs`, 'id');
+  const state = readResumeState(ctx.db, runId);
+  if (state && state.epoch >= run.config.epochs) {
     // Its last epoch was stored but the process died before saying so: nothing is left to train.
     updateRun(ctx.db, runId, { status: 'done', error: null });
     ctx.emit('run.changed', { runId });
     return summary(ctx, runId);
   }
-  if (row.dataset_id === null) throw new ApiError('unavailable', `the data set of run #${runId} was removed`, 'id');
-  await availableDataset(ctx, row.dataset_id);
+  if (run.datasetId === null) throw new ApiError('unavailable', `the data set of run #${runId} was removed`, 'id');
+  await availableDataset(ctx, run.datasetId);
   const job = trainerJob(ctx.db, runId); // reads the start point first: a run that cannot resume stays as it is
   updateRun(ctx.db, runId, { status: 'running', error: null, pid: process.pid });
   ctx.emit('run.changed', { runId });

@@ -11,7 +11,7 @@
 import { ApiError, type BackendInfo, type RunStatus } from '../../../src-preload/api.ts';
 import type { EmitEvent } from '../api/context.ts';
 import type { Db } from '../store/db.ts';
-import { getRunRow, updateRun } from '../store/runs.ts';
+import { getStoredRun, updateRun } from '../store/runs.ts';
 import { TrainerHost } from './host.ts';
 import { trainerJob } from './job.ts';
 import { probeBackend } from './probe.ts';
@@ -57,7 +57,7 @@ export class Trainers {
         for (const [queued, after] of this.waiting) {
           if (after !== runId) continue;
           this.waiting.delete(queued);
-          if (getRunRow(this.db, queued)?.status === 'running') this.start(trainerJob(this.db, queued));
+          if (getStoredRun(this.db, queued)?.status === 'running') this.start(trainerJob(this.db, queued));
         }
       },
     });
@@ -101,7 +101,7 @@ export class Trainers {
   async finished(runId: number): Promise<RunStatus | undefined> {
     const after = this.waiting.get(runId);
     if (after !== undefined) await this.hosts.get(after)?.finished;
-    return this.hosts.get(runId)?.finished ?? getRunRow(this.db, runId)?.status;
+    return this.hosts.get(runId)?.finished ?? getStoredRun(this.db, runId)?.status;
   }
 
   /** Every trainer message, with its run (the CLI shows backend and timings from them). */

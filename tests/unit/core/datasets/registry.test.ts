@@ -6,7 +6,7 @@ import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
 import { ensureBundledDataset } from '../../../../src-main/core/datasets/registry.ts';
 import { listDatasets } from '../../../../src-main/core/store/datasets.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
-import { createRun, getRunRow } from '../../../../src-main/core/store/runs.ts';
+import { createRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from './fixtures.ts';
 
@@ -131,7 +131,7 @@ describe('data set registry through the API', () => {
     expect(await call('datasets.remove', { id: added.id })).toEqual({ ok: true, value: undefined });
     expect(events).toEqual(['datasets.changed']);
     expect(listDatasets(db).map((d) => d.id)).toEqual([bundled]);
-    expect(getRunRow(db, runId)).toMatchObject({ dataset_id: null, dataset_path: added.path });
+    expect(getStoredRun(db, runId)).toMatchObject({ datasetId: null, datasetPath: added.path });
 
     expect(await call('datasets.remove', { id: added.id })).toMatchObject({ ok: false, error: { code: 'not-found', message: `no data set #${added.id}` } });
     expect(await call('datasets.remove', { id: bundled })).toMatchObject({ ok: false, error: { code: 'conflict' } });

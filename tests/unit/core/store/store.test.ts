@@ -6,10 +6,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LAYERS, runConfigSchema, TENSOR_NAMES, type LayerChange, type LayerName } from '../../../../src-preload/api.ts';
 import { DatabaseVersionError, openDatabase, SCHEMA_VERSION, type Db } from '../../../../src-main/core/store/db.ts';
-import { readResumeState, writeResumeState } from '../../../../src-main/core/store/resume.ts';
-import { createRun, getRun, getRunRow, markInterruptedRuns, removeRun } from '../../../../src-main/core/store/runs.ts';
+import { decodeResumeState, encodeResumeState, readResumeState, writeResumeState } from '../../../../src-main/core/store/resume.ts';
+import { createRun, getRun, getStoredRun, listRuns, markInterruptedRuns, removeRun } from '../../../../src-main/core/store/runs.ts';
 import { HOT_QUERIES, insertSnapshot, readTensor, readTensorSeries } from '../../../../src-main/core/store/snapshots.ts';
-import type { Snapshot } from '../../../../src-main/trainer/protocol.ts';
+import type { ResumeState, Snapshot } from '../../../../src-main/trainer/protocol.ts';
+import { encodeWire } from '../../../../src-preload/wire.ts';
 
 let dir: string;
 let db: Db;
@@ -34,6 +35,26 @@ const SHAPES: Record<string, number[]> = {
   'fc2/bias': [10],
 };
 const RAW_BYTES = Object.values(SHAPES).reduce((sum, s) => sum + 4 * s.reduce((a, b) => a * b, 1), 0);
+
+/** A resume state as the loop makes one, momentum slots included. */
+function resumeState(seq: number): ResumeState {
+  return {
+    seq,
+    epoch: seq,
+    batch: 0,
+    epochRngState: 0xfedcba98 + seq,
+    epochSums: { loss: 0, correct: 0, seen: 0 },
+    trainSeconds: 1.25 * seq,
+    imagesTrained: 640 * seq,
+    optimizer: {
+      iterations: 10 * seq,
+      slots: [
+        { shape: [2, 3], data: Float32Array.from({ length: 6 }, (_, i) => Math.fround(Math.PI * (i - seq))) },
+        { shape: [5], data: Float32Array.from([1e-38, -0, 3.4e38, 1 / 3, seq]) },
+      ],
+    },
+  };
+}
 
 function newRun(pid?: number): number {
   return createRun(db, {
@@ -122,20 +143,69 @@ describe('the store', () => {
 
   it('writes a snapshot with its resume state in one transaction: a failure leaves neither', () => {
     const runId = newRun();
-    insertSnapshot(db, runId, snapshot(0), () => writeResumeState(db, runId, 0, { epoch: 0, slots: [new Float32Array([1, 2])] }));
+    insertSnapshot(db, runId, snapshot(0), () => writeResumeState(db, runId, resumeState(0)));
     expect(() =>
       insertSnapshot(db, runId, snapshot(1), () => {
-        writeResumeState(db, runId, 1, { epoch: 1 });
+        writeResumeState(db, runId, resumeState(1));
         throw new Error('disk full');
       }),
     ).toThrow('disk full');
     expect(getRun(db, runId)!.snapshots.map((s) => s.seq)).toEqual([0]);
-    const resume = readResumeState(db, runId)!;
-    expect(resume.seq).toBe(0);
-    expect(resume.state).toEqual({ epoch: 0, slots: [new Float32Array([1, 2])] });
+    expect(readResumeState(db, runId)).toEqual(resumeState(0));
     removeRun(db, runId);
     expect(db.prepare('SELECT COUNT(*) AS n FROM tensors').get()).toEqual({ n: 0 });
     expect(readResumeState(db, runId)).toBeUndefined();
+  });
+
+  it('keeps resume states in their own versioned encoding, bit for bit, and still reads the old wire-format rows', () => {
+    const runId = newRun();
+    const state = { ...resumeState(3), epochSums: { loss: NaN, correct: 12, seen: 64 } }; // a diverged run
+    const bytes = encodeResumeState(state);
+    expect(bytes[0]).toBe(1);
+    expect(decodeResumeState(bytes)).toEqual(state);
+    const slot = decodeResumeState(bytes).optimizer.slots[1]!.data;
+    expect(Buffer.from(slot.buffer).equals(Buffer.from(state.optimizer.slots[1]!.data.buffer))).toBe(true);
+
+    // A database from before this encoding: the state as the HTTP wire format wrote it.
+    const legacy = resumeState(2);
+    db.prepare('INSERT INTO resume_states (run_id, seq, state) VALUES (?, ?, ?)').run(runId, 2, encodeWire(legacy));
+    expect(readResumeState(db, runId)).toEqual(legacy);
+    writeResumeState(db, runId, state);
+    expect(readResumeState(db, runId)).toEqual(state);
+  });
+
+  it('refuses a resume state that does not read back whole, naming the run', () => {
+    const runId = newRun();
+    const good = encodeResumeState(resumeState(1));
+    const store = (bytes: Uint8Array) => db.prepare('UPDATE resume_states SET state = ? WHERE run_id = ?').run(bytes, runId);
+    writeResumeState(db, runId, resumeState(1));
+    const cases: [Uint8Array, RegExp][] = [
+      [good.subarray(0, good.byteLength - 1), /truncated/],
+      [Uint8Array.from([...good, 0, 0, 0, 0]), /4 bytes follow its last optimizer slot/],
+      [Uint8Array.from([2, ...good.subarray(1)]), /version 2 is newer/],
+      [new Uint8Array(0), /empty/],
+      [encodeResumeState({ ...resumeState(1), batch: -1 }), /batch: /],
+      [encodeWire({ seq: 1, epoch: 'one' }), /epoch: /],
+    ];
+    for (const [bytes, reason] of cases) {
+      store(bytes);
+      expect(() => readResumeState(db, runId)).toThrow(new RegExp(`^run #${runId}'s resume state cannot be read: `));
+      expect(() => readResumeState(db, runId)).toThrow(reason);
+    }
+  });
+
+  it("reads a run's stored config through the contract's schema: one that no longer parses is an error naming the run", () => {
+    const runId = newRun();
+    expect(getStoredRun(db, runId)).toMatchObject({ config: runConfigSchema.parse({}), inputShape: [28, 28, 1], datasetId: null });
+    // A config from an older version, without a field added since: the field's default fills it in.
+    const { snapshotsPerEpoch: _, ...older } = runConfigSchema.parse({});
+    db.prepare('UPDATE runs SET config = ? WHERE id = ?').run(JSON.stringify(older), runId);
+    expect(getStoredRun(db, runId)!.config.snapshotsPerEpoch).toBe(1);
+    db.prepare('UPDATE runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...older, optimizer: 'rmsprop' }), runId);
+    expect(() => getStoredRun(db, runId)).toThrow(new RegExp(`^run #${runId}'s stored config cannot be read: optimizer: `));
+    expect(() => listRuns(db)).toThrow(`run #${runId}'s stored config`);
+    db.prepare('UPDATE runs SET config = ? WHERE id = ?').run('{"epochs": 3', runId);
+    expect(() => getRun(db, runId)).toThrow(new RegExp(`^run #${runId}'s stored config cannot be read: `));
   });
 
   it('marks runs whose trainer process is gone as interrupted, and leaves live ones alone', () => {
@@ -144,9 +214,9 @@ describe('the store', () => {
     const noPid = newRun();
     const live = newRun(process.pid);
     expect(markInterruptedRuns(db).sort()).toEqual([orphan, noPid].sort());
-    expect(getRunRow(db, orphan)).toMatchObject({ status: 'interrupted', pid: null });
-    expect(getRunRow(db, orphan)!.error).toMatch(/ended without finishing/);
-    expect(getRunRow(db, live)!.status).toBe('running');
+    expect(getStoredRun(db, orphan)).toMatchObject({ status: 'interrupted', pid: null });
+    expect(getStoredRun(db, orphan)!.error).toMatch(/ended without finishing/);
+    expect(getStoredRun(db, live)!.status).toBe('running');
     expect(markInterruptedRuns(db)).toEqual([]);
   });
 });

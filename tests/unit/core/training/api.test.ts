@@ -128,6 +128,21 @@ describe('runs API', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM tensors').get()).toEqual({ n: 0 });
   });
 
+  it('answers stored data that no longer reads with an error naming the run, and leaves a run that cannot resume as it was', async () => {
+    const { id: datasetId } = await addDatasetFromDisk(db, SAMPLE_DIR);
+    const runId = storedRun();
+    db.prepare("UPDATE runs SET dataset_id = ?, status = 'stopped' WHERE id = ?").run(datasetId, runId);
+    db.prepare('INSERT INTO resume_states (run_id, seq, state) VALUES (?, 1, ?)').run(runId, Buffer.from([1, 0, 0, 0, 99, 0, 0, 0]));
+    const resumed = await call('runs.resume', { id: runId });
+    expect(resumed).toMatchObject({ ok: false, error: { code: 'failed', message: `run #${runId}'s resume state cannot be read: it is truncated` } });
+    expect(value<{ status: string }>(await call('runs.get', { id: runId })).status).toBe('stopped');
+
+    db.prepare('UPDATE runs SET config = ? WHERE id = ?').run('{"epochs": 0}', runId);
+    const got = await call('runs.get', { id: runId });
+    expect(got).toMatchObject({ ok: false, error: { code: 'failed' } });
+    if (!got.ok) expect(got.error.message).toMatch(`run #${runId}'s stored config cannot be read: epochs: `);
+  });
+
   it('app.info says which backend a run would train on', async () => {
     const info = value<{ version: string; host: string; dbPath: string; backend: { name: string; detail: string } }>(await call('app.info', {}));
     expect(info).toMatchObject({ host: 'browser', dbPath: ctx.dbPath });

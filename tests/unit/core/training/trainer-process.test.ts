@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema, TENSOR_NAMES, type EventName, type Events, type RunConfigInput } from '../../../../src-preload/api.ts';
 import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
-import { getRun, getRunRow } from '../../../../src-main/core/store/runs.ts';
+import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
@@ -86,7 +86,7 @@ describe('the trainer process', () => {
     expect(detail.snapshots[0]!.layers.conv1.relChangeInit).toBe(0);
     expect(detail.snapshots[3]!.layers.conv1.relChangeInit).toBeGreaterThan(0);
     expect(detail.imagesPerSecond).toBeGreaterThan(0);
-    expect(getRunRow(db, run.id)!.pid).toBeNull();
+    expect(getStoredRun(db, run.id)!.pid).toBeNull();
     const progress = events.filter((e) => e.event === 'run.progress').map((e) => e.payload as Events['run.progress']);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toMatchObject({ runId: run.id, epoch: 2, epochs: 2, batch: 8, batches: 8 });
@@ -97,7 +97,7 @@ describe('the trainer process', () => {
     // Enough images that an epoch outlasts the time it takes to deliver the kill.
     const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, trainLimit: 1500 }) });
     await nextMessage(run.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
-    process.kill(getRunRow(db, run.id)!.pid!, 'SIGKILL');
+    process.kill(getStoredRun(db, run.id)!.pid!, 'SIGKILL');
     expect(await ctx.trainers.finished(run.id)).toBe('interrupted');
     const killed = expectIntactSnapshots(run.id);
     expect(killed.status).toBe('interrupted');
