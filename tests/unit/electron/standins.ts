@@ -37,12 +37,13 @@ export class IpcMainStandIn {
     return this.handlers.has(channel);
   }
 
-  async invoke(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>, channel: string, ...args: unknown[]): Promise<unknown> {
+  /** `event` is what the handler gets as the IPC event: who sent the call, from which frame (null: a destroyed one). */
+  async invoke(event: { sender: unknown; senderFrame: { url: string } | null }, channel: string, ...args: unknown[]): Promise<unknown> {
     const handler = this.handlers.get(channel);
     if (!handler) throw new Error(`No handler registered for '${channel}'`);
     let result: unknown;
     try {
-      result = await handler(event as IpcMainInvokeEvent, ...structuredClone(args));
+      result = await handler(event as unknown as IpcMainInvokeEvent, ...structuredClone(args));
     } catch (err) {
       throw new Error(`Error invoking remote method '${channel}': ${String(err)}`);
     }
