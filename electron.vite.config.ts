@@ -1,6 +1,7 @@
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 import { resolve } from 'node:path';
+import { contract, events } from './src-preload/api.ts';
 
 const alias = {
   '@contract': resolve('src-preload'),
@@ -21,6 +22,9 @@ export default defineConfig({
     },
   },
   preload: {
+    // The names the bridge lets through, read from the contract here rather than bundled with its
+    // schemas (src-preload/index.ts says why).
+    define: { CONTRACT_METHODS: JSON.stringify(Object.keys(contract)), CONTRACT_EVENTS: JSON.stringify(Object.keys(events)) },
     build: {
       // A sandboxed preload cannot require() anything but electron: bundle everything into it.
       externalizeDeps: false,

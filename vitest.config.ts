@@ -1,6 +1,23 @@
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+/** The end-to-end suite on one host (tests/e2e/harness.ts), without the files about the other host only. */
+function e2e(host: 'browser' | 'desktop', exclude: string[], groupOrder: number): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name: `e2e-${host}`,
+      include: ['tests/e2e/**/*.test.ts'],
+      exclude,
+      env: { WEIGHTLAPSE_E2E_HOST: host },
+      globalSetup: ['tests/e2e/global-setup.ts'],
+      // One browser at a time: two cores are shared with the host and its trainer.
+      fileParallelism: false,
+      sequence: { groupOrder },
+    },
+  };
+}
 
 export default defineConfig({
   plugins: [vue()],
@@ -17,16 +34,11 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
-      {
-        extends: true,
-        test: {
-          name: 'e2e',
-          include: ['tests/e2e/**/*.test.ts'],
-          globalSetup: ['tests/e2e/global-setup.ts'],
-          // One browser at a time: two cores are shared with the server and its trainer.
-          fileParallelism: false,
-        },
-      },
+      // The end-to-end suite once per host (tests/e2e/harness.ts): the local server in a browser, and the
+      // desktop window with Electron's objects stood in for. Files about one host only are left out of the other.
+      e2e('browser', ['tests/e2e/desktop.test.ts', 'tests/e2e/electron-smoke.test.ts'], 0),
+      // After the unit tests and the browser host, so that two browsers and their trainers never share two cores.
+      e2e('desktop', ['tests/e2e/server.test.ts'], 1),
     ],
   },
 });

@@ -271,16 +271,20 @@ export interface ApiClient {
 // ---------------------------------------------------------------------------------------------
 // Events (main → renderer)
 
-export interface Events {
-  'run.progress': TrainingProgress;
+/** One event: its payload as a phantom type, as the methods carry their output. */
+const event = <P>(): { payload?: P } => ({});
+
+/** Every event the main side sends, by name (`Events` below is its payload table). */
+export const events = {
+  'run.progress': event<TrainingProgress>(),
   /** A run's status, name or snapshots changed, or it was added or removed. */
-  'run.changed': { runId: number };
-  'datasets.changed': Record<string, never>;
+  'run.changed': event<{ runId: number }>(),
+  'datasets.changed': event<Record<string, never>>(),
   /** Desktop menu items and shortcuts that the page carries out. */
-  'menu.command': { command: MenuCommand };
-}
+  'menu.command': event<{ command: MenuCommand }>(),
+} as const;
+export type Events = { [E in keyof typeof events]: Exclude<(typeof events)[E]['payload'], undefined> };
 export type EventName = keyof Events;
-export const EVENT_NAMES = ['run.progress', 'run.changed', 'datasets.changed', 'menu.command'] as const satisfies readonly EventName[];
 export const MENU_COMMANDS = ['new-run', 'open-dataset', 'export-gif', 'compare', 'about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 

@@ -1,8 +1,14 @@
-/** The desktop-only calls: native dialogs to choose a data set and to save a GIF. */
-import { app, dialog, type BrowserWindow } from 'electron';
+/**
+ * The desktop-only calls: native dialogs to choose a data set and to save a GIF. Electron's `dialog`
+ * comes in as a parameter (main.ts passes the real one, the tests a stand-in), so these flows run
+ * without Electron.
+ */
+import type { BrowserWindow, Dialog, OpenDialogOptions, SaveDialogOptions } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DesktopHandlers } from '../core/api/handlers.ts';
+
+export type FileDialogs = Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>;
 
 /** A file name from the page, never a path: separators and control characters are dropped. */
 function safeGifName(suggested: string): string {
@@ -11,11 +17,19 @@ function safeGifName(suggested: string): string {
   return name.toLowerCase().endsWith('.gif') ? name : `${name}.gif`;
 }
 
-export function desktopHandlers(window: () => BrowserWindow | undefined): DesktopHandlers {
+export interface DialogOptions {
+  dialog: FileDialogs;
+  /** The app window, as the dialogs' parent (a sheet on macOS); without one they stand alone. */
+  window: () => BrowserWindow | undefined;
+  /** Where a GIF is offered to be saved first (the user's Pictures folder). */
+  picturesDir: string;
+}
+
+export function desktopHandlers({ dialog, window, picturesDir }: DialogOptions): DesktopHandlers {
   return {
     async 'files.chooseDataset'({ archive }) {
       const win = window();
-      const options: Electron.OpenDialogOptions = archive
+      const options: OpenDialogOptions = archive
         ? { title: 'Open a data set archive', properties: ['openFile'], filters: [{ name: 'CIFAR-10 archive', extensions: ['gz', 'tgz'] }] }
         : { title: 'Open a data set folder', properties: ['openDirectory'] };
       const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
@@ -24,9 +38,9 @@ export function desktopHandlers(window: () => BrowserWindow | undefined): Deskto
     },
     async 'files.saveGif'({ suggestedName, bytes }) {
       const win = window();
-      const options: Electron.SaveDialogOptions = {
+      const options: SaveDialogOptions = {
         title: 'Export GIF',
-        defaultPath: join(app.getPath('pictures'), safeGifName(suggestedName)),
+        defaultPath: join(picturesDir, safeGifName(suggestedName)),
         filters: [{ name: 'Animated GIF', extensions: ['gif'] }],
       };
       const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);

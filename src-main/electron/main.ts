@@ -1,21 +1,17 @@
 /**
- * The Electron main process: one window, the menu, native dialogs, and the API contract bound to IPC.
- * Kept thin: everything that is not Electron lives in core/ and is tested without it.
+ * The Electron main process: one window, the menu, and the app's lifecycle. Kept thin: the main side
+ * around the core (IPC, events, dialogs) is desktop.ts, the close-while-training flow quit.ts, the menu
+ * menu.ts; they take Electron's objects from here, and the end-to-end tests run them with stand-ins.
  */
-import { app, BrowserWindow, dialog, Menu, screen, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EventName, Events, Handlers } from '../../src-preload/api.ts';
-import { EVENT_CHANNEL } from '../../src-preload/bridge.ts';
-import { createHandlers } from '../core/api/handlers.ts';
 import { resolveDbPath } from '../core/paths.ts';
-import { openCore, type Core } from '../core/startup.ts';
-import { listRuns } from '../core/store/runs.ts';
-import { desktopHandlers } from './dialogs.ts';
-import { bindIpc } from './ipc.ts';
-import { buildMenu } from './menu.ts';
+import { openDesktop, type Desktop } from './desktop.ts';
+import { menuTemplate } from './menu.ts';
+import { quitGuard } from './quit.ts';
+import { appPage, guardWebContents, hardenSession } from './security.ts';
 import { utilityTrainer } from './utility-trainer.ts';
-import { appPage, guardWebContents, hardenSession, isTrustedSender } from './security.ts';
 import { readWindowState, writeWindowState } from './window-state.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -23,7 +19,7 @@ const isDev = !app.isPackaged && process.env.ELECTRON_RENDERER_URL !== undefined
 const page = appPage(join(here, '..', 'renderer', 'index.html'), isDev ? process.env.ELECTRON_RENDERER_URL : undefined);
 
 let mainWindow: BrowserWindow | undefined;
-let core: Core | undefined;
+let desktop: Desktop | undefined;
 
 // Every renderer sandboxed, whatever a window's own options say.
 app.enableSandbox();
@@ -35,11 +31,19 @@ app.on('second-instance', () => {
   mainWindow?.focus();
 });
 
-app.on('web-contents-created', (_event, contents) => guardWebContents(contents, page));
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents, page, (url) => shell.openExternal(url)));
 
-function send<E extends EventName>(target: WebContents | undefined, event: E, payload: Events[E]): void {
-  if (target && !target.isDestroyed()) target.send(EVENT_CHANNEL, event, payload);
-}
+const guard = quitGuard({
+  training: () => desktop?.training() ?? [],
+  dialog,
+  window: () => mainWindow,
+  shutdown: async () => {
+    const closing = desktop;
+    desktop = undefined;
+    await closing?.close();
+  },
+  quit: () => app.quit(),
+});
 
 function createWindow(): BrowserWindow {
   const stateFile = join(app.getPath('userData'), 'window-state.json');
@@ -71,7 +75,10 @@ function createWindow(): BrowserWindow {
   });
   if (maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
-  win.on('close', (event) => onWindowClose(win, event, stateFile));
+  win.on('close', (event) => {
+    writeWindowState(stateFile, win.getNormalBounds(), win.isMaximized());
+    guard.onClose(event);
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = undefined;
   });
@@ -79,58 +86,20 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-/** Saves the bounds, and asks before a close would stop a training run. */
-function onWindowClose(win: BrowserWindow, event: Electron.Event, stateFile: string): void {
-  writeWindowState(stateFile, win.getNormalBounds(), win.isMaximized());
-  if (!mayStopTraining(win)) event.preventDefault();
-}
-
-/** Asked once per quit, whether it starts from the window's close button or from Quit in the menu. */
-let stopConfirmed = false;
-
-/** True when nothing is training, or the person agreed to stop it. */
-function mayStopTraining(win: BrowserWindow | undefined): boolean {
-  const running = runningRunIds();
-  if (stopConfirmed || running.length === 0) return true;
-  const options: Electron.MessageBoxSyncOptions = {
-    type: 'question',
-    buttons: ['Stop Training and Quit', 'Keep Training'],
-    defaultId: 1,
-    cancelId: 1,
-    message: running.length === 1 ? 'A run is still training.' : `${running.length} runs are still training.`,
-    detail: 'Quitting stops training. The epochs finished so far are kept, and the run can be resumed later.',
-  };
-  const choice = win ? dialog.showMessageBoxSync(win, options) : dialog.showMessageBoxSync(options);
-  stopConfirmed = choice === 0;
-  return stopConfirmed;
-}
-
-/** The runs this app's own trainers are training now (a CLI training beside it is not ours to stop). */
-function runningRunIds(): number[] {
-  if (!core) return [];
-  const { trainers } = core.ctx;
-  try {
-    return listRuns(core.ctx.db)
-      .filter((r) => r.status === 'running' && trainers.owns(r.id))
-      .map((r) => r.id);
-  } catch (err) {
-    console.warn(`weightlapse: could not check for running runs: ${(err as Error).message}`);
-    return [];
-  }
-}
-
 async function start(): Promise<void> {
   hardenSession(session.defaultSession, page);
-  // Trainers run in Electron utility processes (out/main/trainer-process.js), which the app owns and ends.
-  core = await openCore(resolveDbPath(), { host: 'desktop', spawnTrainer: utilityTrainer(here) });
-  const handlers: Handlers = createHandlers(core.ctx, desktopHandlers(() => mainWindow));
-  bindIpc(handlers, (event) => isTrustedSender(event, mainWindow?.webContents, page));
-  core.subscribe((event, payload) => send(mainWindow?.webContents, event, payload));
-  const menu = buildMenu((command) => send(mainWindow?.webContents, 'menu.command', { command }), {
-    isMac: process.platform === 'darwin',
-    isDev,
+  desktop = await openDesktop({
+    dbPath: resolveDbPath(),
+    page,
+    ipcMain,
+    dialog,
+    window: () => mainWindow,
+    picturesDir: app.getPath('pictures'),
+    // Trainers run in Electron utility processes (out/main/trainer-process.js), which the app owns and ends.
+    spawnTrainer: utilityTrainer(here),
   });
-  Menu.setApplicationMenu(menu);
+  const opened = desktop;
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate((command) => opened.menuCommand(command), { isMac: process.platform === 'darwin', isDev })));
   mainWindow = createWindow();
 }
 
@@ -145,16 +114,4 @@ if (primary) {
 app.on('window-all-closed', () => app.quit());
 
 // Quitting waits for the core to stop its trainers and close the database: no orphan process.
-let closed = false;
-app.on('before-quit', (event) => {
-  if (closed || !core) return;
-  event.preventDefault();
-  if (!mayStopTraining(mainWindow)) return;
-  const closing = core;
-  core = undefined;
-  closing.close().finally(() => {
-    closed = true;
-    app.quit();
-  });
-});
-
+app.on('before-quit', (event) => guard.onBeforeQuit(event));

@@ -1,17 +1,18 @@
 /**
  * The application menu: the usual roles plus the app's own commands, which the page carries out
- * (it receives them as `menu.command` events).
+ * (it receives them as `menu.command` events). A template, not a Menu: main.ts builds it with
+ * Electron, and the tests click its items without Electron.
  */
-import { Menu, type MenuItemConstructorOptions } from 'electron';
+import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../../src-preload/api.ts';
 
-export function buildMenu(send: (command: MenuCommand) => void, options: { isMac: boolean; isDev: boolean }): Menu {
+export function menuTemplate(send: (command: MenuCommand) => void, options: { isMac: boolean; isDev: boolean }): MenuItemConstructorOptions[] {
   const item = (label: string, command: MenuCommand, accelerator?: string): MenuItemConstructorOptions => ({
     label,
     accelerator,
     click: () => send(command),
   });
-  const template: MenuItemConstructorOptions[] = [
+  return [
     ...(options.isMac ? [{ role: 'appMenu' as const }] : []),
     {
       label: '&File',
@@ -43,5 +44,4 @@ export function buildMenu(send: (command: MenuCommand) => void, options: { isMac
     { role: 'windowMenu' },
     { label: '&Help', role: 'help', submenu: [item('About Weightlapse', 'about')] },
   ];
-  return Menu.buildFromTemplate(template);
 }

@@ -1,9 +1,10 @@
 /**
  * Electron's security checklist, applied in one place: no remote content, navigation and new windows
  * blocked, permission requests denied, the CSP also as a response header, external links only for
- * vetted https URLs, and IPC senders checked against the app's own page.
+ * vetted https URLs, and IPC senders checked against the app's own page. Electron's objects come in as
+ * parameters, so the checks run in the tests without Electron.
  */
-import { shell, type IpcMainInvokeEvent, type Session, type WebContents } from 'electron';
+import type { IpcMainInvokeEvent, Session, WebContents } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp.ts';
 import { isSafeExternalUrl } from './external.ts';
@@ -56,8 +57,15 @@ export function hardenSession(session: Session, page: AppPage): void {
   });
 }
 
-/** Every web contents: no navigation away, no new windows, no webviews; vetted links go to the browser. */
-export function guardWebContents(contents: WebContents, page: AppPage): void {
+/**
+ * Every web contents: no navigation away, no new windows, no webviews; vetted links go to the system
+ * browser through `openExternal` (Electron's shell.openExternal).
+ */
+export function guardWebContents(contents: WebContents, page: AppPage, openExternal: (url: string) => Promise<void>): void {
+  const openExternally = (url: string) => {
+    if (isSafeExternalUrl(url)) void openExternal(url);
+    else console.warn(`weightlapse: refused to open ${url}`);
+  };
   contents.on('will-navigate', (event, url) => {
     if (!page.isOwn(url)) {
       event.preventDefault();
@@ -74,13 +82,12 @@ export function guardWebContents(contents: WebContents, page: AppPage): void {
   });
 }
 
-function openExternally(url: string): void {
-  if (isSafeExternalUrl(url)) void shell.openExternal(url);
-  else console.warn(`weightlapse: refused to open ${url}`);
-}
-
 /** An IPC call is served only from the main window's top frame showing the app's own page. */
-export function isTrustedSender(event: IpcMainInvokeEvent, main: WebContents | undefined, page: AppPage): boolean {
+export function isTrustedSender(
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  main: Pick<WebContents, 'mainFrame'> | undefined,
+  page: AppPage,
+): boolean {
   const frame = event.senderFrame;
   return main !== undefined && event.sender === main && frame !== null && frame === main.mainFrame && page.isOwn(frame.url);
 }

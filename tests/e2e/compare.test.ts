@@ -1,15 +1,14 @@
 /**
- * The compare view end to end: the study's freeze experiment started from the data sets page on a small
- * subset of the bundled sample (two real runs, trained by the server's trainer), then compared. Checks
+ * The compare view end to end, on each host: the study's freeze experiment started from the data sets
+ * page on a small subset of the bundled sample (two real runs, trained by the app's trainer), then compared. Checks
  * the numbers on the page against the stored weights and metrics fetched through the API.
  */
-import { readFileSync } from 'node:fs';
 import type { Locator } from 'playwright-core';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENSOR_NAMES, type RunDetail } from '../../src-preload/api.ts';
 import { formatValue } from '../../src-main/shared/render/frame.ts';
-import { maxAbs, openApp, type OpenApp } from './harness.ts';
+import { HOST, maxAbs, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let trained: RunDetail;
@@ -30,9 +29,9 @@ afterAll(async () => {
   await app?.close();
 });
 
-describe('the freeze experiment and the compare view', () => {
+describe(`the freeze experiment and the compare view (${HOST} host)`, () => {
   it('starts the freeze experiment from the data sets page and opens both runs in the compare view', async () => {
-    await app.page.goto(new URL('/#/datasets', app.server.origin).href);
+    await app.goto('#/datasets');
     await app.page.getByTestId('freeze-experiment').click();
     const form = app.page.getByTestId('freeze-form');
     await form.locator('input[name="epochs"]').fill('2');
@@ -141,21 +140,21 @@ describe('the freeze experiment and the compare view', () => {
   });
 
   it('exports the compare view as a GIF with one frame per epoch', async () => {
-    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.getByTestId('export-gif').click()]);
-    expect(download.suggestedFilename()).toBe(`compare-${trained.id}-${frozen.id}-fc2.gif`);
-    const gif = new GifReader(new Uint8Array(readFileSync((await download.path())!)));
+    const saved = await app.exportedGif(() => app.page.getByTestId('export-gif').click());
+    expect(saved.name).toBe(`compare-${trained.id}-${frozen.id}-fc2.gif`);
+    const gif = new GifReader(saved.bytes);
     expect(gif.numFrames()).toBe(trained.snapshots.length);
   });
 
   it('opens the comparison from the run list and from a run’s “compare with…”', async () => {
-    await app.page.goto(new URL('/#/runs', app.server.origin).href);
+    await app.goto('#/runs');
     await app.page.locator(`tr[data-run-id="${frozen.id}"] input.pick`).check();
     await app.page.locator(`tr[data-run-id="${trained.id}"] input.pick`).check();
     await app.page.getByTestId('compare-picked').click();
     await expect.poll(() => app.page.url()).toContain(`runs=${frozen.id}%2C${trained.id}`);
     await expect.poll(() => column(0).getAttribute('data-run-id')).toBe(String(frozen.id));
 
-    await app.page.goto(new URL(`/#/run/${trained.id}`, app.server.origin).href);
+    await app.goto(`#/run/${trained.id}`);
     await app.screenshot('compare-with');
     await app.page.getByTestId('compare-with').selectOption(String(frozen.id));
     await expect.poll(() => app.page.url()).toContain(`runs=${trained.id}%2C${frozen.id}`);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../src-main/core/paths.ts';
-import { openApp, type OpenApp } from './harness.ts';
+import { openServerApp, type ServerApp } from './hosts/server.ts';
 
 /** The few browser globals the page-side callbacks use (this project is type-checked without the DOM library). */
 interface PageGlobals {
@@ -18,17 +18,17 @@ interface PageGlobals {
   received?: Promise<unknown>;
 }
 
-let app: OpenApp;
+let app: ServerApp;
 
 beforeAll(async () => {
-  app = await openApp();
+  app = await openServerApp({ width: 1280, height: 800 });
 });
 
 afterAll(async () => {
   await app?.close();
 });
 
-describe('the app through the local server', () => {
+describe('the app through the local server (browser host)', () => {
   it('loads from the token URL, which the server swaps for a cookie', async () => {
     expect(new URL(app.page.url()).searchParams.has('token')).toBe(false);
     expect(await app.page.title()).toBe('Weightlapse');

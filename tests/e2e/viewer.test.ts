@@ -1,10 +1,9 @@
 /**
- * The viewer end to end: a real run trained by the CLI into the server's database, opened in Chromium
- * through the local server. Checks numbers on the page against the stored weights (fetched through the
- * API), not only that something was drawn, and saves a screenshot of each main screen.
+ * The viewer end to end, on each host: a real run trained by the CLI into the app's database, opened in
+ * Chromium. Checks numbers on the page against the stored weights (fetched through the API), not only
+ * that something was drawn, and saves a screenshot of each main screen.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
@@ -14,7 +13,7 @@ import { diffSeries, tensorAt } from '../../src-main/shared/render/diff.ts';
 import { formatValue } from '../../src-main/shared/render/frame.ts';
 import { layoutFor } from '../../src-main/shared/render/layout.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
-import { maxAbs, openApp, type OpenApp } from './harness.ts';
+import { HOST, maxAbs, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let run: RunDetail;
@@ -51,10 +50,10 @@ afterAll(async () => {
   await app?.close();
 });
 
-describe('the viewer, on a run trained by the CLI', () => {
+describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
   it('lists the run with its status, epochs and accuracy', async () => {
     // The CLI trained in another process, after the page had loaded: reload to list its run.
-    await app.page.goto(new URL('/#/runs', app.server.origin).href);
+    await app.goto('#/runs');
     await app.page.reload();
     const row = app.page.locator(`tr[data-run-id="${run.id}"]`);
     await expect.poll(() => row.textContent()).toContain(run.name);
@@ -200,9 +199,9 @@ describe('the viewer, on a run trained by the CLI', () => {
   });
 
   it('exports the view as drawn (conv2, difference to the previous snapshot) as a GIF with `g`, one frame per snapshot', async () => {
-    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.keyboard.press('g')]);
-    expect(download.suggestedFilename()).toMatch(/-conv2-diff-prev\.gif$/);
-    const gif = new GifReader(new Uint8Array(readFileSync((await download.path())!)));
+    const saved = await app.exportedGif(() => app.page.keyboard.press('g'));
+    expect(saved.name).toMatch(/-conv2-diff-prev\.gif$/);
+    const gif = new GifReader(saved.bytes);
     expect(gif.numFrames()).toBe(run.snapshots.length);
     await expect.poll(() => text('export-gif')).toBe('Export GIF');
   });
@@ -232,8 +231,11 @@ describe('the viewer, on a run trained by the CLI', () => {
     await app.page.getByTestId('dataset-detail').locator('canvas').waitFor();
     expect(await app.page.getByTestId('datasets-table').textContent()).toContain('6,000');
     await app.screenshot('datasets');
+  });
 
-    // A browser never learns a dropped file's path: the page says drag-and-drop needs the desktop app and takes nothing.
+  // (The desktop app takes a dropped folder: tests/e2e/desktop.test.ts.)
+  it.runIf(HOST === 'browser')('refuses a dropped data set in a browser, which never learns its path', async () => {
+    // The page says drag-and-drop needs the desktop app and takes nothing.
     const url = app.page.url();
     const files = await app.page.evaluateHandle(() => {
       // (The Node project has no DOM types: the two page globals are typed by the little used here.)

@@ -1,0 +1,92 @@
+/**
+ * Stand-ins for the few Electron main-process objects that the shell's code takes as parameters
+ * (src-main/electron/: ipc.ts, dialogs.ts, quit.ts, desktop.ts), so that code runs without Electron:
+ * here in the unit tests, and in the end-to-end tests' desktop host (tests/e2e/desktop-host.ts).
+ * Only Electron's behaviour is imitated; everything of ours runs for real.
+ */
+import type {
+  BaseWindow,
+  IpcMainInvokeEvent,
+  MessageBoxSyncOptions,
+  OpenDialogOptions,
+  OpenDialogReturnValue,
+  SaveDialogOptions,
+  SaveDialogReturnValue,
+} from 'electron';
+
+type InvokeHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
+
+/**
+ * `ipcMain` for `handle` and `removeHandler`, and the arrival of an `ipcRenderer.invoke`: arguments
+ * and result cross by structured clone, as in Electron (typed arrays survive; functions cannot be
+ * sent; class instances arrive as plain objects), and a handler that throws rejects the invoke.
+ */
+export class IpcMainStandIn {
+  private readonly handlers = new Map<string, InvokeHandler>();
+
+  handle(channel: string, listener: InvokeHandler): void {
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, listener);
+  }
+
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+
+  hasHandler(channel: string): boolean {
+    return this.handlers.has(channel);
+  }
+
+  /** `event` is what the handler gets as the IPC event: who sent the call, from which frame (null: a destroyed one). */
+  async invoke(event: { sender: unknown; senderFrame: { url: string } | null }, channel: string, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel);
+    if (!handler) throw new Error(`No handler registered for '${channel}'`);
+    let result: unknown;
+    try {
+      result = await handler(event as unknown as IpcMainInvokeEvent, ...structuredClone(args));
+    } catch (err) {
+      throw new Error(`Error invoking remote method '${channel}': ${String(err)}`);
+    }
+    return structuredClone(result);
+  }
+}
+
+export type Shown =
+  | { kind: 'open'; options: OpenDialogOptions; parent: boolean }
+  | { kind: 'save'; options: SaveDialogOptions; parent: boolean }
+  | { kind: 'message'; options: MessageBoxSyncOptions; parent: boolean };
+
+/**
+ * `dialog` with scripted answers: each dialog shown is recorded, and takes the next answer queued for
+ * its kind (none queued: the person cancelled). The window, when passed first, is only noted.
+ */
+export class DialogStandIn {
+  readonly shown: Shown[] = [];
+  readonly answers = {
+    /** Paths chosen in open dialogs. */
+    open: [] as string[],
+    /** Paths chosen in save dialogs. */
+    save: [] as string[],
+    /** Button indexes clicked in message boxes. */
+    message: [] as number[],
+  };
+
+  async showOpenDialog(...args: [BaseWindow, OpenDialogOptions] | [OpenDialogOptions]): Promise<OpenDialogReturnValue> {
+    this.shown.push({ kind: 'open', options: args.at(-1) as OpenDialogOptions, parent: args.length === 2 });
+    const path = this.answers.open.shift();
+    return path === undefined ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [path] };
+  }
+
+  async showSaveDialog(...args: [BaseWindow, SaveDialogOptions] | [SaveDialogOptions]): Promise<SaveDialogReturnValue> {
+    this.shown.push({ kind: 'save', options: args.at(-1) as SaveDialogOptions, parent: args.length === 2 });
+    const path = this.answers.save.shift();
+    return path === undefined ? { canceled: true, filePath: '' } : { canceled: false, filePath: path };
+  }
+
+  showMessageBoxSync(...args: [BaseWindow, MessageBoxSyncOptions] | [MessageBoxSyncOptions]): number {
+    const options = args.at(-1) as MessageBoxSyncOptions;
+    this.shown.push({ kind: 'message', options, parent: args.length === 2 });
+    // Closing the box without a button gives cancelId, as Electron does.
+    return this.answers.message.shift() ?? options.cancelId ?? 0;
+  }
+}
