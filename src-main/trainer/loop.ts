@@ -1,7 +1,7 @@
 /**
  * The training loop: LeNet on one data set, with a custom step (not `model.fit`) so that it controls
  * snapshots, progress, stopping and resuming. It knows nothing of processes or the database: the
- * trainer process (./trainer-process.ts) gives it callbacks that store snapshots and forward progress.
+ * trainer process (./trainer-process.ts) gives it callbacks that send snapshots and progress to the core.
  *
  * Order of events: snapshot seq 0 (initial weights, test metrics), then for each epoch its batches in a
  * seeded order, optional extra snapshots inside the first epoch, and after the epoch a test evaluation
@@ -174,148 +174,197 @@ export async function runTraining(
   const net = createLeNet(data.shape, config.seed, config.freeze, data.classes);
   const optimizer = makeOptimizer(config);
   try {
-    return await loop(net, optimizer, config, data, callbacks, from);
+    return await new TrainingLoop(net, optimizer, config, data, callbacks).run(from);
   } finally {
     optimizer.dispose();
     net.model.dispose();
   }
 }
 
-async function loop(
-  net: LeNet,
-  optimizer: tf.Optimizer,
-  config: RunConfig,
-  data: TrainingData,
-  callbacks: LoopCallbacks,
-  from?: StartPoint,
-): Promise<LoopResult> {
-  const n = data.train.count;
-  const batches = Math.ceil(n / config.batchSize);
-  const result: LoopResult = { status: 'done', trainSeconds: 0, imagesTrained: 0, snapshotSeconds: 0, evalSeconds: 0 };
-  let state: ResumeState;
-  let initial: Kernels;
-  let previous: Kernels;
+/** One session of the loop, and what it carries from batch to batch and from snapshot to snapshot. */
+class TrainingLoop {
+  private readonly result: LoopResult = { status: 'done', trainSeconds: 0, imagesTrained: 0, snapshotSeconds: 0, evalSeconds: 0 };
+  private readonly batches: number;
+  private state!: ResumeState;
+  /** The kernels at seq 0 and at the latest snapshot, which the change statistics compare with. */
+  private initial!: Kernels;
+  private previous!: Kernels;
+  /** This session's own pace (not a resumed run's earlier ones), for the progress it reports. */
+  private readonly session = { seconds: 0, images: 0, lastProgress: 0 };
 
-  const readWeights = () =>
-    Object.fromEntries(net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array])) as Record<TensorName, Float32Array>;
-  /** Stores the weights as snapshot `state.seq` (the caller moves it on). */
-  const snapshot = async (epoch: number, metrics: EpochMetrics) => {
-    const t0 = performance.now();
-    const weights = readWeights();
-    const kernels = kernelsOf(weights);
-    const tensors = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
-    const layers = layerChanges(kernels, previous, initial);
-    state.optimizer = await saveOptimizer(optimizer);
-    await callbacks.onSnapshot({ seq: state.seq, epoch, metrics, layers, tensors }, state);
-    previous = kernels;
-    result.snapshotSeconds += (performance.now() - t0) / 1000;
-  };
-  const testMetrics = async () => {
-    const t0 = performance.now();
-    const test = await evaluate(net, data.test, data, callbacks.shouldStop);
-    result.evalSeconds += (performance.now() - t0) / 1000;
-    return test;
-  };
+  constructor(
+    private readonly net: LeNet,
+    private readonly optimizer: tf.Optimizer,
+    private readonly config: RunConfig,
+    private readonly data: TrainingData,
+    private readonly callbacks: LoopCallbacks,
+  ) {
+    this.batches = Math.ceil(data.train.count / config.batchSize);
+  }
 
-  if (from) {
-    for (const w of net.weights) {
+  async run(from?: StartPoint): Promise<LoopResult> {
+    if (from) await this.restore(from);
+    else if (!(await this.begin())) return this.stopped();
+    const rng = new ShuffleRng(this.state.epochRngState);
+    for (let epoch = this.state.epoch; epoch < this.config.epochs; epoch++) {
+      if (!(await this.trainEpoch(epoch, rng))) return this.stopped();
+    }
+    return this.result;
+  }
+
+  private stopped(): LoopResult {
+    return { ...this.result, status: 'stopped' };
+  }
+
+  /** Carries on from a stored snapshot: its weights, the optimizer's slots, and where the epoch was. */
+  private async restore(from: StartPoint): Promise<void> {
+    for (const w of this.net.weights) {
       const value = from.weights[w.name];
       if (!value) throw new Error(`the snapshot to resume from has no ${w.name}`);
       const t = tf.tensor(value, w.variable.shape);
       w.variable.assign(t);
       t.dispose();
     }
-    await restoreOptimizer(optimizer, from.state.optimizer);
-    state = structuredClone(from.state);
-    initial = from.initial;
-    previous = kernelsOf(from.weights);
-  } else {
-    const weights = readWeights();
-    initial = previous = kernelsOf(weights);
-    state = {
+    await restoreOptimizer(this.optimizer, from.state.optimizer);
+    this.state = structuredClone(from.state);
+    this.initial = from.initial;
+    this.previous = kernelsOf(from.weights);
+  }
+
+  /** A fresh run: snapshot 0 holds the initial weights and their test metrics. False if stopped first. */
+  private async begin(): Promise<boolean> {
+    this.initial = this.previous = kernelsOf(this.readWeights());
+    this.state = {
       seq: 0,
       epoch: 0,
       batch: 0,
-      epochRngState: (config.seed ^ 0x9e3779b9) >>> 0,
+      epochRngState: (this.config.seed ^ 0x9e3779b9) >>> 0,
       epochSums: { loss: 0, correct: 0, seen: 0 },
       trainSeconds: 0,
       imagesTrained: 0,
       optimizer: { iterations: 0, slots: [] },
     };
-    const test = await testMetrics();
-    if (!test) return { ...result, status: 'stopped' };
-    await snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy });
+    const test = await this.testMetrics();
+    if (!test) return false;
+    await this.snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy });
+    return true;
   }
 
-  const rng = new ShuffleRng(state.epochRngState);
-  let sessionSeconds = 0;
-  let sessionImages = 0;
-  let lastProgress = 0;
-  for (let epoch = state.epoch; epoch < config.epochs; epoch++) {
-    state.epochRngState = rng.state;
-    const order = rng.permutation(n);
-    const marks = epoch === 0 ? subEpochMarks(batches, config.snapshotsPerEpoch) : new Set<number>();
-    const sums = state.epochSums;
-    for (let b = state.batch; b < batches; b++) {
+  /** Trains the epoch's remaining batches in its shuffled order, then tests and stores it. False if stopped. */
+  private async trainEpoch(epoch: number, rng: ShuffleRng): Promise<boolean> {
+    this.state.epochRngState = rng.state;
+    const order = rng.permutation(this.data.train.count);
+    const marks = epoch === 0 ? subEpochMarks(this.batches, this.config.snapshotsPerEpoch) : new Set<number>();
+    for (let b = this.state.batch; b < this.batches; b++) {
       await yieldToEvents();
-      if (callbacks.shouldStop()) return { ...result, status: 'stopped' };
-      const start = b * config.batchSize;
-      const end = Math.min(n, start + config.batchSize);
-      const t0 = performance.now();
-      const { x, y } = batchTensors(data.train, data, start, end, order);
-      const step = trainStep(net, optimizer, x, y);
-      tf.dispose([x, y]);
-      const seconds = (performance.now() - t0) / 1000;
-      sessionSeconds += seconds;
-      sessionImages += end - start;
-      state.trainSeconds += seconds;
-      state.imagesTrained += end - start;
-      result.trainSeconds += seconds;
-      result.imagesTrained += end - start;
-      sums.loss += step.loss * (end - start);
-      sums.correct += step.correct;
-      sums.seen += end - start;
-      state.batch = b + 1;
-
-      const now = performance.now();
-      if (now - lastProgress >= PROGRESS_INTERVAL_MS || b + 1 === batches) {
-        lastProgress = now;
-        const rate = sessionImages / sessionSeconds;
-        const remaining = (config.epochs - epoch) * n - sums.seen;
-        callbacks.onProgress({
-          epoch: epoch + 1,
-          epochs: config.epochs,
-          batch: b + 1,
-          batches,
-          loss: sums.loss / sums.seen,
-          accuracy: sums.correct / sums.seen,
-          imagesPerSecond: rate,
-          etaSeconds: remaining / rate,
-        });
-      }
-      if (marks.has(b + 1)) {
-        state.seq += 1;
-        await snapshot(epoch + (b + 1) / batches, {
-          ...NO_METRICS,
-          trainLoss: sums.loss / sums.seen,
-          trainAccuracy: sums.correct / sums.seen,
-        });
-      }
+      if (this.callbacks.shouldStop()) return false;
+      this.trainBatch(b, order);
+      this.reportProgress(epoch);
+      if (marks.has(b + 1)) await this.subEpochSnapshot(epoch);
     }
-    const test = await testMetrics();
-    if (!test) return { ...result, status: 'stopped' };
+    return this.endEpoch(epoch, rng);
+  }
+
+  /** One optimizer step on batch `b` of the epoch's order, counted in the state, the result and the session. */
+  private trainBatch(b: number, order: Uint32Array): void {
+    const { config, data, state, result, session } = this;
+    const start = b * config.batchSize;
+    const end = Math.min(data.train.count, start + config.batchSize);
+    const t0 = performance.now();
+    const { x, y } = batchTensors(data.train, data, start, end, order);
+    const step = trainStep(this.net, this.optimizer, x, y);
+    tf.dispose([x, y]);
+    const seconds = (performance.now() - t0) / 1000;
+    const images = end - start;
+    session.seconds += seconds;
+    session.images += images;
+    state.trainSeconds += seconds;
+    state.imagesTrained += images;
+    result.trainSeconds += seconds;
+    result.imagesTrained += images;
+    state.epochSums.loss += step.loss * images;
+    state.epochSums.correct += step.correct;
+    state.epochSums.seen += images;
+    state.batch = b + 1;
+  }
+
+  /** Reports the epoch's running loss and accuracy, at most every PROGRESS_INTERVAL_MS and after its last batch. */
+  private reportProgress(epoch: number): void {
+    const { state, session, config } = this;
+    const now = performance.now();
+    if (now - session.lastProgress < PROGRESS_INTERVAL_MS && state.batch < this.batches) return;
+    session.lastProgress = now;
+    const sums = state.epochSums;
+    const rate = session.images / session.seconds;
+    const remaining = (config.epochs - epoch) * this.data.train.count - sums.seen;
+    this.callbacks.onProgress({
+      epoch: epoch + 1,
+      epochs: config.epochs,
+      batch: state.batch,
+      batches: this.batches,
+      loss: sums.loss / sums.seen,
+      accuracy: sums.correct / sums.seen,
+      imagesPerSecond: rate,
+      etaSeconds: remaining / rate,
+    });
+  }
+
+  /** An extra snapshot inside the epoch, with the train metrics so far (no test). */
+  private async subEpochSnapshot(epoch: number): Promise<void> {
+    const sums = this.state.epochSums;
+    this.state.seq += 1;
+    await this.snapshot(epoch + this.state.batch / this.batches, {
+      ...NO_METRICS,
+      trainLoss: sums.loss / sums.seen,
+      trainAccuracy: sums.correct / sums.seen,
+    });
+  }
+
+  /** Tests the finished epoch, moves the state to the next one's start, and stores the snapshot. False if stopped. */
+  private async endEpoch(epoch: number, rng: ShuffleRng): Promise<boolean> {
+    const test = await this.testMetrics();
+    if (!test) return false;
+    const sums = this.state.epochSums;
     const metrics: EpochMetrics = {
       trainLoss: sums.loss / sums.seen,
       trainAccuracy: sums.correct / sums.seen,
       testLoss: test.loss,
       testAccuracy: test.accuracy,
     };
-    state.epoch = epoch + 1;
-    state.batch = 0;
-    state.epochRngState = rng.state;
-    state.epochSums = { loss: 0, correct: 0, seen: 0 };
-    state.seq += 1;
-    await snapshot(epoch + 1, metrics);
+    Object.assign(this.state, {
+      epoch: epoch + 1,
+      batch: 0,
+      epochRngState: rng.state,
+      epochSums: { loss: 0, correct: 0, seen: 0 },
+      seq: this.state.seq + 1,
+    });
+    await this.snapshot(epoch + 1, metrics);
+    return true;
   }
-  return result;
+
+  private readWeights(): Record<TensorName, Float32Array> {
+    const entries = this.net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array]);
+    return Object.fromEntries(entries) as Record<TensorName, Float32Array>;
+  }
+
+  /** Hands the weights on as snapshot `state.seq` (the caller has moved it on), with the state that resumes there. */
+  private async snapshot(epoch: number, metrics: EpochMetrics): Promise<void> {
+    const t0 = performance.now();
+    const weights = this.readWeights();
+    const kernels = kernelsOf(weights);
+    const tensors = this.net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
+    const layers = layerChanges(kernels, this.previous, this.initial);
+    this.state.optimizer = await saveOptimizer(this.optimizer);
+    await this.callbacks.onSnapshot({ seq: this.state.seq, epoch, metrics, layers, tensors }, this.state);
+    this.previous = kernels;
+    this.result.snapshotSeconds += (performance.now() - t0) / 1000;
+  }
+
+  /** Test loss and accuracy; undefined if a stop came during the evaluation. */
+  private async testMetrics() {
+    const t0 = performance.now();
+    const test = await evaluate(this.net, this.data.test, this.data, this.callbacks.shouldStop);
+    this.result.evalSeconds += (performance.now() - t0) / 1000;
+    return test;
+  }
 }

@@ -9,14 +9,14 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail } from '../../../src-preload/api.ts';
+import { LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail, type RunSummary } from '../../../src-preload/api.ts';
 import { locate } from '../../core/datasets/locate.ts';
 import { addDatasetFromDisk } from '../../core/datasets/registry.ts';
 import { findDatasetByPath } from '../../core/store/datasets.ts';
 import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../trainer/protocol.ts';
-import { resumeRun, startFreezeExperiment, startRun } from '../../core/training/service.ts';
+import { resumeRun, startFreezeExperiment, startRun, type TrainingContext } from '../../core/training/service.ts';
 import { Trainers } from '../../core/training/trainers.ts';
 import { globalOptions, output, UserError, withDb } from '../common.ts';
 
@@ -133,6 +133,7 @@ function progressView(json: boolean) {
     },
   };
 }
+type ProgressView = ReturnType<typeof progressView>;
 
 /** What `--json` prints for one run. */
 function runResult(run: RunDetail) {
@@ -176,6 +177,114 @@ function printExperiment(result: ReturnType<typeof experimentResult>): void {
   console.log(`gap (trained − frozen): ${result.gap === null ? '–' : `${(100 * result.gap).toFixed(2)} points`}`);
 }
 
+/** What the options ask for: carry on a run, or start one (or the freeze experiment's two) on a data set. */
+type Plan = { resume: number } | { data: string; name?: string; experiment: boolean; config: RunConfig };
+
+/** Checks how the options go together (each value is checked by parseTrainConfig) and says what to do. */
+function planFrom(opts: TrainOptions): Plan {
+  if ((opts.data === undefined) === (opts.resume === undefined)) throw new UserError('give either --data PATH or --resume ID');
+  const resume = opts.resume === undefined ? undefined : resumeIdFrom(opts);
+  if (opts.experiment !== undefined) {
+    if (opts.experiment !== 'freeze-conv') throw new UserError(`--experiment: expected freeze-conv, got "${opts.experiment}"`);
+    if (opts.data === undefined) throw new UserError('--experiment needs --data PATH');
+    if (opts.freeze !== undefined) throw new UserError('--experiment freeze-conv chooses what is frozen itself; drop --freeze');
+  }
+  const config = parseTrainConfig(opts);
+  if (resume !== undefined) return { resume };
+  return { data: opts.data!, name: opts.name, experiment: opts.experiment !== undefined, config };
+}
+
+/** `--resume ID`, alone: a resumed run keeps its own settings. */
+function resumeIdFrom(opts: TrainOptions): number {
+  const id = Number(opts.resume);
+  if (!(Number.isInteger(id) && id > 0)) throw new UserError(`--resume: expected a run id, got "${opts.resume}"`);
+  const given = OPTIONS.map(([option]) => option).filter((option) => opts[option] !== undefined);
+  if (given.length > 0 || opts.name !== undefined) {
+    throw new UserError(`--resume carries on with the run's own settings; drop ${given.map(flag).join(' ') || '--name'}`);
+  }
+  return id;
+}
+
+/** Trains what the plan asks for with this process's own trainers, showing progress; returns the runs as they ended. */
+async function train(db: Db, plan: Plan, view: ProgressView): Promise<RunDetail[]> {
+  markInterruptedRuns(db);
+  const emit = <E extends EventName>(event: E, payload: Events[E]) => {
+    if (event === 'run.progress') view.progress(payload as Events['run.progress']);
+  };
+  const trainers = new Trainers({ db, emit });
+  let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
+  trainers.onMessage((runId, message) => {
+    if (message.type === 'finished') finished = message;
+    else showMessage(view, runId, message);
+  });
+  const runs = await startRuns({ db, emit, trainers }, plan);
+  for (const run of runs) {
+    view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to ` : ''}${run.epochs} epochs`);
+  }
+  await untilFinished(trainers, runs, view);
+  if (finished) {
+    const share = finished.snapshotSeconds / (finished.trainSeconds + finished.evalSeconds + finished.snapshotSeconds);
+    view.line(`snapshots took ${(100 * share).toFixed(2)}% of the time (${finished.snapshotSeconds.toFixed(2)} s)`);
+  }
+  return runs.map((run) => getRun(db, run.id)!);
+}
+
+async function startRuns(ctx: TrainingContext, plan: Plan): Promise<RunSummary[]> {
+  if ('resume' in plan) return [await resumeRun(ctx, plan.resume)];
+  const datasetId = await datasetFor(ctx.db, plan.data);
+  if (plan.experiment) return Object.values(await startFreezeExperiment(ctx, { datasetId, config: plan.config }));
+  return [await startRun(ctx, { datasetId, name: plan.name, config: plan.config })];
+}
+
+/** The trainer's news worth a line: its backend, each tested epoch, a failure. */
+function showMessage(view: ProgressView, runId: number, message: FromTrainer): void {
+  if (message.type === 'started') {
+    view.line(`backend: ${message.backend.name} — ${message.backend.detail}`);
+    if (message.backend.warning) view.line(`warning: ${message.backend.warning}`);
+  } else if (message.type === 'snapshot' && message.snapshot.metrics.testAccuracy !== null) {
+    view.line(`run #${runId} epoch ${message.snapshot.epoch}: test accuracy ${pct(message.snapshot.metrics.testAccuracy)}`);
+  } else if (message.type === 'failed') view.line(`training failed: ${message.message}`);
+}
+
+/** Waits until the runs have ended. Ctrl-C, or a closed terminal, stops them after their current batch. */
+async function untilFinished(trainers: Trainers, runs: RunSummary[], view: ProgressView): Promise<void> {
+  const onSigint = () => {
+    view.line('stopping after the current batch (Ctrl-C)…');
+    void trainers.stopAll();
+  };
+  // A closed terminal stops the runs the same way, so that this process stores how they ended.
+  const onSighup = () => void trainers.stopAll();
+  process.on('SIGINT', onSigint).on('SIGHUP', onSighup);
+  try {
+    for (const run of runs) await trainers.finished(run.id);
+  } finally {
+    process.off('SIGINT', onSigint).off('SIGHUP', onSighup);
+    view.stop();
+    await trainers.stopAll();
+  }
+}
+
+/** Prints the outcome (the run's line, or the experiment's table), then fails if a run did not finish. */
+function report(cmd: Command, runs: RunDetail[], experiment: boolean): void {
+  if (experiment) {
+    const table = experimentResult(runs[0]!, runs[1]!);
+    output(cmd, table, () => printExperiment(table));
+  } else {
+    const run = runs[0]!;
+    const summary = runResult(run);
+    output(cmd, summary, () => {
+      console.log(
+        `run #${run.id} ${run.status}: ${run.epochsDone}/${run.config.epochs} epochs, ` +
+          `test accuracy ${pct(summary.testAccuracy)}, ${Math.round(run.imagesPerSecond ?? 0)} img/s on ${run.backend ?? '?'}`,
+      );
+    });
+  }
+  for (const run of runs) {
+    if (run.status === 'failed') throw new UserError(`run #${run.id} failed: ${run.error}`);
+    if (run.status === 'interrupted') throw new UserError(`run #${run.id} was interrupted: ${run.error}`);
+  }
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -196,87 +305,9 @@ export function registerTrain(program: Command): void {
     .option('--name <name>', 'the name to list the run under')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default auto: the fastest available)')
     .action(async (opts: TrainOptions, cmd: Command) => {
-      if ((opts.data === undefined) === (opts.resume === undefined)) throw new UserError('give either --data PATH or --resume ID');
-      const resumeId = opts.resume === undefined ? undefined : Number(opts.resume);
-      if (resumeId !== undefined && !(Number.isInteger(resumeId) && resumeId > 0)) {
-        throw new UserError(`--resume: expected a run id, got "${opts.resume}"`);
-      }
-      const given = OPTIONS.map(([option]) => option).filter((option) => opts[option] !== undefined);
-      if (resumeId !== undefined && (given.length > 0 || opts.name !== undefined)) {
-        throw new UserError(`--resume carries on with the run's own settings; drop ${given.map(flag).join(' ') || '--name'}`);
-      }
-      if (opts.experiment !== undefined) {
-        if (opts.experiment !== 'freeze-conv') throw new UserError(`--experiment: expected freeze-conv, got "${opts.experiment}"`);
-        if (opts.data === undefined) throw new UserError('--experiment needs --data PATH');
-        if (opts.freeze !== undefined) throw new UserError('--experiment freeze-conv chooses what is frozen itself; drop --freeze');
-      }
-      const config = parseTrainConfig(opts);
-      const json = globalOptions(cmd).json === true;
-      const result = await withDb(cmd, async (db) => {
-        markInterruptedRuns(db);
-        const view = progressView(json);
-        const emit = <E extends EventName>(event: E, payload: Events[E]) => {
-          if (event === 'run.progress') view.progress(payload as Events['run.progress']);
-        };
-        const trainers = new Trainers({ db, emit });
-        const ctx = { db, emit, trainers };
-        let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
-        trainers.onMessage((runId, message) => {
-          if (message.type === 'started') {
-            view.line(`backend: ${message.backend.name} — ${message.backend.detail}`);
-            if (message.backend.warning) view.line(`warning: ${message.backend.warning}`);
-          } else if (message.type === 'snapshot' && message.snapshot.metrics.testAccuracy !== null) {
-            view.line(`run #${runId} epoch ${message.snapshot.epoch}: test accuracy ${pct(message.snapshot.metrics.testAccuracy)}`);
-          } else if (message.type === 'finished') finished = message;
-          else if (message.type === 'failed') view.line(`training failed: ${message.message}`);
-        });
-        const runs =
-          opts.experiment !== undefined
-            ? Object.values(await startFreezeExperiment(ctx, { datasetId: await datasetFor(db, opts.data!), config }))
-            : [
-                resumeId === undefined
-                  ? await startRun(ctx, { datasetId: await datasetFor(db, opts.data!), name: opts.name, config })
-                  : await resumeRun(ctx, resumeId),
-              ];
-        for (const run of runs) {
-          view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to ` : ''}${run.epochs} epochs`);
-        }
-        const onSigint = () => {
-          view.line('stopping after the current batch (Ctrl-C)…');
-          void trainers.stopAll();
-        };
-        // A closed terminal stops the runs the same way, so that this process stores how they ended.
-        const onSighup = () => void trainers.stopAll();
-        process.on('SIGINT', onSigint).on('SIGHUP', onSighup);
-        try {
-          for (const run of runs) await trainers.finished(run.id);
-        } finally {
-          process.off('SIGINT', onSigint).off('SIGHUP', onSighup);
-          view.stop();
-          await trainers.stopAll();
-        }
-        if (finished) {
-          const share = finished.snapshotSeconds / (finished.trainSeconds + finished.evalSeconds + finished.snapshotSeconds);
-          view.line(`snapshots took ${(100 * share).toFixed(2)}% of the time (${finished.snapshotSeconds.toFixed(2)} s)`);
-        }
-        return runs.map((run) => getRun(db, run.id)!);
-      });
-      if (opts.experiment !== undefined) {
-        const table = experimentResult(result[0]!, result[1]!);
-        output(cmd, table, () => printExperiment(table));
-      } else {
-        const run = result[0]!;
-        const summary = runResult(run);
-        output(cmd, summary, () => {
-          console.log(
-            `run #${run.id} ${run.status}: ${run.epochsDone}/${run.config.epochs} epochs, ` +
-              `test accuracy ${pct(summary.testAccuracy)}, ${Math.round(run.imagesPerSecond ?? 0)} img/s on ${run.backend ?? '?'}`,
-          );
-        });
-      }
-      for (const run of result) {
-        if (run.status === 'failed') throw new UserError(`run #${run.id} failed: ${run.error}`);
-        if (run.status === 'interrupted') throw new UserError(`run #${run.id} was interrupted: ${run.error}`);
-      }
+      const plan = planFrom(opts);
+      const view = progressView(globalOptions(cmd).json === true);
+      const runs = await withDb(cmd, (db) => train(db, plan, view));
+      report(cmd, runs, !('resume' in plan) && plan.experiment);
     });
 }

@@ -83,4 +83,14 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    up(db) {
+      db.exec(`
+        -- When the process recorded in pid started (see store/processes.ts), so that a pid reused by
+        -- another program after a reboot never makes a run look still running.
+        ALTER TABLE runs ADD COLUMN pid_started TEXT;
+      `);
+    },
+  },
 ];

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { runConfigSchema, type RunConfig, type RunDetail, type RunStatus, type RunSummary } from '../../../src-preload/api.ts';
 import { now, unreadable, type Db } from './db.ts';
+import { isSameProcess, processStart } from './processes.ts';
 import { listSnapshots, tensorShapes } from './snapshots.ts';
 
 export interface NewRun {
@@ -33,6 +34,8 @@ export interface StoredRun {
   error: string | null;
   /** The process responsible for the run while it is `running` (see markInterruptedRuns). */
   pid: number | null;
+  /** When that process started, to tell it from another that got the same pid later (store/processes.ts). */
+  pidStarted: string | null;
   trainSeconds: number;
   imagesPerSecond: number | null;
   createdAt: string;
@@ -56,6 +59,7 @@ interface RunRow {
   backend: string | null;
   error: string | null;
   pid: number | null;
+  pid_started: string | null;
   train_seconds: number;
   images_per_second: number | null;
   created_at: string;
@@ -77,8 +81,8 @@ export function createRun(db: Db, run: NewRun): number {
   const at = now();
   const result = db
     .prepare(
-      `INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, pid, created_at, updated_at)
-       VALUES ($name, $datasetId, $datasetName, $datasetPath, $inputShape, $classes, $config, $status, $pid, $at, $at)`,
+      `INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, pid, pid_started, created_at, updated_at)
+       VALUES ($name, $datasetId, $datasetName, $datasetPath, $inputShape, $classes, $config, $status, $pid, $pidStarted, $at, $at)`,
     )
     .run({
       name: run.name,
@@ -90,6 +94,7 @@ export function createRun(db: Db, run: NewRun): number {
       config: JSON.stringify(run.config),
       status: run.status ?? 'running',
       pid: run.pid ?? null,
+      pidStarted: run.pid === undefined ? null : processStart(run.pid),
       at,
     });
   return Number(result.lastInsertRowid);
@@ -124,6 +129,7 @@ function toStored(row: RunRow): StoredRun {
     backend: row.backend,
     error: row.error,
     pid: row.pid,
+    pidStarted: row.pid_started,
     trainSeconds: row.train_seconds,
     imagesPerSecond: row.images_per_second,
     createdAt: row.created_at,
@@ -200,14 +206,16 @@ const COLUMNS: Record<keyof RunUpdate, string> = {
   imagesPerSecond: 'images_per_second',
 };
 
+/** Updates the given fields. A pid is recorded with its process's start, a cleared pid clears both. */
 export function updateRun(db: Db, id: number, update: RunUpdate): void {
   const keys = (Object.keys(update) as (keyof RunUpdate)[]).filter((k) => update[k] !== undefined);
   const sets = keys.map((k) => `${COLUMNS[k]} = $${k}`);
-  db.prepare(`UPDATE runs SET ${[...sets, 'updated_at = $at'].join(', ')} WHERE id = $id`).run({
-    ...Object.fromEntries(keys.map((k) => [k, update[k]])),
-    at: now(),
-    id,
-  });
+  const values: Record<string, unknown> = Object.fromEntries(keys.map((k) => [k, update[k]]));
+  if (update.pid !== undefined) {
+    sets.push('pid_started = $pidStarted');
+    values.pidStarted = update.pid === null ? null : processStart(update.pid);
+  }
+  db.prepare(`UPDATE runs SET ${[...sets, 'updated_at = $at'].join(', ')} WHERE id = $id`).run({ ...values, at: now(), id });
 }
 
 /** Deletes the run with its snapshots and tensors (cascade). */
@@ -215,27 +223,26 @@ export function removeRun(db: Db, id: number): boolean {
   return db.prepare('DELETE FROM runs WHERE id = $id').run({ id }).changes > 0;
 }
 
-/** Whether a process with this id exists (EPERM: it does, but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Whether the run's recorded process is still alive, and still the process that was recorded. */
+export function runProcessAlive(run: Pick<StoredRun, 'pid' | 'pidStarted'>): boolean {
+  return run.pid !== null && isSameProcess(run.pid, run.pidStarted);
 }
 
 /**
- * Runs left `running` whose process is gone (killed, power loss) become `interrupted`: their completed
- * snapshots are intact and `runs.resume` carries on from the last one. Called when a store is opened.
- * Returns the ids it changed.
+ * Runs left `running` whose process is gone (killed, power loss, or its pid now another program's after a
+ * reboot) become `interrupted`: their completed snapshots are intact and `runs.resume` carries on from the
+ * last one. Called when a store is opened. Returns the ids it changed.
  */
-export function markInterruptedRuns(db: Db, alive: (pid: number) => boolean = processAlive): number[] {
-  const running = db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as { id: number; pid: number | null }[];
-  const stale = running.filter((r) => r.pid === null || !alive(r.pid));
+export function markInterruptedRuns(db: Db): number[] {
+  const running = db.prepare(`SELECT id, pid, pid_started FROM runs WHERE status = 'running'`).all() as {
+    id: number;
+    pid: number | null;
+    pid_started: string | null;
+  }[];
+  const stale = running.filter((r) => !runProcessAlive({ pid: r.pid, pidStarted: r.pid_started }));
   // Only if nothing changed since the look above: the trainer may have finished in between.
   const mark = db.prepare(
-    `UPDATE runs SET status = 'interrupted', pid = NULL, error = $error, updated_at = $at
+    `UPDATE runs SET status = 'interrupted', pid = NULL, pid_started = NULL, error = $error, updated_at = $at
      WHERE id = $id AND status = 'running' AND pid IS $pid`,
   );
   const error = 'its trainer process ended without finishing (killed, crashed, or the machine stopped)';

@@ -10,7 +10,7 @@ import type { CoreContext } from '../api/context.ts';
 import { checkDataset, requireDataset } from '../datasets/registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
-import { createRun, getRunSummary, getStoredRun, markInterruptedRuns, processAlive, updateRun } from '../store/runs.ts';
+import { createRun, getRunSummary, getStoredRun, markInterruptedRuns, runProcessAlive, updateRun } from '../store/runs.ts';
 import { trainerJob } from './job.ts';
 
 /** What training needs of a core: its database, its events and its trainers. */
@@ -75,7 +75,7 @@ export async function stopRun(ctx: TrainingContext, runId: number): Promise<RunS
   if (ctx.trainers.owns(runId)) {
     await ctx.trainers.stop(runId);
   } else if (run.status === 'running') {
-    if (run.pid !== null && processAlive(run.pid)) {
+    if (runProcessAlive(run)) {
       throw new ApiError('conflict', `run #${runId} is trained by another Weightlapse process (pid ${run.pid}); stop it there`, 'id');
     }
     markInterruptedRuns(ctx.db);

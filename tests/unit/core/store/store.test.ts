@@ -1,11 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LAYERS, runConfigSchema, TENSOR_NAMES, type LayerChange, type LayerName } from '../../../../src-preload/api.ts';
 import { DatabaseVersionError, openDatabase, SCHEMA_VERSION, type Db } from '../../../../src-main/core/store/db.ts';
+import { migrations } from '../../../../src-main/core/store/migrations.ts';
+import { isSameProcess, processStart } from '../../../../src-main/core/store/processes.ts';
 import { decodeResumeState, encodeResumeState, readResumeState, writeResumeState } from '../../../../src-main/core/store/resume.ts';
 import { createRun, getRun, getStoredRun, listRuns, markInterruptedRuns, removeRun } from '../../../../src-main/core/store/runs.ts';
 import { HOT_QUERIES, insertSnapshot, readTensor, readTensorSeries } from '../../../../src-main/core/store/snapshots.ts';
@@ -105,6 +107,27 @@ describe('the store', () => {
     expect(() => openDatabase(path)).toThrow(DatabaseVersionError);
     expect(() => openDatabase(path)).toThrow(/newer Weightlapse .*has not been changed/);
     expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('migrates a database of schema 1 in place, keeping its runs', () => {
+    const path = join(dir, 'v1.db');
+    const old = new Database(path);
+    old.transaction(() => {
+      migrations[0]!.up(old);
+      old.pragma('user_version = 1');
+    })();
+    old.prepare(
+      `INSERT INTO runs (name, dataset_name, dataset_path, input_shape, classes, config, status, pid, created_at, updated_at)
+       VALUES ('old', 'MNIST', '/nowhere', '[28,28,1]', '[]', '{}', 'done', NULL, 'then', 'then')`,
+    ).run();
+    old.close();
+    const migrated = openDatabase(path);
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(getStoredRun(migrated, 1)).toMatchObject({ name: 'old', status: 'done', pid: null, pidStarted: null, config: runConfigSchema.parse({}) });
+    } finally {
+      migrated.close();
+    }
   });
 
   it('reads hot queries through indexes, never a full scan of tensors or snapshots', () => {
@@ -214,9 +237,50 @@ describe('the store', () => {
     const noPid = newRun();
     const live = newRun(process.pid);
     expect(markInterruptedRuns(db).sort()).toEqual([orphan, noPid].sort());
-    expect(getStoredRun(db, orphan)).toMatchObject({ status: 'interrupted', pid: null });
+    expect(getStoredRun(db, orphan)).toMatchObject({ status: 'interrupted', pid: null, pidStarted: null });
     expect(getStoredRun(db, orphan)!.error).toMatch(/ended without finishing/);
     expect(getStoredRun(db, live)!.status).toBe('running');
     expect(markInterruptedRuns(db)).toEqual([]);
+  });
+
+  it('tells a pid reused by another process, or recorded before a reboot, from the process that was recorded', () => {
+    const ours = processStart(process.pid);
+    const recorded = (started: string | null) => {
+      const runId = newRun(process.pid);
+      db.prepare('UPDATE runs SET pid_started = ? WHERE id = ?').run(started, runId);
+      return runId;
+    };
+    const live = newRun(process.pid);
+    expect(getStoredRun(db, live)!.pidStarted).toBe(ours);
+    const beforeSchema = recorded(null); // recorded before start times were kept: only existence is known
+    const stale: number[] = [];
+    if (existsSync('/proc/self/stat')) {
+      const [bootId, start] = ours.split('/');
+      expect(start).toMatch(/^\d+$/);
+      stale.push(recorded(`00000000-0000-4000-8000-000000000000/${start}`)); // the same pid in another boot
+      stale.push(recorded(`${bootId}/${Number(start) + 1}`)); // the same pid, another process of this boot
+    }
+    const bootedAt = Date.now() - uptime() * 1000;
+    const sameBoot = recorded(`boot@${Math.round(bootedAt)}`);
+    stale.push(recorded(`boot@${Math.round(bootedAt - 86_400_000)}`)); // the day before: a reboot since
+    stale.push(recorded('boot@garbage'));
+
+    expect(markInterruptedRuns(db).sort()).toEqual(stale.sort());
+    for (const runId of [live, beforeSchema, sameBoot]) expect(getStoredRun(db, runId)!.status).toBe('running');
+    for (const runId of stale) expect(getStoredRun(db, runId)).toMatchObject({ status: 'interrupted', pid: null, pidStarted: null });
+
+    // A child's start is its own, and stops matching once it has exited.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    const childStart = processStart(child.pid!);
+    expect(childStart).not.toBe(ours);
+    expect(isSameProcess(child.pid!, childStart)).toBe(true);
+    expect(isSameProcess(process.pid, childStart)).toBe(false);
+    child.kill('SIGKILL');
+    return new Promise<void>((done) =>
+      child.on('exit', () => {
+        expect(isSameProcess(child.pid!, childStart)).toBe(false);
+        done();
+      }),
+    );
   });
 });

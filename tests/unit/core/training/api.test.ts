@@ -143,6 +143,15 @@ describe('runs API', () => {
     if (!got.ok) expect(got.error.message).toMatch(`run #${runId}'s stored config cannot be read: epochs: `);
   });
 
+  it('runs.stop refuses a run trained by another live process, and marks one whose pid now belongs to another process interrupted', async () => {
+    const runId = storedRun();
+    updateRun(db, runId, { status: 'running', pid: process.pid });
+    expect(await call('runs.stop', { id: runId })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    // The same pid, but recorded in an earlier boot: whatever runs under it now is not its trainer.
+    db.prepare('UPDATE runs SET pid_started = ? WHERE id = ?').run(`boot@${Date.now() - 86_400_000}`, runId);
+    expect(value<{ status: string }>(await call('runs.stop', { id: runId })).status).toBe('interrupted');
+  });
+
   it('app.info says which backend a run would train on', async () => {
     const info = value<{ version: string; host: string; dbPath: string; backend: { name: string; detail: string } }>(await call('app.info', {}));
     expect(info).toMatchObject({ host: 'browser', dbPath: ctx.dbPath });
