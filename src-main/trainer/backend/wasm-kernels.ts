@@ -13,14 +13,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMul } from './wasm-kernels/batch-mat-mul.ts';
-import { conv2DBackpropFilter } from './wasm-kernels/conv2d-backprop-filter.ts';
+import { makeConv2DBackpropFilter, type BackpropFilterMethod } from './wasm-kernels/conv2d-backprop-filter.ts';
 import { makeConv2DBackpropInput, type BackpropInputMethod } from './wasm-kernels/conv2d-backprop-input.ts';
 import { maxPoolGrad } from './wasm-kernels/max-pool-grad.ts';
 import { BACKEND, stockKernels } from './wasm-kernels/ops.ts';
 
-export type { BackpropInputMethod };
+export type { BackpropFilterMethod, BackpropInputMethod };
 
+/** Which formulation each convolution gradient uses; 'auto' (the default) picks per call. Tests pin each one. */
 export interface WasmKernelOptions {
+  backpropFilterMethod?: BackpropFilterMethod;
   backpropInputMethod?: BackpropInputMethod;
 }
 
@@ -30,7 +32,7 @@ const REPLACED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 
 export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): void {
   stockKernels(); // captured before the first replacement
   const kernels: Record<(typeof REPLACED)[number], tf.KernelFunc> = {
-    Conv2DBackpropFilter: conv2DBackpropFilter,
+    Conv2DBackpropFilter: makeConv2DBackpropFilter(options.backpropFilterMethod ?? 'auto'),
     Conv2DBackpropInput: makeConv2DBackpropInput(options.backpropInputMethod ?? 'auto'),
     BatchMatMul: batchMatMul,
     MaxPoolGrad: maxPoolGrad,

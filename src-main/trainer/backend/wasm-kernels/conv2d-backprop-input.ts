@@ -1,5 +1,7 @@
 /**
- * Conv2DBackpropInput, the cheaper (by a cost model) of
+ * Conv2DBackpropInput, the cheapest (by a cost model, ./costs.ts) of
+ *   'sparse': the SIMD kernel, which skips the zeros of dy (most of it, behind a max pool and a ReLU)
+ *             and adds each remaining one's filter-weighted patch into dx;
  *   'conv':   a stride-1 Conv2D of dy (zero-interleaved for strides > 1, padded or cropped) with the
  *             filter rotated 180 degrees and its in/out channels swapped; it also multiplies the
  *             padding and interleaved zeros, so it wins only where those are few next to the work;
@@ -8,12 +10,14 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { costs } from './costs.ts';
 import { conv, convInfo, free, isNHWC, reshape, run, slice, stockKernels, transpose, type Info, type KernelArgs } from './ops.ts';
+import { ptr, simdKernels } from './simd.ts';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
 /** Which formulation to use; 'auto' picks per call. Tests pin each one. */
-export type BackpropInputMethod = 'auto' | 'conv' | 'col2im';
+export type BackpropInputMethod = 'auto' | 'sparse' | 'conv' | 'col2im';
 
 export function makeConv2DBackpropInput(method: BackpropInputMethod): tf.KernelFunc {
   return (args: KernelArgs): Info => {
@@ -22,22 +26,34 @@ export function makeConv2DBackpropInput(method: BackpropInputMethod): tf.KernelF
     const attrs = args.attrs!;
     if (!isNHWC(attrs.dataFormat) || dy.dtype !== 'float32') return stockKernels().Conv2DBackpropInput(args) as Info;
     const info = convInfo(attrs.inputShape as number[], filter.shape, attrs);
-    const chosen = method === 'auto' ? cheaperMethod(info) : method;
+    const chosen = method === 'auto' ? cheapestMethod(backend, dy, info) : method;
+    if (chosen === 'sparse') return viaSparse(backend, dy, filter, info);
     return chosen === 'col2im' ? viaCol2im(backend, dy, filter, info) : viaConv(backend, dy, filter, info);
   };
 }
 
-/**
- * Cost model (2-core x86-64, Node 20, simd wasm): XNNPACK conv ~17.7 GMAC/s, scaled by C/8 when the
- * conv has fewer than 8 output channels; XNNPACK GEMM ~18 GMAC/s; ~1.4 ns per JS overlap-add.
- */
-function cheaperMethod(info: Conv2DInfo): 'conv' | 'col2im' {
-  const { batchSize: B, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW,
-    inChannels: C, outChannels: OC } = info;
-  const taps = KH * KW * C * OC;
-  const msConv = (B * H * W * taps) / (17.7e6 * Math.min(1, C / 8));
-  const msCol2im = (B * OH * OW * taps) / 18e6 + B * OH * OW * KH * KW * C * 1.4e-6;
-  return msCol2im < msConv ? 'col2im' : 'conv';
+function cheapestMethod(backend: BackendWasm, dy: Info, info: Conv2DInfo): Exclude<BackpropInputMethod, 'auto'> {
+  const { batchSize: B, inHeight: H, inWidth: W, filterHeight: KH, filterWidth: KW, inChannels: C, outChannels: OC } = info;
+  const ms = {
+    sparse: costs.sparse(backend, dy, info),
+    conv: costs.xnnpackConv(B * H * W * KH * KW * C * OC, C),
+    col2im: costs.col2im(info),
+  };
+  return (Object.keys(ms) as (keyof typeof ms)[]).reduce((a, b) => (ms[b] < ms[a] ? b : a));
+}
+
+function viaSparse(backend: BackendWasm, dy: Info, filter: Info, info: Conv2DInfo): Info {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: OC,
+    filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const simd = simdKernels(backend);
+  const taps = KH * KW * C;
+  const filterT = backend.makeOutput([OC, taps], 'float32');
+  const out = backend.makeOutput([B, H, W, C], 'float32');
+  simd.transpose2d(ptr(backend, filter), ptr(backend, filterT), taps, OC, 0, taps);
+  simd.convBackpropInput(ptr(backend, dy), ptr(backend, filterT), ptr(backend, out), H, W, C, OH, OW, OC, KH, KW, sh, sw,
+    info.padInfo.top, info.padInfo.left, 0, B);
+  free(backend, filterT);
+  return out;
 }
 
 function viaConv(backend: BackendWasm, dy: Info, filter: Info, info: Conv2DInfo): Info {

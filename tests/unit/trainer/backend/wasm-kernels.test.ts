@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src-main/trainer/backend/index.ts';
-import { registerWasmTrainingKernels, type BackpropInputMethod } from '../../../../src-main/trainer/backend/wasm-kernels.ts';
+import { registerWasmTrainingKernels, type BackpropFilterMethod, type BackpropInputMethod, type WasmKernelOptions } from '../../../../src-main/trainer/backend/wasm-kernels.ts';
 import { onBothBackends, randArray, relError, rng, type DataKind } from './helpers.ts';
 
 const TOL = 1e-4;
@@ -65,26 +65,40 @@ function randomConvCases(count: number, seed: number): ConvCase[] {
 
 const convCases = [...fixedConvCases, ...randomConvCases(24, 7)];
 
-describe.each(convCases)('$label x$x f$f', ({ x, f, strides, pad }) => {
-  const seed = x.reduce((a, b) => a * 31 + b, 0) + f.reduce((a, b) => a * 17 + b, 0);
-  const dyShape = tf.backend_util.computeConv2DInfo(x, f, strides, 1, pad).outShape;
-  const xs = { data: randArray(x, seed), shape: x };
-  const fs = { data: randArray(f, seed + 1), shape: f };
-  const dys = { data: randArray(dyShape, seed + 2), shape: dyShape };
+/** Runs `check` with the kernels registered with `options`, then puts the defaults back. */
+async function withKernels(options: WasmKernelOptions, check: () => Promise<void>) {
+  registerWasmTrainingKernels(options);
+  try {
+    await check();
+  } finally {
+    registerWasmTrainingKernels();
+  }
+}
 
-  it('Conv2DBackpropFilter matches cpu', async () => {
-    await expectSameOnCpu('Conv2DBackpropFilter', { x: xs, dy: dys }, { strides, pad, dataFormat: 'NHWC', filterShape: f });
-  });
+// dy dense, or mostly zero as behind a max pool and a ReLU (the sparse kernels skip zeros).
+describe.each(convCases.flatMap((c, i) => [{ ...c, dyKind: 'dense' }, { ...c, dyKind: i % 2 ? 'pooled' : 'zero' }]))(
+  '$label x$x f$f, dy $dyKind',
+  ({ x, f, strides, pad, dyKind }) => {
+    const seed = x.reduce((a, b) => a * 31 + b, 0) + f.reduce((a, b) => a * 17 + b, 0);
+    const dyShape = tf.backend_util.computeConv2DInfo(x, f, strides, 1, pad).outShape;
+    const xs = { data: randArray(x, seed), shape: x };
+    const fs = { data: randArray(f, seed + 1), shape: f };
+    const dyData = randArray(dyShape, seed + 2);
+    // 'pooled': one entry in four kept, the others zero; 'zero': all zero.
+    if (dyKind !== 'dense') dyData.forEach((_, i) => (dyData[i] = dyKind === 'pooled' && i % 4 === (i >> 7) % 4 ? dyData[i] : 0));
+    const dys = { data: dyData, shape: dyShape };
 
-  it.each<BackpropInputMethod>(['conv', 'col2im', 'auto'])('Conv2DBackpropInput [%s] matches cpu', async (method) => {
-    registerWasmTrainingKernels({ backpropInputMethod: method });
-    try {
-      await expectSameOnCpu('Conv2DBackpropInput', { dy: dys, filter: fs }, { strides, pad, dataFormat: 'NHWC', inputShape: x });
-    } finally {
-      registerWasmTrainingKernels();
-    }
-  });
-});
+    it.each<BackpropFilterMethod>(['sparse', 'conv', 'auto'])('Conv2DBackpropFilter [%s] matches cpu', async (method) => {
+      await withKernels({ backpropFilterMethod: method }, () =>
+        expectSameOnCpu('Conv2DBackpropFilter', { x: xs, dy: dys }, { strides, pad, dataFormat: 'NHWC', filterShape: f }));
+    });
+
+    it.each<BackpropInputMethod>(['sparse', 'conv', 'col2im', 'auto'])('Conv2DBackpropInput [%s] matches cpu', async (method) => {
+      await withKernels({ backpropInputMethod: method }, () =>
+        expectSameOnCpu('Conv2DBackpropInput', { dy: dys, filter: fs }, { strides, pad, dataFormat: 'NHWC', inputShape: x }));
+    });
+  },
+);
 
 // ---- BatchMatMul -------------------------------------------------------------------------
 
