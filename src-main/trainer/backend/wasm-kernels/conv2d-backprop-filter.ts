@@ -43,8 +43,8 @@ function viaSparse(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): I
   const simd = simdKernels(backend);
   const dWt = backend.makeOutput([OC, KH, KW, C], 'float32');
   const out = backend.makeOutput([KH, KW, C, OC], 'float32');
-  simd.convBackpropFilter(ptr(backend, x), ptr(backend, dy), ptr(backend, dWt), B, H, W, C, OH, OW, OC, KH, KW, sh, sw,
-    info.padInfo.top, info.padInfo.left, 0, OC);
+  simd.run('convBackpropFilter', [ptr(backend, x), ptr(backend, dy), ptr(backend, dWt), B, H, W, C, OH, OW, OC, KH, KW, sh, sw,
+    info.padInfo.top, info.padInfo.left], 0, OC);
   simd.transpose2d(ptr(backend, dWt), ptr(backend, out), OC, KH * KW * C, 0, OC);
   free(backend, dWt);
   return out;

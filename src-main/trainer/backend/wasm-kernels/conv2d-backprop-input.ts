@@ -50,8 +50,8 @@ function viaSparse(backend: BackendWasm, dy: Info, filter: Info, info: Conv2DInf
   const filterT = backend.makeOutput([OC, taps], 'float32');
   const out = backend.makeOutput([B, H, W, C], 'float32');
   simd.transpose2d(ptr(backend, filter), ptr(backend, filterT), taps, OC, 0, taps);
-  simd.convBackpropInput(ptr(backend, dy), ptr(backend, filterT), ptr(backend, out), H, W, C, OH, OW, OC, KH, KW, sh, sw,
-    info.padInfo.top, info.padInfo.left, 0, B);
+  simd.run('convBackpropInput', [ptr(backend, dy), ptr(backend, filterT), ptr(backend, out), H, W, C, OH, OW, OC, KH, KW, sh, sw,
+    info.padInfo.top, info.padInfo.left], 0, B);
   free(backend, filterT);
   return out;
 }

@@ -1,13 +1,14 @@
 /**
  * The SIMD kernels of ./assembly/kernels.ts, instantiated on the wasm backend's own memory so that they
  * read and write tensors where they lie. Pointers are byte offsets into that memory; `ptr` gives a
- * tensor's.
+ * tensor's. On the threaded build the kernels that take a range run on every thread (./simd-pool.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from './simd-binary.ts';
+import { SimdPool, type RangeKernel, type RangeKernels } from './simd-pool.ts';
 
-export interface SimdKernels {
+export interface SimdExports {
   countNonZero(p: number, n: number): number;
   transpose2d(src: number, dst: number, rows: number, cols: number, r0: number, r1: number): void;
   sumRows(x: number, out: number, rows: number, C: number, c0: number, c1: number): void;
@@ -45,6 +46,11 @@ interface EmscriptenMemory {
   asm?: { memory?: Memory };
 }
 
+export interface SimdKernels extends SimdExports {
+  /** kernel(...args, lo, hi), its range split across the threads. */
+  run(kernel: RangeKernel, args: number[], lo: number, hi: number): void;
+}
+
 const instances = new WeakMap<Memory, SimdKernels>();
 
 export function backendMemory(backend: BackendWasm): Memory {
@@ -60,7 +66,13 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
   if (kernels == null) {
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const module = new WebAssemblyApi.Module(Buffer.from(shared ? SHARED_MEMORY_WASM : PLAIN_MEMORY_WASM, 'base64'));
-    kernels = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    const exports = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as SimdExports;
+    const threads = shared ? getThreadsCount() : 1;
+    const ranged = exports as unknown as RangeKernels;
+    const pool = threads > 1 ? new SimdPool(module, memory, ranged, threads) : undefined;
+    const run = (kernel: RangeKernel, args: number[], lo: number, hi: number) =>
+      pool ? pool.run(kernel, args, lo, hi) : ranged[kernel](...args, lo, hi);
+    kernels = { ...exports, run };
     instances.set(memory, kernels);
   }
   return kernels;
