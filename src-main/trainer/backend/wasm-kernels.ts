@@ -3,8 +3,9 @@
  *
  * The backend's forward Conv2D and its plain (batch 1, no transpose) BatchMatMul run on XNNPACK and are
  * fast; its gradient kernels are missing (Conv2DBackpropFilter) or scalar C++ loops (Conv2DBackpropInput,
- * BatchMatMul with a transpose, MaxPoolGrad). The replacements in ./wasm-kernels/ express them through
- * the fast kernels, one file each, with the formulation explained at its top.
+ * BatchMatMul with a transpose, MaxPoolGrad, the bias gradient's Sum). The replacements in ./wasm-kernels/,
+ * one file each with its formulation explained at its top, express them through the fast kernels or
+ * SIMD kernels of our own (./wasm-kernels/assembly/kernels.ts) that run on every thread.
  *
  * They handle NHWC float32 without dilation (what tfjs-layers produces); anything else goes to the stock
  * kernel (Conv2DBackpropFilter, which has none, throws a clear error). Temporaries are freed with
@@ -17,6 +18,7 @@ import { makeConv2DBackpropFilter, type BackpropFilterMethod } from './wasm-kern
 import { makeConv2DBackpropInput, type BackpropInputMethod } from './wasm-kernels/conv2d-backprop-input.ts';
 import { maxPoolGrad } from './wasm-kernels/max-pool-grad.ts';
 import { BACKEND, stockKernels } from './wasm-kernels/ops.ts';
+import { sum } from './wasm-kernels/sum.ts';
 
 export type { BackpropFilterMethod, BackpropInputMethod };
 
@@ -26,7 +28,7 @@ export interface WasmKernelOptions {
   backpropInputMethod?: BackpropInputMethod;
 }
 
-const REPLACED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad'] as const;
+const REPLACED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum'] as const;
 
 /** Registers the fast kernels on the 'wasm' backend (again with other options, if called again). */
 export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): void {
@@ -36,6 +38,7 @@ export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): vo
     Conv2DBackpropInput: makeConv2DBackpropInput(options.backpropInputMethod ?? 'auto'),
     BatchMatMul: batchMatMul,
     MaxPoolGrad: maxPoolGrad,
+    Sum: sum,
   };
   for (const kernelName of REPLACED) {
     if (tf.getKernel(kernelName, BACKEND) != null) tf.unregisterKernel(kernelName, BACKEND);

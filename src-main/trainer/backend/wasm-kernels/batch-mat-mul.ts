@@ -1,10 +1,16 @@
 /**
- * BatchMatMul with transposes (batch 1) as explicit Transpose kernels + the XNNPACK path. Stock wasm
- * uses XNNPACK only for batch 1 without transposes; otherwise a scalar triple loop.
+ * BatchMatMul (batch 1) as explicit Transpose kernels + the XNNPACK path. Stock wasm uses XNNPACK only
+ * for batch 1 without transposes, otherwise a scalar triple loop; and XNNPACK packs its second operand
+ * (as tfjs asks, transposing it) into a new operator whenever that tensor is new: a layer's weights at
+ * every training step. So C = op(A) op(B) is computed directly or as C^T = op(B)^T op(A)^T, whichever
+ * moves fewer floats, counting a packed one as PACK moved ones (measured: packing fc1's 800×500 weights
+ * takes about six times as long as transposing them).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, reshape, run, stockKernels, transpose, type Info, type KernelArgs } from './ops.ts';
+
+const PACK = 6;
 
 export function batchMatMul(args: KernelArgs): Info {
   const backend = args.backend as BackendWasm;
@@ -12,7 +18,7 @@ export function batchMatMul(args: KernelArgs): Info {
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-  if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
+  if (batchA !== 1 || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return stockKernels().BatchMatMul(args) as Info;
   }
   const [a0, a1] = a.shape.slice(-2);
@@ -23,9 +29,9 @@ export function batchMatMul(args: KernelArgs): Info {
   const N = transposeB ? b0 : b1;
   const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), M, N];
   const mm = (x: Info, y: Info) => run(backend, 'BatchMatMul', { a: x, b: y }, { transposeA: false, transposeB: false });
-  // Floats moved by "transpose the operands" versus "C^T = op(B)^T op(A)^T, then transpose C^T".
-  const costDirect = (transposeA ? a0 * a1 : 0) + (transposeB ? 2 * b0 * b1 : 0);
-  const costSwap = (transposeA ? 0 : a0 * a1) + (transposeB ? 0 : b0 * b1) + M * N;
+  // Floats moved by "transpose the operands, pack op(B)" versus "pack op(A)^T, then transpose C^T".
+  const costDirect = (transposeA ? a0 * a1 : 0) + (transposeB ? b0 * b1 : 0) + PACK * b0 * b1;
+  const costSwap = (transposeA ? 0 : a0 * a1) + (transposeB ? 0 : b0 * b1) + M * N + PACK * a0 * a1;
   let out: Info;
   const temps: Info[] = [a2, b2];
   if (costDirect <= costSwap) {

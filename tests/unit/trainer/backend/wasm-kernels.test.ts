@@ -110,7 +110,8 @@ const matMulCases: [number[], number[], boolean, boolean][] = [
   [[37, 19], [23, 37], true, true],
   [[5, 300], [4, 300], false, true], // the (B A^T)^T path
   [[64, 80], [1, 50, 80], false, true], // rank 2 x rank 3, batch 1
-  [[13, 17], [17, 11], false, false], // no transpose: stock path
+  [[64, 800], [800, 500], false, false], // LeNet fc1 forward: the swapped product
+  [[13, 17], [17, 11], false, false], // no transpose, direct
   [[3, 13, 17], [3, 11, 17], false, true], // batched: stock path
 ];
 {
@@ -164,5 +165,23 @@ describe('MaxPoolGrad', () => {
       { dy: { data: randArray(outShape, seed + 1), shape: outShape }, input: { data: xd, shape: x }, output: { data: yd, shape: outShape } },
       { filterSize, strides, pad },
     );
+  });
+});
+
+// ---- Sum ---------------------------------------------------------------------------------
+
+const sumCases: [string, number[], number | number[], boolean][] = [
+  ['LeNet conv1 bias gradient', [64, 24, 24, 20], [0, 1, 2], false],
+  ['LeNet fc1 bias gradient', [64, 500], 0, false],
+  ['negative axes, kept dims, 3 channels', [5, 7, 3], [-3, -2], true],
+  ['unsorted axes, 1 channel', [4, 6, 6, 1], [2, 0, 1], false],
+  ['the last axis: stock path', [6, 9], -1, false],
+  ['every axis: stock path', [6, 9], [0, 1], false],
+];
+
+describe('Sum', () => {
+  it.each(sumCases)('%s matches cpu', async (_label, shape, axis, keepDims) => {
+    const seed = shape.reduce((s, v) => s * 11 + v, 3);
+    await expectSameOnCpu('Sum', { x: { data: randArray(shape, seed), shape } }, { axis, keepDims });
   });
 });
