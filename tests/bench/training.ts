@@ -1,38 +1,57 @@
 /**
- * LeNet training and inference speed on every available backend, on real Fashion-MNIST, next to PyTorch
- * on the same machine in the same run (../shared/peers/pytorch_lenet.py, /usr/bin/python3 with torch).
- * Goal: wasm training ≥ 0.8× PyTorch (and on past 1×); inference faster than PyTorch.
+ * LeNet training and inference speed on every available backend, next to PyTorch on the same machine in
+ * the same run (../shared/peers/pytorch_lenet.py, /usr/bin/python3 with torch) at the same thread count
+ * and input shape. Goals: wasm training ≥ 1.2× PyTorch at 1 and 2 threads, for 28×28×1 and 32×32×3;
+ * inference ≥ 3× PyTorch; 2 threads ≥ 1.8× one thread; a whole epoch ≤ 1.1× the sum of its steps.
  *
- * Each backend runs in its own child process (wasm threads are fixed once per process) with the
+ * Each configuration runs in its own child process (wasm threads are fixed once per process) with the
  * product's own pieces: createLeNet, batchTensors, trainStep (SGD, momentum 0.9, lr 0.01, batch 64 —
- * PyTorch's settings) and evaluate. PyTorch runs before and after the tfjs backends and the ratio uses
- * the mean of the two, because a shared machine's speed drifts.
+ * PyTorch's settings), evaluate and runTraining. 28×28×1 is real Fashion-MNIST; 32×32×3 is seeded random
+ * bytes (as the peer uses). PyTorch runs before and after the tfjs backends and the ratio uses the mean
+ * of the two, because a shared machine's speed drifts.
  *
- *   npm run bench training        (or: node --import tsx bench/training.ts)
+ * For each wasm configuration the child also prints where a step's time goes: every kernel by phase
+ * (forward, backward, optimizer) with its input shapes (the layer legend names the activations), and the
+ * batching; and, for 28×28×1, one epoch end to end (1/5 of Fashion-MNIST, the same train:test ratio)
+ * against the sum of its steps.
+ *
+ *   npm run bench training
+ *   node --import tsx tests/bench/training.ts [--threads 1,2,4] [--shapes 28x28x1,32x32x3] [--rows 16] [--quick]
+ *   tests/bench/many-cores.sh          (the same at 1, 2, 4, 8 and 16 threads, for a machine with more cores)
  */
+import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { runConfigSchema, type BackendChoice } from '../../src-preload/api.ts';
 import { loadDataset } from '../../src-main/core/datasets/index.ts';
 import { createLeNet } from '../../src-main/trainer/model/lenet.ts';
 import { initBackend } from '../../src-main/trainer/backend/index.ts';
-import { batchTensors, evaluate, makeOptimizer, trainStep } from '../../src-main/trainer/loop.ts';
+import { batchTensors, evaluate, makeOptimizer, runTraining, trainStep, type Split, type TrainingData } from '../../src-main/trainer/loop.ts';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const PEER = fileURLToPath(new URL('../../../shared/peers/pytorch_lenet.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const BATCH = 64;
+const CLASSES = 10;
+type Shape = [number, number, number];
 
 interface Config {
   label: string;
   choice: BackendChoice;
   threads?: number;
+  shape: Shape;
+  /** PyTorch's thread count for the ratio. */
+  peerThreads: number;
   /** Batches before the clock starts, batches timed, test images evaluated. */
   warmup: number;
   timed: number;
   inferImages: number;
+  /** Steps whose kernels are profiled (0: none), and whether to time one epoch end to end. */
+  profileSteps: number;
+  epoch: boolean;
 }
 
 interface Result {
@@ -41,19 +60,61 @@ interface Result {
   backend?: string;
   train?: number;
   infer?: number;
+  /** Lines printed under the table: the profile and the epoch breakdown. */
+  notes?: string[];
 }
 
+const { values: opts } = parseArgs({
+  options: {
+    threads: { type: 'string' },
+    shapes: { type: 'string', default: '28x28x1,32x32x3' },
+    rows: { type: 'string', default: '16' },
+    quick: { type: 'boolean', default: false },
+    child: { type: 'string' },
+  },
+});
 const cores = availableParallelism();
-const threads = (n: number) => `wasm, ${n} thread${n === 1 ? '' : 's'}`;
-const CONFIGS = ([
-  { label: 'tensorflow', choice: 'tensorflow', warmup: 10, timed: 100, inferImages: 6400 },
-  { label: threads(Math.min(cores, 4)), choice: 'wasm', threads: Math.min(cores, 4), warmup: 10, timed: 100, inferImages: 6400 },
-  { label: threads(1), choice: 'wasm', threads: 1, warmup: 10, timed: 100, inferImages: 6400 },
-  // About 5 images/s: one batch only, or it alone would take minutes.
-  { label: 'cpu', choice: 'cpu', warmup: 0, timed: 1, inferImages: 256 },
-] satisfies Config[]).filter((c, i, all) => all.findIndex((d) => d.label === c.label) === i);
+const threadCounts = (opts.threads ?? [...new Set([1, 2, cores])].join(',')).split(',').map(Number);
+const shapes = opts.shapes.split(',').map((s) => s.split('x').map(Number) as Shape);
+const shapeText = (s: Shape) => s.join('×');
+const same = (a: Shape, b: Shape) => a.join('x') === b.join('x');
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** In a child: one backend, measured. Prints one JSON line. */
+function configs(): Config[] {
+  const timed = opts.quick ? 20 : 100;
+  const base = { warmup: 10, timed, inferImages: 6400 };
+  const list: Config[] = [];
+  for (const shape of shapes) {
+    const real = same(shape, [28, 28, 1]);
+    if (real) list.push({ label: 'tensorflow', choice: 'tensorflow', shape, peerThreads: cores, ...base, profileSteps: 0, epoch: false });
+    for (const threads of threadCounts) {
+      list.push({ label: `wasm, ${plural(threads, 'thread')}`, choice: 'wasm', threads, shape, peerThreads: threads, ...base,
+        profileSteps: opts.quick ? 3 : 10, epoch: real && !opts.quick });
+    }
+    // About 5 images/s: one batch only, or it alone would take minutes.
+    if (real) list.push({ label: 'cpu', choice: 'cpu', shape, peerThreads: 1, warmup: 0, timed: 1, inferImages: 256, profileSteps: 0, epoch: false });
+  }
+  return list;
+}
+
+// ---- in a child: one configuration, measured --------------------------------------------
+
+/** Seeded random bytes in the shape of a CIFAR-10 split (the peer trains on random images too). */
+function randomSplit(count: number, shape: Shape, seed: number): Split {
+  let s = seed >>> 0;
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+  const images = new Uint8Array(count * shape[0] * shape[1] * shape[2]).map(next);
+  return { images, labels: new Uint8Array(count).map(() => next() % CLASSES), count };
+}
+
+async function trainingData(shape: Shape, train: number, test: number): Promise<TrainingData> {
+  if (same(shape, [28, 28, 1])) {
+    const data = await loadDataset(FASHION, { trainLimit: train, testLimit: test });
+    return { shape, classes: data.description.classes.length, train: data.train, test: data.test };
+  }
+  return { shape, classes: CLASSES, train: randomSplit(train, shape, 1), test: randomSplit(test, shape, 2) };
+}
+
 async function measure(config: Config): Promise<Result> {
   let backend: string;
   try {
@@ -61,24 +122,129 @@ async function measure(config: Config): Promise<Result> {
   } catch (err) {
     return { label: config.label, skipped: err instanceof Error ? err.message : String(err) };
   }
-  const data = await loadDataset(FASHION, { trainLimit: (config.warmup + config.timed) * BATCH, testLimit: config.inferImages });
-  const geometry = { shape: data.description.shape, classes: data.description.classes.length };
-  const net = createLeNet(geometry.shape, 1, [], geometry.classes);
+  const steps = config.warmup + config.timed + config.profileSteps;
+  const data = await trainingData(config.shape, steps * BATCH, config.inferImages);
+  const net = createLeNet(config.shape, 1, [], data.classes);
   const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'sgd', learningRate: 0.01, momentum: 0.9 }));
-  const step = (i: number) => {
-    const { x, y } = batchTensors(data.train, geometry, i * BATCH, (i + 1) * BATCH);
+  const batch = (i: number) => batchTensors(data.train, data, i * BATCH, (i + 1) * BATCH);
+  const train = ({ x, y }: ReturnType<typeof batch>) => {
     trainStep(net, optimizer, x, y);
-    x.dispose();
-    y.dispose();
+    tf.dispose([x, y]);
   };
-  for (let i = 0; i < config.warmup; i++) step(i);
+  for (let i = 0; i < config.warmup; i++) train(batch(i));
   let t = performance.now();
-  for (let i = config.warmup; i < config.warmup + config.timed; i++) step(i);
-  const train = (config.timed * BATCH) / ((performance.now() - t) / 1000);
+  for (let i = config.warmup; i < config.warmup + config.timed; i++) train(batch(i));
+  const trainRate = (config.timed * BATCH) / ((performance.now() - t) / 1000);
   t = performance.now();
-  await evaluate(net, data.test, geometry);
+  await evaluate(net, data.test, data);
   const infer = data.test.count / ((performance.now() - t) / 1000);
-  return { label: config.label, backend, train, infer };
+
+  const notes: string[] = [];
+  if (config.profileSteps > 0) {
+    const first = config.warmup + config.timed;
+    notes.push(...(await profile(config, net.model.layers, (i) => batch(first + i), train)));
+  }
+  optimizer.dispose();
+  net.model.dispose();
+  if (config.epoch) notes.push(...(await epochBreakdown(config.shape)));
+  return { label: config.label, backend, train: trainRate, infer, notes };
+}
+
+type Phase = 'forward' | 'backward' | 'optimizer';
+const PHASES: Phase[] = ['forward', 'backward', 'optimizer'];
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0;
+const ms = (v: number) => v.toFixed(2).padStart(6);
+
+/**
+ * Times every kernel of a few steps with tf.profile, each tagged with its phase, and the batching
+ * apart. tfjs runs a gradient's forward pass inside a scope named 'forward' and its backward pass
+ * inside one named 'backward'; what runs outside both is the optimizer's update. (The scope stack and
+ * the profiler are engine internals: read here, in a benchmark only.) Figures are medians over the steps.
+ */
+async function profile<B>(config: Config, layers: tf.layers.Layer[], batch: (i: number) => B, train: (b: B) => void): Promise<string[]> {
+  const engine = tf.engine() as unknown as {
+    state: { scopeStack: { name: string }[] };
+    profiler: { profileKernel: (...args: unknown[]) => unknown };
+  };
+  const phases: Phase[] = [];
+  const profiler = engine.profiler;
+  const original = profiler.profileKernel;
+  profiler.profileKernel = function (this: unknown, ...args: unknown[]) {
+    const names = engine.state.scopeStack.map((s) => s.name);
+    phases.push(names.includes('backward') ? 'backward' : names.includes('forward') ? 'forward' : 'optimizer');
+    return original.apply(this, args);
+  };
+  const rows = new Map<string, { phase: Phase; ms: number[] }>();
+  const batchMs: number[] = [];
+  const stepMs: number[] = [];
+  try {
+    for (let i = 0; i < config.profileSteps; i++) {
+      let t = performance.now();
+      const b = batch(i);
+      batchMs.push(performance.now() - t);
+      phases.length = 0;
+      t = performance.now();
+      const { kernels } = await tf.profile(() => train(b));
+      stepMs.push(performance.now() - t);
+      const thisStep = new Map<string, number>();
+      kernels.forEach((k, j) => {
+        const key = `${phases[j]}|${k.name} ${JSON.stringify(k.inputShapes).replaceAll('null', '–')}`;
+        thisStep.set(key, (thisStep.get(key) ?? 0) + (k.kernelTimeMs as number));
+      });
+      for (const [key, v] of thisStep) {
+        const row = rows.get(key) ?? { phase: key.split('|')[0] as Phase, ms: [] };
+        row.ms.push(v);
+        rows.set(key, row);
+      }
+    }
+  } finally {
+    profiler.profileKernel = original;
+  }
+  const legend = layers.map((l) => `${l.name} ${JSON.stringify(l.outputShape).replace('null', String(BATCH))}`).join(', ');
+  const maxRows = Number(opts.rows);
+  const lines = [`  profile of ${config.label}, ${shapeText(config.shape)} (ms per step, median of ${config.profileSteps}; layer outputs: ${legend})`];
+  const sorted = [...rows].map(([key, r]) => ({ key: key.split('|')[1]!, phase: r.phase, ms: median(r.ms) })).sort((a, b) => b.ms - a.ms);
+  const total = sorted.reduce((s, r) => s + r.ms, 0);
+  for (const phase of PHASES) {
+    const mine = sorted.filter((r) => r.phase === phase);
+    const sum = mine.reduce((s, r) => s + r.ms, 0);
+    lines.push(`   ${ms(sum)}  ${phase} (${mine.length} kernels)`);
+    for (const r of mine.slice(0, maxRows)) lines.push(`      ${ms(r.ms)}  ${r.key}`);
+    const rest = mine.slice(maxRows).reduce((s, r) => s + r.ms, 0);
+    if (mine.length > maxRows) lines.push(`      ${ms(rest)}  ${mine.length - maxRows} more`);
+  }
+  lines.push(`   ${ms(median(batchMs))}  data batching (batchTensors)`);
+  lines.push(`   ${ms(median(stepMs) - total)}  outside kernels (tfjs bookkeeping, gradients' glue, reading the loss) of a ${median(stepMs).toFixed(1)} ms profiled step`);
+  return lines;
+}
+
+/**
+ * One epoch end to end through runTraining (shuffling, batching, steps, the test evaluation, the
+ * snapshot's statistics) on 1/5 of Fashion-MNIST, against the sum of its steps. The epoch runs from the
+ * initial snapshot to the epoch's snapshot; storing snapshots is the host's work, not timed here.
+ */
+async function epochBreakdown(shape: Shape): Promise<string[]> {
+  const data = await trainingData(shape, 12_000, 2_000);
+  const config = runConfigSchema.parse({ epochs: 1, optimizer: 'sgd', learningRate: 0.01, momentum: 0.9 });
+  const marks: number[] = [];
+  const result = await runTraining(config, data, {
+    onSnapshot: () => marks.push(performance.now()),
+    onProgress: () => undefined,
+    shouldStop: () => false,
+  });
+  const epochMs = marks[1]! - marks[0]!;
+  const stepsMs = result.trainSeconds * 1000;
+  // The run evaluated the test split twice (before the first epoch and after it): half is this epoch's.
+  const evalMs = (result.evalSeconds * 1000) / 2;
+  const snapshotMs = (result.snapshotSeconds * 1000) / 2;
+  const rest = epochMs - stepsMs - evalMs - snapshotMs;
+  const pct = (v: number) => `${((100 * v) / stepsMs).toFixed(1)}%`;
+  return [
+    `  one epoch end to end, ${shapeText(shape)}, 12,000 train / 2,000 test images: ${(epochMs / 1000).toFixed(2)} s = ` +
+      `${(epochMs / stepsMs).toFixed(3)}× the sum of its ${Math.ceil(12_000 / BATCH)} steps (${(stepsMs / 1000).toFixed(2)} s, batching included)`,
+    `    beyond the steps: test evaluation ${pct(evalMs)}, snapshot statistics ${pct(snapshotMs)}, ` +
+      `shuffling, yielding to events and progress ${pct(rest)}`,
+  ];
 }
 
 function runChild(config: Config): Result {
@@ -94,60 +260,85 @@ function runChild(config: Config): Result {
   }
 }
 
+// ---- the peer -------------------------------------------------------------------------------
+
 interface Peer {
   trainImagesPerSecond: number;
   inferImagesPerSecond: number;
   version: string;
-  threads: number;
 }
 
-function runPyTorch(): Peer | string {
+function runPyTorch(threads: number, shape: Shape): Peer | string {
   if (!existsSync(PEER)) return `no peer script at ${PEER}`;
-  const run = spawnSync(PYTHON, [PEER, '--json'], { encoding: 'utf8' });
+  const args = [PEER, '--json', '--threads', String(threads), '--shape', shape.join('x'), '--images', opts.quick ? '1280' : '6400'];
+  const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
   if (run.error) return `${PYTHON} did not run: ${run.error.message}`;
   if (run.status !== 0) return `${PEER} failed: ${run.stderr.trim().split('\n').at(-1)}`;
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Peer;
 }
 
+/** PyTorch's mean over its runs before and after ours, or why it was skipped. */
+interface PeerMean {
+  train?: number;
+  infer?: number;
+  text: string;
+}
+
+function peerMean(runs: (Peer | string)[]): PeerMean {
+  const peers = runs.filter((p): p is Peer => typeof p !== 'string');
+  if (peers.length === 0) return { text: `PyTorch skipped: ${String(runs[0])}` };
+  const mean = (f: (p: Peer) => number) => peers.reduce((s, p) => s + f(p), 0) / peers.length;
+  const each = peers.map((q) => `${fmt(q.trainImagesPerSecond)}/${fmt(q.inferImagesPerSecond)}`).join(' then ');
+  return { train: mean((p) => p.trainImagesPerSecond), infer: mean((p) => p.inferImagesPerSecond), text: `PyTorch ${peers[0]!.version} (${each})` };
+}
+
 const fmt = (v: number | undefined) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
 const ratio = (v: number | undefined, ref: number | undefined) => (v == null || ref == null ? '–' : `${(v / ref).toFixed(2)}×`);
 
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+}
+
 async function main(): Promise<void> {
-  const childArg = process.argv.indexOf('--child');
-  if (childArg >= 0) {
-    console.log(JSON.stringify(await measure(JSON.parse(process.argv[childArg + 1]!) as Config)));
+  if (opts.child != null) {
+    console.log(JSON.stringify(await measure(JSON.parse(opts.child) as Config)));
     return;
   }
   const started = performance.now();
-  console.log(`LeNet, batch ${BATCH}, real Fashion-MNIST; ${cores} logical cores, load average ${loadavg()[0]!.toFixed(1)}`);
-  const before = runPyTorch();
-  const results = CONFIGS.map(runChild);
-  const after = runPyTorch();
+  const all = configs();
+  console.log(`LeNet, batch ${BATCH}; ${cores} logical cores, load average ${loadavg()[0]!.toFixed(1)}; wasm at ${threadCounts.join(', ')} threads`);
+  const peerKey = (c: Config) => `${c.peerThreads}|${c.shape.join('x')}`;
+  const peerConfigs = [...new Map(all.map((c) => [peerKey(c), c])).values()];
+  const before = new Map(peerConfigs.map((c) => [peerKey(c), runPyTorch(c.peerThreads, c.shape)]));
+  const results = all.map(runChild);
+  const peers = new Map(peerConfigs.map((c) => [peerKey(c), peerMean([before.get(peerKey(c))!, runPyTorch(c.peerThreads, c.shape)])]));
 
-  const peers = [before, after].filter((p): p is Peer => typeof p !== 'string');
-  const peerTrain = peers.length ? peers.reduce((s, p) => s + p.trainImagesPerSecond, 0) / peers.length : undefined;
-  const peerInfer = peers.length ? peers.reduce((s, p) => s + p.inferImagesPerSecond, 0) / peers.length : undefined;
-
-  const rows = [['backend', 'train img/s', 'infer img/s', 'train vs PyTorch', 'infer vs PyTorch']];
-  for (const r of results) {
+  const rows = [['backend', 'input', 'train img/s', 'infer img/s', 'PyTorch train/infer, same threads', 'train vs PyTorch', 'infer vs PyTorch']];
+  const skipped: string[] = [];
+  results.forEach((r, i) => {
+    const c = all[i]!;
     if (r.skipped) {
-      rows.push([r.label, `skipped: ${r.skipped}`]);
-      continue;
+      skipped.push(`${r.label}: skipped: ${r.skipped}`);
+      return;
     }
-    rows.push([r.label, fmt(r.train), fmt(r.infer), ratio(r.train, peerTrain), ratio(r.infer, peerInfer)]);
+    const p = peers.get(peerKey(c))!;
+    rows.push([r.label, shapeText(c.shape), fmt(r.train), fmt(r.infer), `${fmt(p.train)}/${fmt(p.infer)} (${c.peerThreads} thr.)`,
+      ratio(r.train, p.train), ratio(r.infer, p.infer)]);
+  });
+  printTable(rows);
+  for (const line of skipped) console.log(line);
+  for (const p of peers.values()) if (p.train == null) console.log(p.text);
+  console.log(`PyTorch: ${[...new Set([...peers.values()].map((p) => p.text))].join('; ')}`);
+  for (const shape of shapes) {
+    const one = results.find((_, i) => all[i]!.choice === 'wasm' && all[i]!.threads === 1 && same(all[i]!.shape, shape));
+    const scaling = results
+      .map((r, i) => ({ r, c: all[i]! }))
+      .filter(({ c }) => c.choice === 'wasm' && same(c.shape, shape) && (c.threads ?? 1) > 1)
+      .map(({ r, c }) => `${c.threads} threads ${ratio(r.train, one?.train)}`);
+    if (one?.train != null && scaling.length) console.log(`thread scaling, ${shapeText(shape)}, training vs 1 thread: ${scaling.join(', ')}`);
   }
-  if (peers.length) {
-    const p = peers[0]!;
-    const each = peers.map((q) => `${fmt(q.trainImagesPerSecond)}/${fmt(q.inferImagesPerSecond)}`).join(' then ');
-    rows.push([`PyTorch ${p.version}, ${p.threads} threads (${each})`, fmt(peerTrain), fmt(peerInfer), '1.00×', '1.00×']);
-  } else {
-    rows.push([`PyTorch skipped: ${typeof before === 'string' ? before : ''}`]);
-  }
-  const table = rows.filter((r) => r.length === 5);
-  const widths = rows[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const r of rows) {
-    console.log(r.length < 5 ? r.join('  ') : r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
-  }
+  for (const r of results) for (const line of r.notes ?? []) console.log(line);
   console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 

@@ -12,8 +12,9 @@ import { startWasm } from './wasm.ts';
 
 export interface BackendOptions {
   /**
-   * Threads for the wasm backend; default: one per logical core, at most 4. Decided by the first
-   * wasm start in a process.
+   * Threads for the wasm backend; default: one per logical core (XNNPACK's kernels and ours split every
+   * step across them; tests/bench/many-cores.sh measures 1 to 16). Decided by the first wasm start in a
+   * process.
    */
   wasmThreads?: number;
 }
@@ -38,7 +39,7 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
 
   if (choice === 'auto' || choice === 'wasm') {
     try {
-      return { name: 'wasm', detail: detail(await startWasm(options.wasmThreads ?? Math.min(availableParallelism(), 4))) };
+      return { name: 'wasm', detail: detail(await startWasm(options.wasmThreads ?? availableParallelism())) };
     } catch (err) {
       const reason = `wasm: ${err instanceof Error ? err.message : String(err)}`;
       if (choice === 'wasm') throw new ApiError('unavailable', `backend 'wasm' is not available: ${reason}`, 'backend');

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src-main/trainer/backend/index.ts';
-import { registerWasmTrainingKernels, type BackpropInputMethod } from '../../../../src-main/trainer/backend/wasm-kernels.ts';
+import { registerWasmTrainingKernels, type BackpropFilterMethod, type BackpropInputMethod, type WasmKernelOptions } from '../../../../src-main/trainer/backend/wasm-kernels.ts';
 import { onBothBackends, randArray, relError, rng, type DataKind } from './helpers.ts';
 
 const TOL = 1e-4;
@@ -65,26 +65,40 @@ function randomConvCases(count: number, seed: number): ConvCase[] {
 
 const convCases = [...fixedConvCases, ...randomConvCases(24, 7)];
 
-describe.each(convCases)('$label x$x f$f', ({ x, f, strides, pad }) => {
-  const seed = x.reduce((a, b) => a * 31 + b, 0) + f.reduce((a, b) => a * 17 + b, 0);
-  const dyShape = tf.backend_util.computeConv2DInfo(x, f, strides, 1, pad).outShape;
-  const xs = { data: randArray(x, seed), shape: x };
-  const fs = { data: randArray(f, seed + 1), shape: f };
-  const dys = { data: randArray(dyShape, seed + 2), shape: dyShape };
+/** Runs `check` with the kernels registered with `options`, then puts the defaults back. */
+async function withKernels(options: WasmKernelOptions, check: () => Promise<void>) {
+  registerWasmTrainingKernels(options);
+  try {
+    await check();
+  } finally {
+    registerWasmTrainingKernels();
+  }
+}
 
-  it('Conv2DBackpropFilter matches cpu', async () => {
-    await expectSameOnCpu('Conv2DBackpropFilter', { x: xs, dy: dys }, { strides, pad, dataFormat: 'NHWC', filterShape: f });
-  });
+// dy dense, or mostly zero as behind a max pool and a ReLU (the sparse kernels skip zeros).
+describe.each(convCases.flatMap((c, i) => [{ ...c, dyKind: 'dense' }, { ...c, dyKind: i % 2 ? 'pooled' : 'zero' }]))(
+  '$label x$x f$f, dy $dyKind',
+  ({ x, f, strides, pad, dyKind }) => {
+    const seed = x.reduce((a, b) => a * 31 + b, 0) + f.reduce((a, b) => a * 17 + b, 0);
+    const dyShape = tf.backend_util.computeConv2DInfo(x, f, strides, 1, pad).outShape;
+    const xs = { data: randArray(x, seed), shape: x };
+    const fs = { data: randArray(f, seed + 1), shape: f };
+    const dyData = randArray(dyShape, seed + 2);
+    // 'pooled': one entry in four kept, the others zero; 'zero': all zero.
+    if (dyKind !== 'dense') dyData.forEach((_, i) => (dyData[i] = dyKind === 'pooled' && i % 4 === (i >> 7) % 4 ? dyData[i] : 0));
+    const dys = { data: dyData, shape: dyShape };
 
-  it.each<BackpropInputMethod>(['conv', 'col2im', 'auto'])('Conv2DBackpropInput [%s] matches cpu', async (method) => {
-    registerWasmTrainingKernels({ backpropInputMethod: method });
-    try {
-      await expectSameOnCpu('Conv2DBackpropInput', { dy: dys, filter: fs }, { strides, pad, dataFormat: 'NHWC', inputShape: x });
-    } finally {
-      registerWasmTrainingKernels();
-    }
-  });
-});
+    it.each<BackpropFilterMethod>(['sparse', 'conv', 'auto'])('Conv2DBackpropFilter [%s] matches cpu', async (method) => {
+      await withKernels({ backpropFilterMethod: method }, () =>
+        expectSameOnCpu('Conv2DBackpropFilter', { x: xs, dy: dys }, { strides, pad, dataFormat: 'NHWC', filterShape: f }));
+    });
+
+    it.each<BackpropInputMethod>(['sparse', 'conv', 'col2im', 'auto'])('Conv2DBackpropInput [%s] matches cpu', async (method) => {
+      await withKernels({ backpropInputMethod: method }, () =>
+        expectSameOnCpu('Conv2DBackpropInput', { dy: dys, filter: fs }, { strides, pad, dataFormat: 'NHWC', inputShape: x }));
+    });
+  },
+);
 
 // ---- BatchMatMul -------------------------------------------------------------------------
 
@@ -96,7 +110,8 @@ const matMulCases: [number[], number[], boolean, boolean][] = [
   [[37, 19], [23, 37], true, true],
   [[5, 300], [4, 300], false, true], // the (B A^T)^T path
   [[64, 80], [1, 50, 80], false, true], // rank 2 x rank 3, batch 1
-  [[13, 17], [17, 11], false, false], // no transpose: stock path
+  [[64, 800], [800, 500], false, false], // LeNet fc1 forward: the swapped product
+  [[13, 17], [17, 11], false, false], // no transpose, direct
   [[3, 13, 17], [3, 11, 17], false, true], // batched: stock path
 ];
 {
@@ -150,5 +165,23 @@ describe('MaxPoolGrad', () => {
       { dy: { data: randArray(outShape, seed + 1), shape: outShape }, input: { data: xd, shape: x }, output: { data: yd, shape: outShape } },
       { filterSize, strides, pad },
     );
+  });
+});
+
+// ---- Sum ---------------------------------------------------------------------------------
+
+const sumCases: [string, number[], number | number[], boolean][] = [
+  ['LeNet conv1 bias gradient', [64, 24, 24, 20], [0, 1, 2], false],
+  ['LeNet fc1 bias gradient', [64, 500], 0, false],
+  ['negative axes, kept dims, 3 channels', [5, 7, 3], [-3, -2], true],
+  ['unsorted axes, 1 channel', [4, 6, 6, 1], [2, 0, 1], false],
+  ['the last axis: stock path', [6, 9], -1, false],
+  ['every axis: stock path', [6, 9], [0, 1], false],
+];
+
+describe('Sum', () => {
+  it.each(sumCases)('%s matches cpu', async (_label, shape, axis, keepDims) => {
+    const seed = shape.reduce((s, v) => s * 11 + v, 3);
+    await expectSameOnCpu('Sum', { x: { data: randArray(shape, seed), shape } }, { axis, keepDims });
   });
 });
