@@ -228,7 +228,7 @@ async function epochBreakdown(shape: Shape): Promise<string[]> {
   const config = runConfigSchema.parse({ epochs: 1, optimizer: 'sgd', learningRate: 0.01, momentum: 0.9 });
   const marks: number[] = [];
   const result = await runTraining(config, data, {
-    onSnapshot: () => marks.push(performance.now()),
+    onSnapshot: async () => void marks.push(performance.now()),
     onProgress: () => undefined,
     shouldStop: () => false,
   });
