@@ -255,6 +255,8 @@ export const contract = {
 
 export type Contract = typeof contract;
 export type MethodName = keyof Contract;
+/** One group's methods, by prefix: `MethodsOf<'runs'>` is 'runs.list' | 'runs.get' | …, so a handler group follows the contract. */
+export type MethodsOf<Group extends string> = Extract<MethodName, `${Group}.${string}`>;
 export type Input<M extends MethodName> = z.input<Contract[M]['input']>;
 export type ParsedInput<M extends MethodName> = z.output<Contract[M]['input']>;
 export type Output<M extends MethodName> = Exclude<Contract[M]['output'], undefined>;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Handlers } from '../../../src-preload/api.ts';
+import type { Handlers, MethodsOf } from '../../../src-preload/api.ts';
 import { appRoot } from '../paths.ts';
 import type { CoreContext } from './context.ts';
 
 const { version } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
 
-export function appHandlers(ctx: CoreContext): Pick<Handlers, 'app.info'> {
+export function appHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'app'>> {
   return {
     'app.info': async () => ({
       version,

@@ -1,12 +1,10 @@
-import { ApiError, type Handlers } from '../../../src-preload/api.ts';
+import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
 import { inspectDataset } from '../datasets/index.ts';
 import { addDatasetFromDisk, datasetSamples, listDatasetInfos, requireDataset } from '../datasets/registry.ts';
 import { removeDataset } from '../store/datasets.ts';
 import type { CoreContext } from './context.ts';
 
-type DatasetMethods = 'datasets.list' | 'datasets.inspect' | 'datasets.add' | 'datasets.samples' | 'datasets.remove';
-
-export function datasetHandlers(ctx: CoreContext): Pick<Handlers, DatasetMethods> {
+export function datasetHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'datasets'>> {
   return {
     'datasets.list': () => listDatasetInfos(ctx.db),
     'datasets.inspect': ({ path }) => inspectDataset(path),

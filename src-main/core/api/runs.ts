@@ -1,21 +1,11 @@
-import { ApiError, type Handlers } from '../../../src-preload/api.ts';
+import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
 import { getRun, getRunSummary, listRuns, removeRun, updateRun } from '../store/runs.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../training/service.ts';
 import type { CoreContext } from './context.ts';
 
-type RunMethods =
-  | 'runs.list'
-  | 'runs.get'
-  | 'runs.start'
-  | 'runs.freezeExperiment'
-  | 'runs.stop'
-  | 'runs.resume'
-  | 'runs.rename'
-  | 'runs.remove';
-
 const notFound = (id: number) => new ApiError('not-found', `no run #${id}`, 'id');
 
-export function runHandlers(ctx: CoreContext): Pick<Handlers, RunMethods> {
+export function runHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'runs'>> {
   return {
     'runs.list': () => listRuns(ctx.db),
     'runs.get': ({ id }) => {

@@ -1,9 +1,9 @@
-import { ApiError, type Handlers } from '../../../src-preload/api.ts';
+import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
 import { getStoredRun } from '../store/runs.ts';
 import { listSnapshots, readTensor, readTensorSeries } from '../store/snapshots.ts';
 import type { CoreContext } from './context.ts';
 
-export function weightHandlers(ctx: CoreContext): Pick<Handlers, 'weights.get' | 'weights.series' | 'metrics.get'> {
+export function weightHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'weights' | 'metrics'>> {
   const requireRun = (runId: number) => {
     if (!getStoredRun(ctx.db, runId)) throw new ApiError('not-found', `no run #${runId}`, 'runId');
   };

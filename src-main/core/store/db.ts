@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import type { ZodError } from 'zod';
 import { dirname } from 'node:path';
 import { ApiError } from '../../../src-preload/api.ts';
 import { migrations } from './migrations.ts';
@@ -58,3 +59,10 @@ export const now = () => new Date().toISOString();
 
 /** Stored data that no longer reads as it should: an error that says what and why, never a cast. */
 export const unreadable = (what: string, reason: string) => new ApiError('failed', `${what} cannot be read: ${reason}`);
+
+/** Why a stored value does not fit its schema: the first problem, with where it is ("epochs: Too big…"). */
+export function schemaProblem(error: ZodError): string {
+  const issue = error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  return `${field ? `${field}: ` : ''}${issue.message}`;
+}

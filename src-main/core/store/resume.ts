@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { decodeWire } from '../../../src-preload/wire.ts';
 import type { ResumeState } from '../../trainer/protocol.ts';
-import { unreadable, type Db } from './db.ts';
+import { schemaProblem, unreadable, type Db } from './db.ts';
 
 const VERSION = 1;
 /** The first byte of the wire format's magic "WLB1", in which resume states were stored before. */
@@ -89,8 +89,7 @@ export function decodeResumeState(bytes: Uint8Array): ResumeState {
 function checked<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new Error(`${issue.path.map(String).join('.') || 'state'}: ${issue.message}`);
+  throw new Error(schemaProblem(parsed.error));
 }
 
 export function writeResumeState(db: Db, runId: number, state: ResumeState): void {

@@ -1,7 +1,7 @@
 /** Runs: one training of LeNet on one data set, with its config, status and timings. */
 import { z } from 'zod';
 import { runConfigSchema, type RunConfig, type RunDetail, type RunStatus, type RunSummary } from '../../../src-preload/api.ts';
-import { now, unreadable, type Db } from './db.ts';
+import { now, schemaProblem, unreadable, type Db } from './db.ts';
 import { isSameProcess, processStart } from './processes.ts';
 import { listSnapshots, tensorShapes } from './snapshots.ts';
 
@@ -110,9 +110,7 @@ function parseColumn<T>(row: RunRow, column: keyof RunRow & string, schema: z.Zo
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.map(String).join('.');
-  throw unreadable(`run #${row.id}'s stored ${column}`, `${field ? `${field}: ` : ''}${issue.message}`);
+  throw unreadable(`run #${row.id}'s stored ${column}`, schemaProblem(parsed.error));
 }
 
 function toStored(row: RunRow): StoredRun {

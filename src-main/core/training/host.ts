@@ -33,7 +33,7 @@ export interface TrainerHostOptions {
 const STDERR_TAIL = 2000;
 
 /** The snapshot, its resume state and the run's timings in one transaction: all of it is stored, or none. */
-function storeSnapshot(db: Db, runId: number, snapshot: Snapshot, state: ResumeState): void {
+export function storeSnapshot(db: Db, runId: number, snapshot: Snapshot, state: ResumeState): void {
   insertSnapshot(db, runId, snapshot, () => {
     writeResumeState(db, runId, state);
     updateRun(db, runId, { trainSeconds: state.trainSeconds, imagesPerSecond: state.imagesTrained / state.trainSeconds || null });

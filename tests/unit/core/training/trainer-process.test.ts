@@ -10,6 +10,7 @@ import { runConfigSchema, TENSOR_NAMES, type EventName, type Events, type RunCon
 import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
+import { readResumeState } from '../../../../src-main/core/store/resume.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
@@ -129,6 +130,22 @@ describe('the trainer process', () => {
     expect(weightsAt(parted.id, 0)).toEqual(weightsAt(whole.id, 0));
     expect(weightsAt(parted.id, 2)).toEqual(weightsAt(whole.id, 2));
     expect(getRun(db, parted.id)!.snapshots.map((s) => s.metrics)).toEqual(getRun(db, whole.id)!.snapshots.map((s) => s.metrics));
+  });
+
+  it('fails the run and ends its trainer when the database refuses a snapshot, keeping what was stored before', async () => {
+    const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, seed: 11 }) });
+    db.exec(`CREATE TRIGGER refuse_second BEFORE INSERT ON snapshots WHEN NEW.run_id = ${run.id} AND NEW.seq = 1
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    try {
+      expect(await ctx.trainers.finished(run.id)).toBe('failed');
+    } finally {
+      db.exec('DROP TRIGGER refuse_second');
+    }
+    const failed = expectIntactSnapshots(run.id);
+    expect(failed).toMatchObject({ status: 'failed', error: 'could not store snapshot 1: disk full' });
+    expect(failed.snapshots.map((s) => s.seq)).toEqual([0]);
+    expect(getStoredRun(db, run.id)!.pid).toBeNull();
+    expect(readResumeState(db, run.id)!.seq).toBe(0);
   });
 
   it('runs the freeze experiment one run after the other: same start, conv1 and conv2 never move', async () => {
