@@ -104,8 +104,8 @@ export async function openDesktopApp(viewport: { width: number; height: number }
   try {
     const context: BrowserContext = await browser.newContext({ viewport });
     const page = await context.newPage();
-    const main = openWindow(page, preloadSource);
-    const window = () => (windowOpen ? main.window : undefined);
+    const mainWindow = openWindow(page, preloadSource);
+    const window = () => (windowOpen ? mainWindow.window : undefined);
     const opened = (desktop = await openDesktop({
       dbPath,
       page: ownPage,
@@ -118,12 +118,12 @@ export async function openDesktopApp(viewport: { width: number; height: number }
     }));
     const inFlight = new Set<Promise<unknown>>();
     await context.exposeBinding(IPC_BINDING, (source, channel: string, args: unknown[]) => {
-      const answer = ipcMain.invoke(main.senderOf(source.frame), channel, ...args);
+      const answer = ipcMain.invoke(mainWindow.senderOf(source.frame), channel, ...args);
       inFlight.add(answer);
       void answer.catch(() => {}).finally(() => inFlight.delete(answer));
       return answer;
     });
-    await main.install();
+    await mainWindow.install();
     const watched = watchPage(page);
 
     // The app's quit sequence, wired as main.ts wires it: close → closed → window-all-closed → app.quit() → before-quit.
@@ -160,7 +160,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
       screenshot: (name) => screenshot(page, `desktop-${name}`),
       /** Through the IPC binding, as the window's preload calls it (the page's own calls go through the preload). */
       async call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-        const result = (await ipcMain.invoke(main.senderOf(page.mainFrame()), CALL_CHANNEL, method, input)) as ApiResult<Output<M>>;
+        const result = (await ipcMain.invoke(mainWindow.senderOf(page.mainFrame()), CALL_CHANNEL, method, input)) as ApiResult<Output<M>>;
         if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`);
         return result.value;
       },
