@@ -1,17 +1,21 @@
 /**
  * The desktop app itself, through Playwright's Electron driver: launch, first window, one call through
- * the preload bridge, real data on screen, and the sandbox in place. It runs wherever Electron can run
- * (its binary is installed and, on Linux, there is a display) and is skipped, saying why, elsewhere.
+ * the preload bridge, real data on screen, the sandbox in place, a tiny run trained from the UI in a
+ * utility process, and a clean close. It runs wherever Electron can run (its binary is installed and,
+ * on Linux, there is a display) and is skipped, saying why, elsewhere; the desktop host
+ * (tests/e2e/hosts/desktop.ts) runs the rest of the desktop path without the binary.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConfigSchema, type ApiResult, type DatasetInfo } from '../../src-preload/api.ts';
+import { runConfigSchema, type ApiResult, type DatasetInfo, type RunDetail } from '../../src-preload/api.ts';
 import { createHandlers } from '../../src-main/core/api/handlers.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
 import { openCore } from '../../src-main/core/startup.ts';
+import { openDatabase } from '../../src-main/core/store/db.ts';
+import { listRuns } from '../../src-main/core/store/runs.ts';
 import { forkTrainer } from '../../src-main/core/training/spawn.ts';
 import { electronSqliteBinding, findElectron } from '../../src-main/electron/electron-runtime.ts';
 import { screenshot } from './harness.ts';
@@ -31,6 +35,9 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
   let app: ElectronApplication;
   let page: Page;
   let dir: string;
+  let closed = false;
+  const call = (method: string, input: unknown) =>
+    page.evaluate(([m, i]) => (globalThis as unknown as PageGlobals).weightlapse.call(m, i), [method, input] as const);
 
   beforeAll(async () => {
     if (!electron.ok) return;
@@ -50,7 +57,7 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
   });
 
   afterAll(async () => {
-    await app?.close();
+    if (!closed) await app?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -80,6 +87,38 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
     });
     await page.getByText('Fashion-MNIST sample').first().waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'electron-datasets');
+  });
+
+  it('trains a tiny run from the new-run form in a utility process', async () => {
+    await page.evaluate(() => {
+      (globalThis as unknown as PageGlobals).location.hash = '#/runs?new=1';
+    });
+    const form = page.getByTestId('new-run');
+    await form.waitFor();
+    await form.locator('input[name="epochs"]').fill('1');
+    await form.locator('input[name="trainLimit"]').fill('256');
+    await form.locator('input[name="testLimit"]').fill('64');
+    await form.locator('select[name="backend"]').selectOption('wasm');
+    await form.getByRole('button', { name: 'Start training' }).click();
+    await page.waitForURL(/#\/run\/\d+/);
+    const id = Number(/#\/run\/(\d+)/.exec(page.url())![1]);
+    const status = async () => ((await call('runs.get', { id })) as { ok: true; value: RunDetail }).value.status;
+    await expect.poll(status, { timeout: 170_000, interval: 1000 }).toBe('done');
+    await page.locator('.chip.done').waitFor();
+    await screenshot(page, 'electron-run');
+  });
+
+  it('closes cleanly: the process exits 0 and the run stays stored', async () => {
+    const exited = new Promise<number | null>((resolve) => app.process().once('exit', (code) => resolve(code)));
+    await app.close();
+    closed = true;
+    expect(await exited).toBe(0);
+    const db = openDatabase(join(dir, 'smoke.db'), { readonly: true });
+    try {
+      expect(listRuns(db)).toMatchObject([{ status: 'done', epochsDone: 1 }]);
+    } finally {
+      db.close();
+    }
   });
 });
 

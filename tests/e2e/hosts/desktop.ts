@@ -50,8 +50,10 @@ export interface DesktopApp extends OpenApp {
   appPage: AppPage;
   /** Clicks the item of the application menu with this label. */
   clickMenu(label: string): void;
-  /** Drags a file or folder from disk onto the window and drops it. */
-  drop(path: string): Promise<void>;
+  /** Where the save dialog starts (the user's Pictures folder in the app). */
+  picturesDir: string;
+  /** Drags a file or folder from disk over the window (`whileOver` runs then) and drops it. */
+  drop(path: string, whileOver?: () => Promise<void>): Promise<void>;
   /** The window's title (Electron's follows the page's). */
   title(): Promise<string>;
   /** Closes the window as its close button does: 'kept' when the close was cancelled. */
@@ -102,8 +104,8 @@ export async function openDesktopApp(viewport: { width: number; height: number }
   try {
     const context: BrowserContext = await browser.newContext({ viewport });
     const page = await context.newPage();
-    const main = openWindow(page, preloadSource);
-    const window = () => (windowOpen ? main.window : undefined);
+    const mainWindow = openWindow(page, preloadSource);
+    const window = () => (windowOpen ? mainWindow.window : undefined);
     const opened = (desktop = await openDesktop({
       dbPath,
       page: ownPage,
@@ -116,12 +118,12 @@ export async function openDesktopApp(viewport: { width: number; height: number }
     }));
     const inFlight = new Set<Promise<unknown>>();
     await context.exposeBinding(IPC_BINDING, (source, channel: string, args: unknown[]) => {
-      const answer = ipcMain.invoke(main.senderOf(source.frame), channel, ...args);
+      const answer = ipcMain.invoke(mainWindow.senderOf(source.frame), channel, ...args);
       inFlight.add(answer);
       void answer.catch(() => {}).finally(() => inFlight.delete(answer));
       return answer;
     });
-    await main.install();
+    await mainWindow.install();
     const watched = watchPage(page);
 
     // The app's quit sequence, wired as main.ts wires it: close → closed → window-all-closed → app.quit() → before-quit.
@@ -153,11 +155,12 @@ export async function openDesktopApp(viewport: { width: number; height: number }
       ipcMain,
       dialog,
       appPage: ownPage,
+      picturesDir: dir,
       ...watched,
       screenshot: (name) => screenshot(page, `desktop-${name}`),
       /** Through the IPC binding, as the window's preload calls it (the page's own calls go through the preload). */
       async call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-        const result = (await ipcMain.invoke(main.senderOf(page.mainFrame()), CALL_CHANNEL, method, input)) as ApiResult<Output<M>>;
+        const result = (await ipcMain.invoke(mainWindow.senderOf(page.mainFrame()), CALL_CHANNEL, method, input)) as ApiResult<Output<M>>;
         if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`);
         return result.value;
       },
@@ -184,14 +187,17 @@ export async function openDesktopApp(viewport: { width: number; height: number }
         if (!item?.click) throw new Error(`the menu has no item “${label}”`);
         item.click({} as never, undefined, {} as never);
       },
-      async drop(path) {
+      async drop(path, whileOver) {
         const dataTransfer = await page.evaluateHandle((p) => {
           const g = globalThis as unknown as { __electronFileOnDisk(p: string): unknown; DataTransfer: new () => { items: { add(f: unknown): void } } };
           const dt = new g.DataTransfer();
           dt.items.add(g.__electronFileOnDisk(p));
           return dt;
         }, path);
-        for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('main', type, { dataTransfer });
+        await page.dispatchEvent('main', 'dragenter', { dataTransfer });
+        await page.dispatchEvent('main', 'dragover', { dataTransfer });
+        await whileOver?.();
+        await page.dispatchEvent('main', 'drop', { dataTransfer });
       },
       title: () => page.title(),
       async closeWindow() {

@@ -23,6 +23,8 @@ type InvokeHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
  */
 export class IpcMainStandIn {
   private readonly handlers = new Map<string, InvokeHandler>();
+  /** How many invokes have arrived. */
+  invoked = 0;
 
   handle(channel: string, listener: InvokeHandler): void {
     if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
@@ -39,6 +41,7 @@ export class IpcMainStandIn {
 
   /** `event` is what the handler gets as the IPC event: who sent the call, from which frame (null: a destroyed one). */
   async invoke(event: { sender: unknown; senderFrame: { url: string } | null }, channel: string, ...args: unknown[]): Promise<unknown> {
+    this.invoked++;
     const handler = this.handlers.get(channel);
     if (!handler) throw new Error(`No handler registered for '${channel}'`);
     let result: unknown;
