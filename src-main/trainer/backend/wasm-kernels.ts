@@ -3,7 +3,7 @@
  *
  * The backend's forward Conv2D and its plain (batch 1, no transpose) BatchMatMul run on XNNPACK and are
  * fast; its gradient kernels are missing (Conv2DBackpropFilter) or scalar C++ loops (Conv2DBackpropInput,
- * BatchMatMul with a transpose, MaxPoolGrad, the bias gradient's Sum). The replacements in ./wasm-kernels/,
+ * BatchMatMul with a transpose, MaxPoolGrad, the bias gradient's Sum), and Identity copies. The replacements in ./wasm-kernels/,
  * one file each with its formulation explained at its top, express them through the fast kernels or
  * SIMD kernels of our own (./wasm-kernels/assembly/kernels.ts) that run on every thread.
  *
@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchMatMul } from './wasm-kernels/batch-mat-mul.ts';
 import { makeConv2DBackpropFilter, type BackpropFilterMethod } from './wasm-kernels/conv2d-backprop-filter.ts';
 import { makeConv2DBackpropInput, type BackpropInputMethod } from './wasm-kernels/conv2d-backprop-input.ts';
+import { cast, identity } from './wasm-kernels/identity.ts';
 import { maxPoolGrad } from './wasm-kernels/max-pool-grad.ts';
 import { BACKEND, stockKernels } from './wasm-kernels/ops.ts';
 import { sum } from './wasm-kernels/sum.ts';
@@ -28,7 +29,7 @@ export interface WasmKernelOptions {
   backpropInputMethod?: BackpropInputMethod;
 }
 
-const REPLACED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum'] as const;
+const REPLACED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Identity', 'Cast'] as const;
 
 /** Registers the fast kernels on the 'wasm' backend (again with other options, if called again). */
 export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): void {
@@ -39,6 +40,8 @@ export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): vo
     BatchMatMul: batchMatMul,
     MaxPoolGrad: maxPoolGrad,
     Sum: sum,
+    Identity: identity,
+    Cast: cast,
   };
   for (const kernelName of REPLACED) {
     if (tf.getKernel(kernelName, BACKEND) != null) tf.unregisterKernel(kernelName, BACKEND);

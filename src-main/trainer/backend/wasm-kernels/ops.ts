@@ -12,7 +12,8 @@ export type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 export const BACKEND = 'wasm';
-const USED = ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'PadV2', 'Reverse', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum'] as const;
+const USED = ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'PadV2', 'Reverse', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
+  'Identity', 'Cast'] as const;
 export type StockKernel = (typeof USED)[number];
 
 /** The stock kernels, captured before the first replacement so that re-registering is safe. */

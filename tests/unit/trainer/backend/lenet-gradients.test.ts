@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLeNet, type LeNet } from '../../../../src-main/trainer/model/lenet.ts';
 import { initBackend } from '../../../../src-main/trainer/backend/index.ts';
 import { registerWasmTrainingKernels, restoreStockWasmKernels } from '../../../../src-main/trainer/backend/wasm-kernels.ts';
-import { randArray, relError } from './helpers.ts';
+import { fashionBatch, randArray, relError } from './helpers.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { wasmThreads: 1 });
@@ -58,11 +58,18 @@ function setSeededWeights(net: LeNet, seed: number): void {
   });
 }
 
-function lenetGradients(inputShape: [number, number, number]): Map<string, Float32Array> {
+type Batch = () => { x: tf.Tensor4D; y: tf.Tensor2D };
+
+/** Seeded random images (ReLU-like: many zeros), in any shape and number. */
+const randomBatch = (count: number, inputShape: [number, number, number]): Batch => () => ({
+  x: tf.tensor4d(randArray([count, ...inputShape], 7, { relu: true }), [count, ...inputShape]),
+  y: tf.oneHot(tf.tensor1d(Array.from({ length: count }, (_, i) => (i * 7) % 10), 'int32'), 10) as tf.Tensor2D,
+});
+
+function lenetGradients(inputShape: [number, number, number], batch: Batch): Map<string, Float32Array> {
   const net = createLeNet(inputShape, 1);
   setSeededWeights(net, 1000);
-  const x = tf.tensor4d(randArray([64, ...inputShape], 7, { relu: true }), [64, ...inputShape]);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => (i * 7) % 10), 'int32'), 10);
+  const { x, y } = batch();
   const { value, grads } = tf.variableGrads(
     () => tf.losses.softmaxCrossEntropy(y, net.model.apply(x) as tf.Tensor) as tf.Scalar,
     net.weights.map((w) => w.variable),
@@ -73,16 +80,21 @@ function lenetGradients(inputShape: [number, number, number]): Map<string, Float
   return out;
 }
 
-describe.each<[number, number, number]>([
-  [28, 28, 1],
-  [32, 32, 3],
-])('LeNet %i×%i×%i', (...inputShape) => {
+// Fashion-MNIST's 60,000 training images end in a partial batch of 32.
+describe.each<[string, [number, number, number], Batch]>([
+  ['28×28×1, 64 random images', [28, 28, 1], randomBatch(64, [28, 28, 1])],
+  ['32×32×3, 64 random images', [32, 32, 3], randomBatch(64, [32, 32, 3])],
+  ['32×32×3, batch 1', [32, 32, 3], randomBatch(1, [32, 32, 3])],
+  ['28×28×1, 64 Fashion-MNIST images', [28, 28, 1], () => fashionBatch(64)],
+  ['28×28×1, a last partial batch of 32 Fashion-MNIST images', [28, 28, 1], () => fashionBatch(32)],
+  ['28×28×1, batch 1, a Fashion-MNIST image', [28, 28, 1], () => fashionBatch(1)],
+])('LeNet %s', (_label, inputShape, batch) => {
   it('has the same gradients with the fast kernels as with the stock ones', () => {
     restoreStockWasmKernels();
     registerStockBackpropFilter();
-    const stock = lenetGradients(inputShape);
+    const stock = lenetGradients(inputShape, batch);
     registerWasmTrainingKernels();
-    const fast = lenetGradients(inputShape);
+    const fast = lenetGradients(inputShape, batch);
     expect([...fast.keys()]).toEqual([...stock.keys()]);
     for (const [name, ref] of stock) {
       expect(ref.some((v) => v !== 0), `${name} gradient is all zeros`).toBe(true);

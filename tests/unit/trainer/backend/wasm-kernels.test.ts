@@ -185,3 +185,27 @@ describe('Sum', () => {
     await expectSameOnCpu('Sum', { x: { data: randArray(shape, seed), shape } }, { axis, keepDims });
   });
 });
+
+// ---- Identity and Cast -------------------------------------------------------------------
+
+describe('Identity and Cast', () => {
+  it.each<[string, tf.NamedAttrMap]>([
+    ['Identity', {}],
+    ['Cast', { dtype: 'float32' }],
+  ])('%s shares the data: it outlives its input and is freed with its last user', async (name, attrs) => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const x = tf.tensor([1.5, -2, 3]);
+    const y = tf.engine().runKernel(name, { x }, attrs) as tf.Tensor;
+    expect(backend.numDataIds()).toBe(before + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3]);
+    y.dispose();
+    expect(backend.numDataIds()).toBe(before);
+  });
+
+  it('Cast to another dtype converts, as before', async () => {
+    await expectSameOnCpu('Cast', { x: { data: Float32Array.from([1.7, -2.2, 0]), shape: [3] } }, { dtype: 'int32' });
+  });
+});
