@@ -9,7 +9,7 @@ import { clampIndex, keyAction, nextIndex } from '../../../src-renderer/src/lib/
 import { formatRoute, parseRoute } from '../../../src-renderer/src/lib/route.ts';
 import { sampleMosaic } from '../../../src-renderer/src/lib/samples.ts';
 import { sortRuns } from '../../../src-renderer/src/lib/sortRuns.ts';
-import { appendSeries } from '../../../src-renderer/src/stores/viewer.ts';
+import { appendSeries } from '../../../src-renderer/src/lib/useSeriesPlayer.ts';
 import { ApiError, runConfigSchema } from '../../../src-preload/api.ts';
 import { isShortcut, type KeyPress } from '../../../src-renderer/src/lib/keys.ts';
 import { CONFIG_FIELDS, NUMBER_FIELDS, configDraft, configInput } from '../../../src-renderer/src/lib/runConfig.ts';
