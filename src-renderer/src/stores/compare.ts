@@ -4,7 +4,7 @@
  * and run A − run B on its own scale. The player and its series cache are the run page's (`useSeriesPlayer`).
  */
 import type { LayerName, RunDetail, TensorName, TensorSeries } from '@contract/api.ts';
-import { layerView, renderStep, type LayerView } from '@render/animation.ts';
+import { DEFAULT_ZOOM, layerView, renderStep, type LayerView } from '@render/animation.ts';
 import { tensorAt } from '@render/diff.ts';
 import { matchFilters, reorderSeries, type FilterMatch } from '@render/match-filters.ts';
 import type { ColormapName } from '@render/palette.ts';
@@ -16,7 +16,7 @@ import { compatibility, differenceSeries, positionAt, seriesEpochs, timeline, ty
 import { useApi } from '../lib/context.ts';
 import { clampIndex } from '../lib/playback.ts';
 import { useSeriesPlayer } from '../lib/useSeriesPlayer.ts';
-import { DEFAULT_ZOOM, kernelOf } from './viewer.ts';
+import { kernelOf } from './viewer.ts';
 
 /** Layers whose filters can be reordered to match (conv2's inputs then follow conv1's order). */
 export const MATCHABLE: readonly LayerName[] = ['conv1', 'conv2'];

@@ -4,7 +4,7 @@
  * so scrubbing and playing never wait on the disk; a running run's new snapshots are appended as they come.
  */
 import type { LayerName, RunDetail, SnapshotInfo, TensorName } from '@contract/api.ts';
-import { layerView, renderStep, type LayerView } from '@render/animation.ts';
+import { DEFAULT_ZOOM, layerView, renderStep, type LayerView } from '@render/animation.ts';
 import type { DiffRef } from '@render/diff.ts';
 import type { LayoutKind } from '@render/layout.ts';
 import type { ColormapName } from '@render/palette.ts';
@@ -17,8 +17,6 @@ import { useSeriesPlayer } from '../lib/useSeriesPlayer.ts';
 
 export type DiffMode = 'none' | 'prev' | 'init' | 'seq';
 
-/** Zoom that shows each layer whole on a laptop screen: 20 small filters large, fc1's 800×500 matrix 1:1. */
-export const DEFAULT_ZOOM: Record<LayerName, number> = { conv1: 12, conv2: 4, fc1: 1, fc2: 2 };
 export const ZOOMS = [1, 2, 3, 4, 6, 8, 12, 16, 24] as const;
 
 export const kernelOf = (layer: LayerName): TensorName => `${layer}/kernel`;
