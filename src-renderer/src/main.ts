@@ -2,10 +2,9 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { api } from './api/index.ts';
-import { setApi, setRouter } from './lib/context.ts';
-import { createHashRouter } from './lib/router.ts';
+import { setApi } from './lib/context.ts';
+import { createAppRouter } from './router.ts';
 import './styles.css';
 
 setApi(api);
-setRouter(createHashRouter(window));
-createApp(App).use(createPinia()).mount('#app');
+createApp(App).use(createPinia()).use(createAppRouter()).mount('#app');

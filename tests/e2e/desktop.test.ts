@@ -15,7 +15,8 @@ import { contract, events, type ApiResult, type RunDetail } from '../../src-prel
 import { CALL_CHANNEL } from '../../src-preload/bridge.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
 import { openDatabase } from '../../src-main/core/store/db.ts';
-import { getRunRow, processAlive } from '../../src-main/core/store/runs.ts';
+import { isSameProcess } from '../../src-main/core/store/processes.ts';
+import { getStoredRun } from '../../src-main/core/store/runs.ts';
 import { listSnapshots } from '../../src-main/core/store/snapshots.ts';
 import { KEEP_TRAINING, STOP_AND_QUIT } from '../../src-main/electron/quit.ts';
 import { IPC_BINDING, openDesktopApp, type DesktopApp } from './hosts/desktop.ts';
@@ -271,8 +272,8 @@ describe('closing the window while a run trains (desktop host)', () => {
     const datasetId = (await app.call('datasets.list', {})).find((d) => d.bundled)!.id;
     const started = await app.call('runs.start', { datasetId, name: 'long', config: { epochs: 200, trainLimit: 128, testLimit: 32, batchSize: 32 } });
     await waitFor('a trained epoch', async () => (await app.call('runs.get', { id: started.id })).snapshots.length >= 2);
-    const pid = getRunRow(app.core.ctx.db, started.id)!.pid!;
-    expect(processAlive(pid)).toBe(true);
+    const pid = getStoredRun(app.core.ctx.db, started.id)!.pid!;
+    expect(isSameProcess(pid, null)).toBe(true);
 
     app.dialog.answers.message.push(KEEP_TRAINING);
     expect(await app.closeWindow()).toBe('kept');
@@ -284,13 +285,13 @@ describe('closing the window while a run trains (desktop host)', () => {
     expect(await app.closeWindow()).toBe('closed');
     expect(app.page.isClosed()).toBe(true);
     expect(app.core.ctx.db.open).toBe(false);
-    await waitFor('the trainer to end', () => !processAlive(pid), 10_000);
+    await waitFor('the trainer to end', () => !isSameProcess(pid, null), 10_000);
 
     const db = openDatabase(app.dbPath, { readonly: true });
     try {
-      expect(getRunRow(db, started.id)).toMatchObject({ status: 'stopped', pid: null });
+      expect(getStoredRun(db, started.id)).toMatchObject({ status: 'stopped', pid: null });
       expect(listSnapshots(db, started.id).length).toBeGreaterThanOrEqual(stored);
-      expect(getRunRow(db, run.id)).toMatchObject({ status: 'done' });
+      expect(getStoredRun(db, run.id)).toMatchObject({ status: 'done' });
     } finally {
       db.close();
     }

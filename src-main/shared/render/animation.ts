@@ -1,15 +1,23 @@
 /**
  * A layer of one or more runs over time, drawn the same way on screen and in a GIF. The page builds a
- * `LayerView` once per (runs, layer, options) and draws snapshot i with `renderStep`; GIF export calls
- * `animationFrames`, which draws every frame with the same `renderStep` and adds caption and legend.
+ * `LayerView` once per (runs, layer, options) and draws snapshot i with `renderStep`; every GIF (the run
+ * page's, the compare view's, `weightlapse export-gif`) comes from `animationGif`, whose frames
+ * (`animationFrames`) are drawn with the same `renderStep`, with caption and legend added.
  */
-import type { LayerName, SnapshotInfo, TensorSeries } from '../../../src-preload/api.ts';
+import type { LayerName, RunDetail, SnapshotInfo, TensorSeries } from '../../../src-preload/api.ts';
 import { diffSeries, filterChange, refIndex, tensorAt, topFilters, type DiffRef } from './diff.ts';
 import { composeFrame, frameWidth, type Frame, type FrameSpec } from './frame.ts';
+import { encodeGif, type GifOptions } from './gif.ts';
 import { defaultLayout, layoutsFor, type LayoutKind } from './layout.ts';
 import type { ColormapName } from './palette.ts';
 import { renderIndices, type RenderedTensor } from './render.ts';
 import { mergeScales, scaleFor, type Scale, type ScaleMode } from './scale.ts';
+
+/**
+ * The zoom each layer is first shown at, on screen and in an exported GIF: conv1's 20 small filters
+ * large, conv2's grid of 5×5 kernels smaller, fc1's 800×500 matrix at one pixel per weight.
+ */
+export const DEFAULT_ZOOM: Record<LayerName, number> = { conv1: 12, conv2: 4, fc1: 1, fc2: 2 };
 
 export interface ViewOptions {
   layer: LayerName;
@@ -90,6 +98,11 @@ export interface AnimationRun {
   epochs?: number;
   /** Shown above the run's column when several runs are exported together. */
   name?: string;
+}
+
+/** What an animation needs of a stored run, with the layer's series. */
+export function animationRun(run: Pick<RunDetail, 'snapshots' | 'epochs' | 'name'>, series: TensorSeries): AnimationRun {
+  return { series, snapshots: run.snapshots, epochs: run.epochs, name: run.name };
 }
 
 export interface AnimationOptions extends ViewOptions {
@@ -174,4 +187,21 @@ export function animationFrames(runs: readonly AnimationRun[], options: Animatio
   // Captions differ in length from frame to frame; every frame takes the widest one's size.
   const minWidth = Math.max(...specs.map(frameWidth));
   return { frames: specs.map((s) => composeFrame({ ...s, minWidth })), epochs, scale: view.scale };
+}
+
+export interface AnimatedGif {
+  bytes: Uint8Array<ArrayBuffer>;
+  width: number;
+  height: number;
+  /** The epoch of each frame. */
+  epochs: number[];
+}
+
+/** The animation as an animated GIF: the one function behind every GIF export. */
+export function animationGif(runs: readonly AnimationRun[], options: AnimationOptions, gif: GifOptions = {}): AnimatedGif {
+  const animation = animationFrames(runs, options);
+  const first = animation.frames[0]!;
+  // gifenc hands back a fresh array over its own ArrayBuffer (never a shared one).
+  const bytes = encodeGif(animation.frames, gif) as Uint8Array<ArrayBuffer>;
+  return { bytes, width: first.width, height: first.height, epochs: animation.epochs };
 }

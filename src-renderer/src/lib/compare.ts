@@ -4,9 +4,7 @@
  * the timeline, the overlaid metric curves, and the outcome table of the study's freeze experiment.
  */
 import { LAYERS, type LayerName, type RunDetail, type SnapshotInfo, type TensorSeries } from '@contract/api.ts';
-import { animationFrames, type ViewOptions } from '@render/animation.ts';
 import { tensorAt } from '@render/diff.ts';
-import { encodeGif } from '@render/gif.ts';
 
 export const MAX_COMPARED = 4;
 /** One colour per compared run, everywhere it appears (column, charts, table). */
@@ -144,18 +142,3 @@ export function freezePair(runs: readonly RunDetail[]): [number, number] | null 
   if (frozen < 0 || runs[trained]!.config.freeze.length > 0 || !sameConfig(runs[0]!, runs[1]!)) return null;
   return [trained, frozen];
 }
-
-/**
- * The compare view as an animated GIF: the compared runs' columns side by side on their shared scale,
- * drawn by the same render module (a run that has ended holds its last frame, and says so).
- */
-export function makeCompareGif(runs: readonly { run: RunDetail; series: TensorSeries }[], view: ViewOptions, fps: number): Uint8Array<ArrayBuffer> {
-  const animation = animationFrames(
-    runs.map(({ run, series }) => ({ series, snapshots: run.snapshots, epochs: run.epochs, name: run.name })),
-    view,
-  );
-  return encodeGif(animation.frames, { fps }) as Uint8Array<ArrayBuffer>;
-}
-
-export const compareGifName = (runs: readonly Pick<RunDetail, 'id'>[], layer: LayerName): string =>
-  `compare-${runs.map((r) => r.id).join('-')}-${layer}.gif`;

@@ -1,18 +1,13 @@
 /**
- * "Export GIF" from the run page: the same render module draws the frames (so the file shows what the
- * screen showed), gifenc encodes them, and the host delivers the file: the desktop app asks where to
- * save it, a browser downloads it.
+ * "Export GIF" from the run page and the compare view: the shared `animationGif` draws the frames with
+ * the render module the screen uses (so the file shows what the screen showed) and encodes them, and
+ * the host delivers the file: the desktop app asks where to save it, a browser downloads it.
  */
-import type { ApiClient, AppInfo, RunDetail, TensorSeries } from '@contract/api.ts';
-import { animationFrames, type ViewOptions } from '@render/animation.ts';
-import { encodeGif } from '@render/gif.ts';
+import type { ApiClient, AppInfo, LayerName, RunDetail, TensorSeries } from '@contract/api.ts';
+import { animationGif, animationRun, type ViewOptions } from '@render/animation.ts';
 
-export interface GifRequest {
-  run: RunDetail;
-  series: TensorSeries;
-  view: ViewOptions;
-  fps: number;
-}
+/** One run, or the compared runs side by side, each with the layer's series as drawn. */
+export type GifRuns = readonly { run: RunDetail; series: TensorSeries }[];
 
 export function gifName(run: Pick<RunDetail, 'id' | 'name'>, view: Pick<ViewOptions, 'layer' | 'diff'>): string {
   const slug = run.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || `run-${run.id}`;
@@ -20,19 +15,17 @@ export function gifName(run: Pick<RunDetail, 'id' | 'name'>, view: Pick<ViewOpti
   return `${slug}-${view.layer}${diff}.gif`;
 }
 
-export function makeGif(req: GifRequest): Uint8Array<ArrayBuffer> {
-  const animation = animationFrames([{ series: req.series, snapshots: req.run.snapshots, epochs: req.run.epochs, name: req.run.name }], req.view);
-  // gifenc hands back a fresh array over its own ArrayBuffer (never a shared one).
-  return encodeGif(animation.frames, { fps: req.fps }) as Uint8Array<ArrayBuffer>;
+export const compareGifName = (runs: readonly Pick<RunDetail, 'id'>[], layer: LayerName): string =>
+  `compare-${runs.map((r) => r.id).join('-')}-${layer}.gif`;
+
+export function makeGif(runs: GifRuns, view: ViewOptions, fps: number): Uint8Array<ArrayBuffer> {
+  return animationGif(runs.map(({ run, series }) => animationRun(run, series)), view, { fps }).bytes;
 }
 
-/** Saves or downloads the GIF; returns where it went (a path, the file name, or null when cancelled). */
-export async function exportGif(api: ApiClient, host: AppInfo['host'], req: GifRequest): Promise<string | null> {
-  return deliverGif(api, host, gifName(req.run, req.view), makeGif(req));
-}
-
-/** Hands encoded GIF bytes to the host (also used by the compare view); returns where they went. */
-export async function deliverGif(api: ApiClient, host: AppInfo['host'], name: string, bytes: Uint8Array<ArrayBuffer>): Promise<string | null> {
+/** Makes the GIF and saves or downloads it; returns where it went (a path, the file name, or null when cancelled). */
+export async function exportGif(api: ApiClient, host: AppInfo['host'], runs: GifRuns, view: ViewOptions, fps: number): Promise<string | null> {
+  const name = runs.length === 1 ? gifName(runs[0]!.run, view) : compareGifName(runs.map((r) => r.run), view.layer);
+  const bytes = makeGif(runs, view, fps);
   if (host === 'desktop') return (await api.call('files.saveGif', { suggestedName: name, bytes }))?.path ?? null;
   const url = URL.createObjectURL(new Blob([bytes], { type: 'image/gif' }));
   const a = document.createElement('a');

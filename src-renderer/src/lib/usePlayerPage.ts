@@ -5,9 +5,11 @@
  * desktop menu's Export GIF… starts too.
  */
 import { onMounted, onUnmounted, ref, watch, type Ref } from 'vue';
-import { useApi, useRouter } from './context.ts';
+import { useRouter } from 'vue-router';
+import { useApi } from './context.ts';
 import { isShortcut } from './keys.ts';
 import { keyAction } from './playback.ts';
+import { setQuery } from './query.ts';
 
 export interface PlayerPageOptions {
   index: Ref<number>;
@@ -56,7 +58,7 @@ export function usePlayerPage(o: PlayerPageOptions): { exporting: Ref<boolean>; 
   let urlTimer: ReturnType<typeof setTimeout> | undefined;
   watch(o.urlState, (query) => {
     clearTimeout(urlTimer);
-    if (query) urlTimer = setTimeout(() => router.setQuery(query), URL_DELAY_MS);
+    if (query) urlTimer = setTimeout(() => setQuery(router, query), URL_DELAY_MS);
   });
 
   function onKey(e: KeyboardEvent): void {

@@ -1,10 +1,10 @@
 /**
  * The compare view: 2–4 runs, one layer, one shared position on the union of their epochs, one colour
  * scale over every compared run's whole series, optionally run B's filters reordered to match run A's,
- * and run A − run B on its own scale. Series are fetched once per run and layer, as on the run page.
+ * and run A − run B on its own scale. The player and its series cache are the run page's (`useSeriesPlayer`).
  */
 import type { LayerName, RunDetail, TensorName, TensorSeries } from '@contract/api.ts';
-import { layerView, renderStep, type LayerView } from '@render/animation.ts';
+import { DEFAULT_ZOOM, layerView, renderStep, type LayerView } from '@render/animation.ts';
 import { tensorAt } from '@render/diff.ts';
 import { matchFilters, reorderSeries, type FilterMatch } from '@render/match-filters.ts';
 import type { ColormapName } from '@render/palette.ts';
@@ -14,13 +14,13 @@ import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import { compatibility, differenceSeries, positionAt, seriesEpochs, timeline, type Position } from '../lib/compare.ts';
 import { useApi } from '../lib/context.ts';
-import { clampIndex, nextIndex } from '../lib/playback.ts';
-import { DEFAULT_ZOOM, appendSeries, kernelOf } from './viewer.ts';
+import { clampIndex } from '../lib/playback.ts';
+import { useSeriesPlayer } from '../lib/useSeriesPlayer.ts';
+import { kernelOf } from './viewer.ts';
 
 /** Layers whose filters can be reordered to match (conv2's inputs then follow conv1's order). */
 export const MATCHABLE: readonly LayerName[] = ['conv1', 'conv2'];
 
-const key = (runId: number, tensor: TensorName) => `${runId}|${tensor}`;
 const lastTensor = (s: TensorSeries) => tensorAt(s, s.seqs.length - 1);
 
 export const useCompareStore = defineStore('compare', () => {
@@ -29,22 +29,16 @@ export const useCompareStore = defineStore('compare', () => {
   const runs = shallowRef<RunDetail[]>([]);
   const error = ref<string | null>(null);
   const layer = ref<LayerName>('conv1');
-  /** Position on the shared timeline. */
-  const index = ref(0);
   const colormap = ref<ColormapName>('study');
   const zoom = ref(DEFAULT_ZOOM.conv1);
   /** Reorder each run's filters to best match the first run's. */
   const match = ref(false);
   /** Show run A − run B (the first two compared runs). */
   const showDiff = ref(true);
-  const playing = ref(false);
-  const loop = ref(true);
-  const fps = ref(4);
-  /** Per run and tensor: the whole series; raw (megabytes of floats). */
-  const series = shallowRef<Record<string, TensorSeries>>({});
-  const loading = ref(false);
-
-  const seriesOf = (run: RunDetail, tensor: TensorName): TensorSeries | undefined => series.value[key(run.id, tensor)];
+  /** Position: on the shared timeline. */
+  const player = useSeriesPlayer(() => times.value.length);
+  const { index, playing, loop, fps, series, loading } = player;
+  const seriesOf = (run: RunDetail, tensor: TensorName): TensorSeries | undefined => player.seriesOf(run.id, tensor);
 
   const compat = computed(() => compatibility(runs.value, layer.value));
   /**
@@ -126,7 +120,7 @@ export const useCompareStore = defineStore('compare', () => {
     try {
       runs.value = markRaw(await Promise.all(ids.map((id) => api.call('runs.get', { id }))));
       // Keep what was fetched for runs that stay (a run added or removed), drop the rest.
-      series.value = Object.fromEntries(Object.entries(series.value).filter(([k]) => ids.includes(Number(k.split('|')[0]))));
+      player.keepRuns(ids);
       await loadLayer(layer.value);
     } catch (err) {
       error.value = (err as Error).message;
@@ -138,37 +132,19 @@ export const useCompareStore = defineStore('compare', () => {
 
   /** Fetches what is missing of each run's series (all of it the first time, new snapshots later). */
   async function loadLayer(l: LayerName): Promise<void> {
-    loading.value = true;
-    try {
-      const wanted = runs.value.flatMap((r) => tensorsFor(l).map((tensor) => ({ r, tensor })));
-      const got = await Promise.all(
-        wanted.map(async ({ r, tensor }) => {
-          if (!r.tensors.some((t) => t.name === tensor)) return null;
-          const have = seriesOf(r, tensor);
-          const missing = r.snapshots.map((s) => s.seq).filter((s) => !have?.seqs.includes(s));
-          // Nothing new (or a queued run with no snapshot yet: nothing to fetch).
-          if (missing.length === 0) return null;
-          const more = await api.call('weights.series', have ? { runId: r.id, tensor, seqs: missing } : { runId: r.id, tensor });
-          return [key(r.id, tensor), markRaw(have ? appendSeries(have, more) : more)] as const;
-        }),
-      );
-      const fresh = got.filter((g) => g !== null);
-      if (fresh.length) series.value = { ...series.value, ...Object.fromEntries(fresh) };
-    } finally {
-      loading.value = false;
-    }
+    await player.fetchSeries(runs.value.flatMap((run) => tensorsFor(l).map((tensor) => ({ run, tensor }))));
   }
 
   /** A compared run stored a snapshot or changed status: its details, then the layer's new weights. */
   async function refresh(runId: number): Promise<void> {
     const i = runs.value.findIndex((r) => r.id === runId);
     if (i < 0) return;
-    const atEnd = index.value >= times.value.length - 1;
+    const followNewest = player.atEnd();
     const next = [...runs.value];
     next[i] = await api.call('runs.get', { id: runId });
     runs.value = markRaw(next);
     await loadLayer(layer.value);
-    if (atEnd && !playing.value) index.value = times.value.length - 1;
+    if (followNewest && !playing.value) index.value = times.value.length - 1;
   }
 
   function setLayer(l: LayerName): void {
@@ -178,9 +154,6 @@ export const useCompareStore = defineStore('compare', () => {
   }
   watch(match, () => void loadLayer(layer.value).catch((err: Error) => (error.value = err.message)));
 
-  function seek(i: number): void {
-    index.value = clampIndex(i, times.value.length);
-  }
   /** Moves to the timeline position nearest epoch e. */
   function seekEpoch(e: number): void {
     const t = times.value;
@@ -192,31 +165,10 @@ export const useCompareStore = defineStore('compare', () => {
     index.value = best;
   }
 
-  let timer: ReturnType<typeof setInterval> | null = null;
-  function stopTimer(): void {
-    if (timer) clearInterval(timer);
-    timer = null;
-  }
-  watch([playing, fps], ([on, rate]) => {
-    stopTimer();
-    if (!on) return;
-    if (index.value >= times.value.length - 1) index.value = 0;
-    timer = setInterval(() => {
-      const n = nextIndex(index.value, times.value.length, loop.value);
-      if (n === null) playing.value = false;
-      else index.value = n;
-    }, 1000 / rate);
-  });
-  const toggle = () => (playing.value = !playing.value);
-  function close(): void {
-    playing.value = false;
-    stopTimer();
-  }
-
   return {
     runs, error, layer, index, colormap, zoom, match, showDiff, playing, loop, fps, series, loading,
     compat, shown, stored, epochsOf, times, epoch, positions, matchable, matching, matches, drawn, view, pictures, canDiff, difference, diffPicture,
-    open, loadLayer, refresh, setLayer, seek, seekEpoch, toggle, close,
+    open, loadLayer, refresh, setLayer, seekEpoch, seek: player.seek, toggle: player.toggle, close: player.stop,
   };
 });
 

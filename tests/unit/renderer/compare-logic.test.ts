@@ -5,8 +5,9 @@ import { layoutFor } from '@render/layout.ts';
 import { GifReader } from 'omggif';
 import { describe, expect, it } from 'vitest';
 import {
-  compareGifName, compatibility, differenceSeries, freezePair, makeCompareGif, outcome, overlay, parseRunIds, positionAt, seriesEpochs, timeline,
+  compatibility, differenceSeries, freezePair, outcome, overlay, parseRunIds, positionAt, seriesEpochs, timeline,
 } from '../../../src-renderer/src/lib/compare.ts';
+import { compareGifName, makeGif } from '../../../src-renderer/src/lib/exportGif.ts';
 import { makeSeries } from '../shared/render/series.ts';
 
 /** A snapshot at `epoch` whose numbers are easy to tell apart: accuracy = epoch / 10, conv1 moved epoch %. */
@@ -145,7 +146,7 @@ describe('the compare GIF', () => {
     const b = run(2, [0, 1]);
     const sa = makeSeries([5, 5, 1, 20], 3, 1);
     const sb = makeSeries([5, 5, 1, 20], 2, 2);
-    const bytes = makeCompareGif([{ run: a, series: sa }, { run: b, series: sb }], { layer: 'conv1', colormap: 'study', zoom: 6 }, 4);
+    const bytes = makeGif([{ run: a, series: sa }, { run: b, series: sb }], { layer: 'conv1', colormap: 'study', zoom: 6 }, 4);
     const gif = new GifReader(bytes);
     expect(gif.numFrames()).toBe(3);
     // Two conv1 pictures at zoom 6 side by side (one would be about half as wide).

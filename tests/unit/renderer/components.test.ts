@@ -14,8 +14,10 @@ import App from '../../../src-renderer/src/App.vue';
 import DatasetPathField from '../../../src-renderer/src/components/DatasetPathField.vue';
 import FreezeExperimentForm from '../../../src-renderer/src/components/compare/FreezeExperimentForm.vue';
 import NewRunForm from '../../../src-renderer/src/components/NewRunForm.vue';
-import { setApi, setRouter, useRouter } from '../../../src-renderer/src/lib/context.ts';
-import { createHashRouter } from '../../../src-renderer/src/lib/router.ts';
+import RunsPage from '../../../src-renderer/src/pages/RunsPage.vue';
+import { createWebHashHistory, type Router } from 'vue-router';
+import { setApi } from '../../../src-renderer/src/lib/context.ts';
+import { createAppRouter } from '../../../src-renderer/src/router.ts';
 import { useDatasetsStore } from '../../../src-renderer/src/stores/datasets.ts';
 import { startCoreProcess, type CoreProcess } from './core-process.ts';
 
@@ -24,20 +26,20 @@ const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 let dir: string;
 let core: CoreProcess;
 let pinia: Pinia;
+let router: Router;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-components-'));
   core = await startCoreProcess(join(dir, 'test.db'));
   setApi(core.client);
-  window.location.hash = '#/runs';
-  setRouter(createHashRouter(window));
+  router = createAppRouter(createWebHashHistory());
+  await router.push('/runs');
   pinia = createPinia();
   setActivePinia(pinia);
   await useDatasetsStore().refresh();
 });
 
 afterEach(async () => {
-  useRouter().dispose();
   core.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -104,12 +106,12 @@ describe('a data set offered from outside the form', () => {
 
 describe('the desktop menu', () => {
   it('opens the new-run form, and the help with the version', async () => {
-    const app = mount(App, { global: { plugins: [pinia] }, attachTo: document.body });
+    const app = mount(App, { global: { plugins: [pinia, router] }, attachTo: document.body });
     // The shell has subscribed and knows the host once app.info is in.
     await expect.poll(() => app.text(), { timeout: 30_000 }).toMatch(/v\d+\.\d+\.\d+/);
     await core.emit('menu.command', { command: 'new-run' });
     await expect.poll(() => app.find('[data-testid="new-run"]').exists(), { timeout: 30_000 }).toBe(true);
-    expect(useRouter().route.value).toMatchObject({ page: 'runs', query: { new: '1' } });
+    expect(router.currentRoute.value).toMatchObject({ name: 'runs', query: { new: '1' } });
 
     await core.emit('menu.command', { command: 'about' });
     await flushPromises();
@@ -117,5 +119,25 @@ describe('the desktop menu', () => {
     expect((help.element as HTMLDialogElement).open).toBe(true);
     expect(help.text()).toMatch(/Weightlapse v\d+\.\d+\.\d+/);
     app.unmount();
+  });
+});
+
+describe('the pages’ URLs', () => {
+  it('opens the page, run and view state of every link the app has ever made', () => {
+    expect(router.resolve('/run/12?cmap=grey&layer=conv2&seq=7')).toMatchObject({
+      name: 'run', params: { runId: '12' }, query: { cmap: 'grey', layer: 'conv2', seq: '7' },
+    });
+    expect(router.resolve('/compare?runs=3%2C4&epoch=2')).toMatchObject({ name: 'compare', query: { runs: '3,4', epoch: '2' } });
+    expect(router.resolve('/compare?runs=3,4')).toMatchObject({ name: 'compare', query: { runs: '3,4' } });
+    expect(router.resolve('/runs?new=1')).toMatchObject({ name: 'runs', query: { new: '1' } });
+    expect(router.resolve('/datasets?id=3')).toMatchObject({ name: 'datasets', query: { id: '3' } });
+  });
+
+  it('writes them as before, and shows the run list for anything it does not know', () => {
+    expect(router.resolve({ name: 'run', params: { runId: 12 }, query: { seq: 7, layer: 'conv2', cmap: 'grey' } }).href).toBe('#/run/12?cmap=grey&layer=conv2&seq=7');
+    expect(router.resolve({ name: 'compare', query: { runs: '3,4' } }).href).toBe('#/compare?runs=3%2C4');
+    for (const path of ['/', '/run/0', '/run/abc', '/nowhere']) {
+      expect(router.resolve(path).matched.map((m) => m.components?.default)).toEqual([RunsPage]);
+    }
   });
 });

@@ -6,27 +6,25 @@ import { fieldError } from '../../../src-renderer/src/lib/errors.ts';
 import { gifName } from '../../../src-renderer/src/lib/exportGif.ts';
 import { dateTime, decimalsFor, duration, epochLabel, num, percent, tickLabels, valueAtOrBefore } from '../../../src-renderer/src/lib/format.ts';
 import { clampIndex, keyAction, nextIndex } from '../../../src-renderer/src/lib/playback.ts';
-import { formatRoute, parseRoute } from '../../../src-renderer/src/lib/route.ts';
+import { parseQuery, stringifyQuery } from '../../../src-renderer/src/lib/query.ts';
 import { sampleMosaic } from '../../../src-renderer/src/lib/samples.ts';
 import { sortRuns } from '../../../src-renderer/src/lib/sortRuns.ts';
-import { appendSeries } from '../../../src-renderer/src/stores/viewer.ts';
+import { appendSeries } from '../../../src-renderer/src/lib/useSeriesPlayer.ts';
 import { ApiError, runConfigSchema } from '../../../src-preload/api.ts';
 import { isShortcut, type KeyPress } from '../../../src-renderer/src/lib/keys.ts';
 import { CONFIG_FIELDS, NUMBER_FIELDS, configDraft, configInput } from '../../../src-renderer/src/lib/runConfig.ts';
 
-describe('routes', () => {
-  it('round-trips the run page with its view state', () => {
-    const route = { page: 'run' as const, runId: 12, query: { layer: 'conv2', seq: '7', cmap: 'grey' } };
-    const hash = formatRoute(route);
-    expect(hash).toBe('#/run/12?cmap=grey&layer=conv2&seq=7');
-    expect(parseRoute(hash)).toEqual(route);
+describe('view state in the URL', () => {
+  it('writes a query as it always was: keys sorted, URLSearchParams encoding, empty values left out', () => {
+    expect(stringifyQuery({ seq: 7, layer: 'conv2', cmap: 'grey', diff: undefined, ref: '' })).toBe('cmap=grey&layer=conv2&seq=7');
+    expect(stringifyQuery({ runs: '3,4', epoch: 0.5 })).toBe('epoch=0.5&runs=3%2C4');
   });
 
-  it('falls back to the run list for anything it does not know', () => {
-    expect(parseRoute('')).toEqual({ page: 'runs', query: {} });
-    expect(parseRoute('#/run/abc').page).toBe('runs');
-    expect(parseRoute('#/run/0').page).toBe('runs');
-    expect(parseRoute('#/datasets?id=3')).toEqual({ page: 'datasets', query: { id: '3' } });
+  it('reads every value back as a string, from links old and new', () => {
+    expect(parseQuery('cmap=grey&layer=conv2&seq=7')).toEqual({ cmap: 'grey', layer: 'conv2', seq: '7' });
+    expect(parseQuery('runs=3%2C4')).toEqual({ runs: '3,4' });
+    expect(parseQuery('runs=3,4&n=1')).toEqual({ runs: '3,4', n: '1' });
+    expect(parseQuery('')).toEqual({});
   });
 });
 
