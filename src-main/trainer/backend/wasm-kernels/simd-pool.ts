@@ -18,6 +18,8 @@ const PARTS = 4;
 const FAILED = 5; // set by a worker whose kernel threw
 const ARGS_BYTE_OFFSET = 64;
 const MAX_ARGS = 24;
+/** A call whose workers have not all finished by then has hung: better an error than a trainer stuck forever. */
+const HUNG_MS = 60_000;
 
 /** The worker's code, evaluated as CommonJS: no file to find once the trainer is bundled. */
 const WORKER_SOURCE = `
@@ -85,7 +87,12 @@ export class SimdPool {
     Atomics.add(s, GENERATION, 1);
     Atomics.notify(s, GENERATION);
     this.kernels[kernel](...args, lo, lo + Math.floor((hi - lo) / parts));
-    for (let left = Atomics.load(s, PENDING); left !== 0; left = Atomics.load(s, PENDING)) Atomics.wait(s, PENDING, left);
+    const deadline = performance.now() + HUNG_MS;
+    for (let left = Atomics.load(s, PENDING); left !== 0; left = Atomics.load(s, PENDING)) {
+      const wait = deadline - performance.now();
+      if (wait <= 0) throw new Error(`the SIMD kernel ${kernel}: ${left} worker thread(s) did not finish in ${HUNG_MS / 1000} s`);
+      Atomics.wait(s, PENDING, left, wait);
+    }
     if (s[FAILED]) throw new Error(`the SIMD kernel ${kernel} failed on a worker thread`);
   }
 }
