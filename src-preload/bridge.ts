@@ -44,6 +44,7 @@ const events = {
   'run.progress': true,
   'run.changed': true,
   'datasets.changed': true,
+  'datasets.progress': true,
   'menu.command': true,
 } as const satisfies Record<EventName, true>;
 
