@@ -88,7 +88,7 @@ async function openLocated(path: string, options: OpenOptions): Promise<Opened> 
   const located = await locate(path);
   if (located.format !== 'images' || located.kind === 'prepared') {
     if (options.images !== undefined && located.format !== 'images') {
-      throw new ApiError('bad-input', `images: these options are for a folder of images, but ${located.path} is a ${located.format === 'idx' ? 'IDX' : 'CIFAR-10'} data set`, 'images');
+      throw new ApiError('bad-input', `images: these options are for a folder of images, but ${located.path} is ${located.format === 'idx' ? 'an IDX' : 'a CIFAR-10'} data set`, 'images');
     }
     return located;
   }
