@@ -6,7 +6,8 @@
  * that reason.
  *
  * Every image comes out as 8-bit grey or RGB: transparency is laid over white (what a viewer shows),
- * the EXIF orientation is applied, and an RGB image whose pixels are all grey counts as grey. A problem
+ * the EXIF orientation is applied, and an RGB image whose pixels are all grey (within what lossy
+ * compression leaves) counts as grey. A problem
  * with one file is an `ImageSkip` with the reason, so the caller can report it and go on.
  */
 import jpeg from 'jpeg-js';
@@ -85,11 +86,11 @@ export async function decodeImage(bytes: Buffer): Promise<Pixels> {
   if (format === null) throw new ImageSkip('not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)');
   if (format === 'BMP') throw new ImageSkip('BMP images are not supported (the image library reads PNG, JPEG, GIF, WebP, TIFF and AVIF)');
   try {
-    if (format === 'PNG' && pngPixels(bytes) <= SMALL_PNG_PIXELS) return fromRgba(PNG.sync.read(bytes));
+    if (format === 'PNG' && pngPixels(bytes) <= SMALL_PNG_PIXELS) return rgba(PNG.sync.read(bytes));
     const sharp = await loadSharp();
     if (sharp) return await decodeWithSharp(sharp, bytes);
-    if (format === 'PNG') return fromRgba(PNG.sync.read(bytes));
-    if (format === 'JPEG') return fromRgba(jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 }));
+    if (format === 'PNG') return rgba(PNG.sync.read(bytes));
+    if (format === 'JPEG') return rgba(jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 }));
     throw new ImageSkip(`${format} needs the sharp library, which could not load here (${sharpProblem})`);
   } catch (err) {
     if (err instanceof ImageSkip) throw err;
@@ -112,39 +113,52 @@ async function decodeWithSharp(sharp: typeof SharpType, bytes: Uint8Array): Prom
     .toBuffer({ resolveWithObject: true });
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
   if (info.channels === 1) return { width: info.width, height: info.height, channels: 1, data: pixels };
-  if (info.channels === 3) return greyIfEqual({ width: info.width, height: info.height, channels: 3, data: pixels });
+  if (info.channels === 3) return greyOrColour(info.width, info.height, pixels, 3);
   throw new ImageSkip(`decoded to ${info.channels} channels; expected grey or RGB`);
 }
 
-/** RGBA (pngjs, jpeg-js) to grey or RGB, transparency laid over white (which keeps a grey pixel grey). */
-function fromRgba(image: { width: number; height: number; data: Uint8Array }): Pixels {
-  const { width, height, data } = image;
-  const n = width * height;
-  let channels: 1 | 3 = 1;
-  for (let p = 0; p < n * 4; p += 4) {
-    if (data[p] !== data[p + 1] || data[p] !== data[p + 2]) {
-      channels = 3;
-      break;
-    }
+/**
+ * How far apart red, green and blue may be in a grey pixel: JPEG and WebP store colour at lower
+ * resolution, and a grey picture saved in colour comes back a level or two off.
+ */
+const GREY_TOLERANCE = 4;
+
+/** Whether every pixel of interleaved data (`stride` bytes a pixel, RGB first) is grey. */
+function allGrey(data: Uint8Array, stride: number): boolean {
+  for (let i = 0; i < data.length; i += stride) {
+    const r = data[i]!;
+    const g = data[i + 1]!;
+    const b = data[i + 2]!;
+    if (Math.max(r, g, b) - Math.min(r, g, b) > GREY_TOLERANCE) return false;
   }
-  const out = new Uint8Array(n * channels);
-  for (let p = 0; p < n; p++) {
-    const a = data[p * 4 + 3]!;
-    for (let c = 0; c < channels; c++) {
-      const v = data[p * 4 + c]!;
-      out[p * channels + c] = a === 255 ? v : Math.round((v * a + 255 * (255 - a)) / 255);
-    }
-  }
-  return { width, height, channels, data: out };
+  return true;
 }
 
-/** One channel where red, green and blue agree everywhere. */
-function greyIfEqual(image: Pixels): Pixels {
-  const { data } = image;
-  for (let i = 0; i < data.length; i += 3) {
-    if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return image;
+/** PIL's "L" conversion: (R·19595 + G·38470 + B·7471 + 2¹⁵) >> 16, as torchvision's `Grayscale` computes it. */
+export const luma = (r: number, g: number, b: number) => (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+
+const overWhite = (v: number, alpha: number) => Math.round((v * alpha + 255 * (255 - alpha)) / 255);
+
+/** RGB(A) bytes as grey (when every pixel is) or RGB, transparency laid over white (which keeps grey grey). */
+function greyOrColour(width: number, height: number, data: Uint8Array, stride: 3 | 4): Pixels {
+  const n = width * height;
+  const grey = allGrey(data, stride);
+  const out = new Uint8Array(grey ? n : n * 3);
+  for (let p = 0, at = 0; p < n; p++, at += stride) {
+    let r = data[at]!;
+    let g = data[at + 1]!;
+    let b = data[at + 2]!;
+    const alpha = stride === 4 ? data[at + 3]! : 255;
+    if (alpha !== 255) [r, g, b] = [overWhite(r, alpha), overWhite(g, alpha), overWhite(b, alpha)];
+    if (grey) out[p] = luma(r, g, b);
+    else {
+      out[p * 3] = r;
+      out[p * 3 + 1] = g;
+      out[p * 3 + 2] = b;
+    }
   }
-  const grey = new Uint8Array(data.length / 3);
-  for (let p = 0; p < grey.length; p++) grey[p] = data[p * 3]!;
-  return { ...image, channels: 1, data: grey };
+  return { width, height, channels: grey ? 1 : 3, data: out };
 }
+
+/** RGBA, as pngjs and jpeg-js give it. */
+const rgba = (image: { width: number; height: number; data: Uint8Array }) => greyOrColour(image.width, image.height, image.data, 4);

@@ -7,7 +7,7 @@
  * bilinear interpolation when enlarging. Grey from colour is ITU-R 601 luma with PIL's integer
  * weights, as torchvision's `Grayscale` computes it; colour from grey repeats the grey.
  */
-import type { Pixels } from './decode.ts';
+import { luma, type Pixels } from './decode.ts';
 
 export const RESIZE_FILTER = 'area average when shrinking (PIL BOX, OpenCV INTER_AREA), bilinear when enlarging';
 
@@ -27,12 +27,11 @@ export function resizeImage(image: Pixels, target: Target): Uint8Array {
   return target.channels === 3 && source.channels === 1 ? toRgb(resized) : resized;
 }
 
-/** PIL's "L" conversion: (R·19595 + G·38470 + B·7471 + 2¹⁵) >> 16. */
 function toGrey(image: Pixels): Pixels {
   const n = image.width * image.height;
   const grey = new Uint8Array(n);
   const d = image.data;
-  for (let p = 0; p < n; p++) grey[p] = (d[p * 3]! * 19595 + d[p * 3 + 1]! * 38470 + d[p * 3 + 2]! * 7471 + 0x8000) >> 16;
+  for (let p = 0; p < n; p++) grey[p] = luma(d[p * 3]!, d[p * 3 + 1]!, d[p * 3 + 2]!);
   return { width: image.width, height: image.height, channels: 1, data: grey };
 }
 
