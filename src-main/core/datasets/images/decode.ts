@@ -94,6 +94,8 @@ export async function decodeImage(bytes: Buffer): Promise<Pixels> {
     throw new ImageSkip(`${format} needs the sharp library, which could not load here (${sharpProblem})`);
   } catch (err) {
     if (err instanceof ImageSkip) throw err;
+    // The commonest damage, said plainly: the decoders' own words for it are cryptic.
+    if (format === 'PNG' && ascii(bytes, bytes.length - 8, 4) !== 'IEND') throw new ImageSkip('damaged PNG: cut short (it does not end with an IEND chunk)');
     throw new ImageSkip(`damaged or unreadable ${format}: ${(err as Error).message.split('\n')[0]}`);
   }
 }

@@ -253,10 +253,13 @@ describe('bad input', () => {
     await classFolders(root, [BAG, COAT], 6);
     const png = await encode(grey28(fashion(0).pixels), 'png');
     const jpeg = await encode({ width: 200, height: 200, channels: 3, data: new Uint8Array(120000).fill(70) }, 'jpeg');
+    const flipped = Buffer.from(png);
+    flipped[flipped.length >> 1] ^= 0xff;
     const bmp = Buffer.alloc(64);
     bmp.write('BM', 0, 'latin1');
     writeTree(root, {
       'Bag/cut.png': png.subarray(0, png.length >> 1),
+      'Bag/flipped.png': flipped,
       'Bag/cut.jpg': jpeg.subarray(0, jpeg.length >> 1),
       'Bag/noise.jpg': Buffer.from('this is no image at all, just some text'),
       'Bag/empty.png': '',
@@ -278,8 +281,9 @@ describe('bad input', () => {
     expect(reasons).toEqual({
       'Bag/.DS_Store': 'hidden file',
       'Bag/cut.jpg': expect.stringMatching(/^damaged or unreadable JPEG: /),
-      'Bag/cut.png': expect.stringMatching(/^damaged or unreadable PNG: /),
+      'Bag/cut.png': 'damaged PNG: cut short (it does not end with an IEND chunk)',
       'Bag/empty.png': 'empty file',
+      'Bag/flipped.png': expect.stringMatching(/^damaged or unreadable PNG: /),
       'Bag/noise.jpg': 'not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)',
       'Bag/old.bmp': expect.stringMatching(/^BMP images are not supported/),
       'Bag/pipe.png': 'not a regular file',
@@ -287,12 +291,12 @@ describe('bad input', () => {
       'Coat/gone.png': 'a symbolic link that leads nowhere',
       'Coat/notes.txt': 'not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)',
       'Sandal/': 'no usable images in this class folder',
-      'Sandal/broken.png': expect.stringMatching(/^damaged or unreadable PNG: /),
+      'Sandal/broken.png': 'damaged PNG: cut short (it does not end with an IEND chunk)',
       'Shirt/.keep': 'hidden file',
       'Shirt/': 'empty class folder',
       'stray.png': 'not in a class folder (the folder holds one folder per class)',
     });
-    expect(d.images!.skippedCount).toBe(15);
+    expect(d.images!.skippedCount).toBe(16);
   });
 
   it('refuses a folder it cannot make a data set of, says why, and writes nothing', async () => {
