@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { SkippedFile } from '../../../../src-preload/api.ts';
 import { DatasetError } from '../errors.ts';
 import { breather } from './breather.ts';
@@ -71,9 +71,9 @@ interface Walk {
 
 export async function scanImageFolder(input: string): Promise<FolderScan> {
   const folder = resolve(input);
-  const info = statOrNull(folder);
-  if (!info?.isDirectory()) throw new DatasetError(folder, info ? 'not a folder' : 'does not exist');
-  const walk: Walk = { root: folder, files: [], skipped: [], listing: [], seen: new Map([[identity(info), '']]), breathe: breather() };
+  const info = look(folder);
+  if (info.kind !== 'dir') throw new DatasetError(folder, info.kind === 'missing' ? 'does not exist' : 'not a folder');
+  const walk: Walk = { root: folder, files: [], skipped: [], listing: [], seen: new Map([[info.id, '']]), breathe: breather() };
   const top = await entries(walk, folder, '');
   const layout = splitFolders(top);
   let classNames: string[];
@@ -83,16 +83,16 @@ export async function scanImageFolder(input: string): Promise<FolderScan> {
     classNames = classFolders(walk, train, `${layout.train.rel}/`);
     const test = layout.test ? await entries(walk, layout.test.path, layout.test.rel) : [];
     const known = new Set(classNames);
-    const testClasses = test.filter((e) => e.dir && known.has(e.name));
+    const testClasses = test.filter((e) => e.kind === 'dir' && known.has(e.name));
     for (const entry of test) {
-      if (!testClasses.includes(entry)) outside(walk, entry, entry.dir ? `not a class of ${layout.train.rel}/ (no folder of that name there)` : 'not in a class folder');
+      if (!testClasses.includes(entry)) outside(walk, entry, entry.kind === 'dir' ? `not a class of ${layout.train.rel}/ (no folder of that name there)` : 'not in a class folder');
     }
-    for (const entry of train) if (entry.dir && known.has(entry.name)) await readClass(walk, entry, classNames.indexOf(entry.name), layout.test ? 'train' : 'pool');
+    for (const entry of train) if (entry.kind === 'dir' && known.has(entry.name)) await readClass(walk, entry, classNames.indexOf(entry.name), layout.test ? 'train' : 'pool');
     for (const entry of testClasses) await readClass(walk, entry, classNames.indexOf(entry.name), 'test');
   } else {
     classNames = classFolders(walk, top, 'the folder');
     const known = new Set(classNames);
-    for (const entry of top) if (entry.dir && known.has(entry.name)) await readClass(walk, entry, classNames.indexOf(entry.name), 'pool');
+    for (const entry of top) if (entry.kind === 'dir' && known.has(entry.name)) await readClass(walk, entry, classNames.indexOf(entry.name), 'pool');
   }
   // A class folder that held only folders or was empty is no class: classes are those with files.
   const used = [...new Set(walk.files.map((f) => f.label))].sort((a, b) => a - b);
@@ -130,25 +130,39 @@ export async function scanImageFolder(input: string): Promise<FolderScan> {
   };
 }
 
-/** An entry of a folder, links resolved (`info` is null for a link that leads nowhere). */
-interface Entry {
+/**
+ * What `stat` says of a path, links followed, kept as a few numbers: holding on to tens of thousands of
+ * `Stats` objects costs more in garbage collection than the calls themselves. `missing`: a link that
+ * leads nowhere or in a loop.
+ */
+interface Look {
+  kind: 'dir' | 'file' | 'other' | 'missing';
+  size: number;
+  mtimeMs: number;
+  /** Device and inode, for a folder: the same folder reached twice is read once. */
+  id: string;
+}
+
+function look(path: string): Look {
+  let info: Stats;
+  try {
+    info = statSync(path);
+  } catch {
+    return { kind: 'missing', size: -1, mtimeMs: -1, id: '' };
+  }
+  if (info.isDirectory()) return { kind: 'dir', size: -1, mtimeMs: -1, id: `${info.dev}:${info.ino}` };
+  return { kind: info.isFile() ? 'file' : 'other', size: info.size, mtimeMs: info.mtimeMs, id: '' };
+}
+
+/** An entry of a folder. */
+interface Entry extends Look {
   name: string;
   rel: string;
   path: string;
-  dir: boolean;
-  info: Stats | null;
 }
 
-const identity = (info: Stats) => `${info.dev}:${info.ino}`;
-
-/** `stat` (links followed), or null where it fails: a link that leads nowhere, or in a loop. */
-function statOrNull(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-}
+/** Calls to `breathe` while listing: one per this many entries keeps the overhead out of sight. */
+const BREATHE_EVERY = 256;
 
 async function entries(walk: Walk, path: string, rel: string): Promise<Entry[]> {
   let names: Dirent[];
@@ -159,24 +173,23 @@ async function entries(walk: Walk, path: string, rel: string): Promise<Entry[]> 
     return [];
   }
   const found: Entry[] = [];
-  for (const d of names) {
-    await walk.breathe();
+  for (const [n, d] of names.entries()) {
+    if (n % BREATHE_EVERY === 0) await walk.breathe();
     const entryRel = rel ? `${rel}/${d.name}` : d.name;
     if (d.name.startsWith('.')) {
       walk.listing.push([entryRel, -1, -1]);
       walk.skipped.push({ file: d.isDirectory() ? `${entryRel}/` : entryRel, reason: d.isDirectory() ? 'hidden folder' : 'hidden file' });
       continue;
     }
-    const entryPath = join(path, d.name);
-    const info = statOrNull(entryPath);
-    found.push({ name: d.name, rel: entryRel, path: entryPath, dir: info?.isDirectory() ?? false, info });
+    const entryPath = `${path}${sep}${d.name}`;
+    found.push({ name: d.name, rel: entryRel, path: entryPath, ...look(entryPath) });
   }
   return found.sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 /** `train/` (holding folders) and the first of `test/`, `val/`… beside it; null when the top holds the classes. */
 function splitFolders(top: Entry[]): { train: Entry; test: Entry | undefined } | null {
-  const named = (names: string[]) => names.map((n) => top.find((e) => e.dir && e.name.toLowerCase() === n)).find((e) => e !== undefined);
+  const named = (names: string[]) => names.map((n) => top.find((e) => e.kind === 'dir' && e.name.toLowerCase() === n)).find((e) => e !== undefined);
   const train = named(TRAIN_NAMES);
   if (!train) return null;
   // A train/ of files is a class named "train", not a split.
@@ -186,7 +199,7 @@ function splitFolders(top: Entry[]): { train: Entry; test: Entry | undefined } |
   } catch {
     return null;
   }
-  if (!inside.some((d) => !d.name.startsWith('.') && statOrNull(join(train.path, d.name))?.isDirectory())) return null;
+  if (!inside.some((d) => !d.name.startsWith('.') && look(join(train.path, d.name)).kind === 'dir')) return null;
   return { train, test: named(TEST_NAMES) };
 }
 
@@ -194,7 +207,7 @@ function splitFolders(top: Entry[]): { train: Entry; test: Entry | undefined } |
 function classFolders(walk: Walk, found: Entry[], where: string): string[] {
   const classes: string[] = [];
   for (const entry of found) {
-    if (entry.dir) classes.push(entry.name);
+    if (entry.kind === 'dir') classes.push(entry.name);
     else outside(walk, entry, `not in a class folder (${where} holds one folder per class)`);
   }
   return classes;
@@ -202,38 +215,37 @@ function classFolders(walk: Walk, found: Entry[], where: string): string[] {
 
 /** Records an entry that is not read as part of the data set. */
 function outside(walk: Walk, entry: Entry, reason: string): void {
-  walk.listing.push([entry.rel, entry.info?.size ?? -1, entry.info?.mtimeMs ?? -1]);
-  walk.skipped.push({ file: entry.dir ? `${entry.rel}/` : entry.rel, reason: entry.info ? reason : BROKEN_LINK });
+  walk.listing.push([entry.rel, entry.size, entry.mtimeMs]);
+  walk.skipped.push({ file: entry.kind === 'dir' ? `${entry.rel}/` : entry.rel, reason: entry.kind === 'missing' ? BROKEN_LINK : reason });
 }
 const BROKEN_LINK = 'a symbolic link that leads nowhere';
 
 /** Every file under a class folder, at any depth. */
 async function readClass(walk: Walk, folder: Entry, label: number, split: ImageFile['split'], depth = 0): Promise<void> {
   walk.listing.push([`${folder.rel}/`, -1, -1]);
-  const id = identity(folder.info!);
-  const before = walk.seen.get(id);
+  const before = walk.seen.get(folder.id);
   if (before !== undefined) {
     walk.skipped.push({ file: `${folder.rel}/`, reason: `the same folder as ${before ? `${before}/` : 'the top folder'}, through a symbolic link; read once` });
     return;
   }
-  walk.seen.set(id, folder.rel);
+  walk.seen.set(folder.id, folder.rel);
   if (depth > MAX_DEPTH) {
     walk.skipped.push({ file: `${folder.rel}/`, reason: `nested more than ${MAX_DEPTH} folders deep` });
     return;
   }
   for (const entry of await entries(walk, folder.path, folder.rel)) {
-    if (entry.dir) {
+    if (entry.kind === 'dir') {
       await readClass(walk, entry, label, split, depth + 1);
       continue;
     }
-    walk.listing.push([entry.rel, entry.info?.size ?? -1, entry.info?.mtimeMs ?? -1]);
-    if (!entry.info) walk.skipped.push({ file: entry.rel, reason: brokenOrUnreadable(entry.path) });
-    else if (!entry.info.isFile()) walk.skipped.push({ file: entry.rel, reason: 'not a regular file' });
+    walk.listing.push([entry.rel, entry.size, entry.mtimeMs]);
+    if (entry.kind === 'missing') walk.skipped.push({ file: entry.rel, reason: brokenOrUnreadable(entry.path) });
+    else if (entry.kind === 'other') walk.skipped.push({ file: entry.rel, reason: 'not a regular file' });
     else {
       if (walk.files.length >= MAX_FILES) {
         throw new DatasetError(walk.root, `more than ${MAX_FILES.toLocaleString('en-US')} files; this app keeps a data set in memory, and that many images do not fit`);
       }
-      walk.files.push({ rel: entry.rel, path: entry.path, size: entry.info.size, mtimeMs: entry.info.mtimeMs, label, split });
+      walk.files.push({ rel: entry.rel, path: entry.path, size: entry.size, mtimeMs: entry.mtimeMs, label, split });
     }
   }
 }
