@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageOptionsSchema, type DatasetDescription, type DatasetProgress, type ImageOptionsInput } from '../../../../src-preload/api.ts';
 import { DatasetError, inspectDataset, loadDataset } from '../../../../src-main/core/datasets/index.ts';
@@ -51,6 +52,24 @@ async function imageOf(d: DatasetDescription, file: string): Promise<Uint8Array>
 }
 
 const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0) / a.length;
+
+/** A valid, tiny PNG that claims to be 40,000 × 40,000 pixels: a decompression bomb. */
+function pixelBomb(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(40_000, 0);
+  ihdr.writeUInt32BE(40_000, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))]);
+}
 
 /** The refusal `inspectDataset` answers with; nothing may have been prepared. */
 async function refused(root: string, prepared: string, images?: ImageOptionsInput): Promise<string> {
@@ -259,6 +278,7 @@ describe('bad input', () => {
     bmp.write('BM', 0, 'latin1');
     writeTree(root, {
       'Bag/cut.png': png.subarray(0, png.length >> 1),
+      'Bag/bomb.png': pixelBomb(),
       'Bag/flipped.png': flipped,
       'Bag/cut.jpg': jpeg.subarray(0, jpeg.length >> 1),
       'Bag/noise.jpg': Buffer.from('this is no image at all, just some text'),
@@ -270,6 +290,9 @@ describe('bad input', () => {
       'Sandal/broken.png': png.subarray(0, 40),
       'Shirt/.keep': '',
     });
+    // 300 MB on paper (a sparse file): not read at all.
+    writeTree(root, { 'Coat/huge.jpg': '' });
+    truncateSync(join(root, 'Coat', 'huge.jpg'), 300 << 20);
     link(root, 'Coat/gone.png', join(root, 'nowhere.png'));
     link(root, 'Coat/again', '..');
     execFileSync('mkfifo', [join(root, 'Bag', 'pipe.png')]);
@@ -282,6 +305,7 @@ describe('bad input', () => {
       'Bag/.DS_Store': 'hidden file',
       'Bag/cut.jpg': expect.stringMatching(/^damaged or unreadable JPEG: /),
       'Bag/cut.png': 'damaged PNG: cut short (it does not end with an IEND chunk)',
+      'Bag/bomb.png': expect.stringMatching(/^damaged or unreadable PNG: .*pixel limit/),
       'Bag/empty.png': 'empty file',
       'Bag/flipped.png': expect.stringMatching(/^damaged or unreadable PNG: /),
       'Bag/noise.jpg': 'not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)',
@@ -289,6 +313,7 @@ describe('bad input', () => {
       'Bag/pipe.png': 'not a regular file',
       'Coat/again/': 'the same folder as the top folder, through a symbolic link; read once',
       'Coat/gone.png': 'a symbolic link that leads nowhere',
+      'Coat/huge.jpg': 'larger than 256 MB',
       'Coat/notes.txt': 'not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)',
       'Sandal/': 'no usable images in this class folder',
       'Sandal/broken.png': 'damaged PNG: cut short (it does not end with an IEND chunk)',
@@ -296,7 +321,7 @@ describe('bad input', () => {
       'Shirt/': 'empty class folder',
       'stray.png': 'not in a class folder (the folder holds one folder per class)',
     });
-    expect(d.images!.skippedCount).toBe(16);
+    expect(d.images!.skippedCount).toBe(18);
   });
 
   it('refuses a folder it cannot make a data set of, says why, and writes nothing', async () => {
