@@ -61,15 +61,74 @@ export interface ClassCounts {
   perClass: number[];
 }
 
+export const DATASET_FORMATS = ['idx', 'cifar10', 'images'] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
+/** The input shapes a folder of images can be turned into (H×W×C); `auto` is grey when every image is grey. */
+export const IMAGE_SHAPES = ['auto', '28x28x1', '32x32x3'] as const;
+export type ImageShape = (typeof IMAGE_SHAPES)[number];
+
+/** How a folder of images (one subfolder per class) becomes tensors. Stored with the data set. */
+export const imageOptionsSchema = z
+  .object({
+    shape: z.enum(IMAGE_SHAPES).default('auto'),
+    /** `crop`: the centred square of each image; `squash`: the whole image, its aspect ratio given up. */
+    fit: z.enum(['crop', 'squash']).default('crop'),
+    /** The share of each class held out for testing, where the folder has no test/ (or val/) folder. */
+    holdout: z.number().min(0.01).max(0.5).default(1 / 6),
+    /** Which files the hold-out takes: the same seed and files give the same split. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  })
+  .strict();
+export type ImageOptions = z.output<typeof imageOptionsSchema>;
+export type ImageOptionsInput = z.input<typeof imageOptionsSchema>;
+
+/** A file of an image folder that is not in the data set, and why. `file` is relative to the folder. */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+/** How an image folder was prepared: what a run trains on is exactly this, so it is stored. */
+export interface ImagePreparation {
+  /** The folder of class subfolders the images came from. */
+  folder: string;
+  /** `folders`: its own train/ and test/ (or val/) folders; `holdout`: a seeded, stratified share of each class. */
+  split: 'folders' | 'holdout';
+  /** As asked (`shape` may be `auto`; the description's `shape` says what it came to). */
+  options: ImageOptions;
+  /** The resampling filter, in words. */
+  resize: string;
+  /** The decoding libraries and their versions. */
+  decoder: string;
+  /** Files left out, in path order; at most `SKIPPED_LISTED` of them (`skippedCount` says how many in all). */
+  skipped: SkippedFile[];
+  skippedCount: number;
+}
+export const SKIPPED_LISTED = 1000;
+
 export interface DatasetDescription {
   name: string;
-  format: 'idx' | 'cifar10';
-  /** Where it was read from: a folder or a `.tar.gz` archive. */
+  format: DatasetFormat;
+  /**
+   * What runs read: a folder or a `.tar.gz` archive; for an image folder, the tensor file it was
+   * prepared into (its folder is `images.folder`).
+   */
   path: string;
   shape: [number, number, number];
   classes: string[];
   train: ClassCounts;
   test: ClassCounts;
+  /** Image folders only. */
+  images?: ImagePreparation;
+}
+
+/** Preparing an image folder: reading the folder, then decoding and resizing, then writing the tensor file. */
+export interface DatasetProgress {
+  folder: string;
+  phase: 'scanning' | 'decoding' | 'writing';
+  done: number;
+  total: number;
 }
 
 export interface DatasetInfo extends DatasetDescription {
@@ -211,9 +270,14 @@ export const contract = {
   'app.info': method<AppInfo>()(none),
 
   'datasets.list': method<DatasetInfo[]>()(none),
-  /** Reads and checks a data set without storing anything. */
-  'datasets.inspect': method<DatasetDescription>()(z.object({ path: fsPath }).strict()),
-  'datasets.add': method<DatasetInfo>()(z.object({ path: fsPath, name: text(200).optional() }).strict()),
+  /**
+   * Reads and checks a data set without adding it. An image folder is prepared (decoded and resized
+   * into its tensor file, reported by `datasets.progress`) as `images` says; adding it later is instant.
+   */
+  'datasets.inspect': method<DatasetDescription>()(z.object({ path: fsPath, images: imageOptionsSchema.optional() }).strict()),
+  'datasets.add': method<DatasetInfo>()(
+    z.object({ path: fsPath, name: text(200).optional(), images: imageOptionsSchema.optional() }).strict(),
+  ),
   'datasets.samples': method<DatasetSamples>()(
     z.object({ id, perClass: z.number().int().min(1).max(64).default(8) }).strict(),
   ),
@@ -282,6 +346,7 @@ export const events = {
   /** A run's status, name or snapshots changed, or it was added or removed. */
   'run.changed': event<{ runId: number }>(),
   'datasets.changed': event<Record<string, never>>(),
+  'datasets.progress': event<DatasetProgress>(),
   /** Desktop menu items and shortcuts that the page carries out. */
   'menu.command': event<{ command: MenuCommand }>(),
 } as const;

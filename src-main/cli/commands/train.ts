@@ -10,9 +10,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail, type RunSummary } from '../../../src-preload/api.ts';
-import { locate } from '../../core/datasets/locate.ts';
-import { addDatasetFromDisk } from '../../core/datasets/registry.ts';
-import { findDatasetByPath } from '../../core/store/datasets.ts';
+import { findOrAddDataset } from '../../core/datasets/registry.ts';
 import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../trainer/protocol.ts';
@@ -78,8 +76,7 @@ export function parseTrainConfig(opts: TrainOptions): RunConfig {
 
 /** The data set stored for `path`, added first if it is new. */
 async function datasetFor(db: Db, path: string): Promise<number> {
-  const located = await locate(path);
-  return (findDatasetByPath(db, located.path) ?? (await addDatasetFromDisk(db, located.path))).id;
+  return (await findOrAddDataset(db, path)).id;
 }
 
 /** 75 → "1m 15s", for the time left in the whole run (cli-progress's own ETA sees one epoch only). */

@@ -1,11 +1,13 @@
 /**
  * Which format a path holds and which files make it up, decided from names alone (cheap: the registry
- * uses it to checksum a data set without reading it as images).
+ * uses it to checksum a data set without reading it as images). A folder that is neither IDX nor
+ * CIFAR-10 but holds folders is taken for a folder of images, one subfolder per class.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { byBatchNumber, META, TEST_BATCH, TRAIN_BATCH } from './cifar.ts';
 import { DatasetError } from './errors.ts';
+import { PREPARED_EXTENSION } from './images/prepared-file.ts';
 
 export interface IdxPair {
   images: string;
@@ -15,7 +17,11 @@ export interface IdxPair {
 export type Located =
   | { format: 'idx'; path: string; train: IdxPair; test: IdxPair; classesFile?: string }
   | { format: 'cifar10'; kind: 'folder'; path: string; train: string[]; test: string; meta?: string }
-  | { format: 'cifar10'; kind: 'archive'; path: string };
+  | { format: 'cifar10'; kind: 'archive'; path: string }
+  /** A folder of images, to be prepared into a tensor file. */
+  | { format: 'images'; kind: 'images-folder'; path: string }
+  /** The tensor file a folder of images was prepared into: what runs read. */
+  | { format: 'images'; kind: 'prepared'; path: string };
 
 /** `train-images-idx3-ubyte`, also the `train-images.idx3-ubyte` some copies use, raw or `.gz`. */
 const IDX_NAME = /^(train|t10k)-(images|labels)[.-]idx([13])-ubyte(\.gz)?$/i;
@@ -27,7 +33,8 @@ const CIFAR_ARCHIVE = 'cifar-10-binary.tar.gz';
 
 const EXPECTED =
   'expected a folder with MNIST-style IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], ' +
-  't10k-…), a folder with CIFAR-10 binary batches (data_batch_1.bin …, test_batch.bin), or cifar-10-binary.tar.gz';
+  't10k-…), a folder with CIFAR-10 binary batches (data_batch_1.bin …, test_batch.bin), cifar-10-binary.tar.gz, ' +
+  'or a folder of images with one subfolder per class (…/cats/1.png, …/dogs/2.jpg)';
 
 export async function locate(input: string): Promise<Located> {
   const path = resolve(input);
@@ -35,6 +42,7 @@ export async function locate(input: string): Promise<Located> {
   if (!info) throw new DatasetError(path, 'does not exist');
   if (info.isFile()) {
     if (ARCHIVE_NAME.test(path)) return { format: 'cifar10', kind: 'archive', path };
+    if (path.endsWith(PREPARED_EXTENSION)) return { format: 'images', kind: 'prepared', path };
     // A single IDX file stands for the folder it is in.
     if (IDX_NAME.test(basename(path))) return locateFolder(dirname(path));
     throw new DatasetError(path, `not a data set: ${EXPECTED}`);
@@ -50,7 +58,15 @@ async function locateFolder(path: string): Promise<Located> {
   // The folder the official archive unpacks to, or the folder it was downloaded into.
   if (names.includes(CIFAR_FOLDER)) return locateFolder(join(path, CIFAR_FOLDER));
   if (names.includes(CIFAR_ARCHIVE)) return { format: 'cifar10', kind: 'archive', path: join(path, CIFAR_ARCHIVE) };
+  if (await holdsFolders(path, names)) return { format: 'images', kind: 'images-folder', path };
   throw new DatasetError(path, `not a data set: ${EXPECTED}`);
+}
+
+/** Whether any entry that is not hidden is a folder (or a link to one). */
+async function holdsFolders(path: string, names: string[]): Promise<boolean> {
+  const visible = names.filter((n) => !n.startsWith('.'));
+  const kinds = await Promise.all(visible.map((n) => stat(join(path, n)).then((s) => s.isDirectory(), () => false)));
+  return kinds.some(Boolean);
 }
 
 function locateIdx(path: string, names: string[]): Located {
@@ -100,8 +116,8 @@ function locateCifar(path: string, names: string[]): Located {
   return located;
 }
 
-/** Every file the data set is read from, for its checksum. */
-export function locatedFiles(located: Located): string[] {
+/** Every file an IDX or CIFAR-10 data set is read from, for its checksum. */
+export function locatedFiles(located: Exclude<Located, { format: 'images' }>): string[] {
   if (located.format === 'idx') {
     const { train, test, classesFile } = located;
     return [train.images, train.labels, test.images, test.labels, ...(classesFile ? [classesFile] : [])];

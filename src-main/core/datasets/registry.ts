@@ -2,29 +2,42 @@
  * Data sets the user added, checked against the disk: adding reads and checks every file first (a bad
  * data set stores nothing); listing tells which ones changed or went missing since.
  */
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ApiError, type DatasetInfo, type DatasetSamples } from '../../../src-preload/api.ts';
 import { resourcesDir } from '../paths.ts';
 import {
   addDataset,
   findBundledDataset,
   findDatasetByPath,
+  findDatasetsByFolder,
   getDataset,
   listDatasets,
+  removeDataset,
   setDatasetPath,
   type StoredDataset,
 } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
 import { checksumFiles } from './checksum.ts';
-import { inspectDataset, loadTestSplit } from './index.ts';
+import { checkPrepared, preparedDir } from './images/prepare.ts';
+import { readPreparedHeader, type PreparedHeader } from './images/prepared-file.ts';
+import { inspectDataset, loadTestSplit, type OpenOptions } from './index.ts';
 import { locate, locatedFiles } from './locate.ts';
 import { pickSamples } from './samples.ts';
 
 export const BUNDLED_SAMPLE_DIR = join(resourcesDir, 'sample', 'fashion-mnist');
 
-/** The checksum of what is at `path` now. */
+/** An image folder's checksum is the key of its listing (paths, sizes, modification times). */
+const listingChecksum = (header: PreparedHeader) => `sha256:${header.key}`;
+
+/**
+ * The checksum of what is at `path` now: the files' contents for IDX and CIFAR-10; for a prepared
+ * image folder, its listing (an error says what changed, if it did).
+ */
 async function checksumOf(path: string): Promise<string> {
-  return checksumFiles(locatedFiles(await locate(path)));
+  const located = await locate(path);
+  if (located.format === 'images') return listingChecksum(await checkPrepared(located.path));
+  return checksumFiles(locatedFiles(located));
 }
 
 /** A stored data set with `available` (and `problem`) from a look at its files now. */
@@ -42,16 +55,46 @@ export async function listDatasetInfos(db: Db): Promise<DatasetInfo[]> {
   return Promise.all(listDatasets(db).map(checkDataset));
 }
 
-/** Reads and checks the data set at `path`, then remembers it. Nothing is stored if a check fails. */
-export async function addDatasetFromDisk(db: Db, path: string, options: { name?: string; bundled?: boolean } = {}): Promise<DatasetInfo> {
-  const description = await inspectDataset(path);
+export interface AddOptions extends Omit<OpenOptions, 'preparedDir'> {
+  name?: string;
+  bundled?: boolean;
+}
+
+/**
+ * Reads and checks the data set at `path` (a folder of images is prepared beside the database first),
+ * then remembers it. Nothing is stored if a check fails.
+ */
+export async function addDatasetFromDisk(db: Db, path: string, options: AddOptions = {}): Promise<DatasetInfo> {
+  const description = await inspectDataset(path, { ...options, preparedDir: preparedDir(db.name) });
   const existing = findDatasetByPath(db, description.path);
   if (existing) {
-    throw new ApiError('conflict', `${description.path} is already added, as "${existing.name}" (#${existing.id})`, 'path');
+    const what = description.images ? `${description.images.folder}, prepared this way,` : description.path;
+    throw new ApiError('conflict', `${what} is already added, as "${existing.name}" (#${existing.id})`, 'path');
   }
-  const checksum = await checksumOf(description.path);
+  // An image folder was checked against its listing just now.
+  const checksum = description.images ? listingChecksum(await readPreparedHeader(description.path)) : await checksumOf(description.path);
   const id = addDataset(db, { description, name: options.name, checksum, bundled: options.bundled });
   return { ...getDataset(db, id)!, available: true };
+}
+
+/**
+ * The data set stored for `path`, added (with the default options) if it is new. For a folder of
+ * images, the one last added from that folder, however it was prepared.
+ */
+export async function findOrAddDataset(db: Db, path: string): Promise<StoredDataset> {
+  const located = await locate(path);
+  const known = located.format === 'images' && located.kind === 'images-folder' ? findDatasetsByFolder(db, located.path).at(-1) : findDatasetByPath(db, located.path);
+  return known ?? (await addDatasetFromDisk(db, located.path));
+}
+
+/**
+ * Forgets a data set. Its files stay where they are, and the runs trained on it keep their record; the
+ * tensor file an image folder was prepared into is ours, and goes.
+ */
+export async function forgetDataset(db: Db, id: number): Promise<void> {
+  const stored = requireDataset(db, id);
+  removeDataset(db, id);
+  if (stored.format === 'images' && dirname(stored.path) === preparedDir(db.name)) await rm(stored.path, { force: true });
 }
 
 /** The stored data set, or a not-found error naming the id. */

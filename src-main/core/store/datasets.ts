@@ -1,5 +1,5 @@
 /** The data set registry: where each added data set lives, what it holds, and its content checksum. */
-import type { DatasetDescription, DatasetInfo } from '../../../src-preload/api.ts';
+import type { DatasetDescription, DatasetFormat, DatasetInfo, ImagePreparation } from '../../../src-preload/api.ts';
 import { now, type Db } from './db.ts';
 
 /** What is stored; whether the files still match is decided by the caller, against the disk. */
@@ -17,7 +17,7 @@ interface DatasetRow {
   id: number;
   name: string;
   path: string;
-  format: 'idx' | 'cifar10';
+  format: DatasetFormat;
   shape: string;
   classes: string;
   train_count: number;
@@ -26,10 +26,12 @@ interface DatasetRow {
   checksum: string;
   bundled: number;
   added_at: string;
+  images: string | null;
 }
 
 function toStored(row: DatasetRow): StoredDataset {
   const perClass = JSON.parse(row.per_class) as { train: number[]; test: number[] };
+  const images = row.images === null ? {} : { images: JSON.parse(row.images) as ImagePreparation };
   return {
     id: row.id,
     name: row.name,
@@ -42,6 +44,7 @@ function toStored(row: DatasetRow): StoredDataset {
     checksum: row.checksum,
     bundled: row.bundled === 1,
     addedAt: row.added_at,
+    ...images,
   };
 }
 
@@ -49,8 +52,8 @@ export function addDataset(db: Db, dataset: NewDataset): number {
   const d = dataset.description;
   const result = db
     .prepare(
-      `INSERT INTO datasets (name, path, format, shape, classes, train_count, test_count, per_class, checksum, bundled, added_at)
-       VALUES ($name, $path, $format, $shape, $classes, $trainCount, $testCount, $perClass, $checksum, $bundled, $addedAt)`,
+      `INSERT INTO datasets (name, path, format, shape, classes, train_count, test_count, per_class, checksum, bundled, added_at, images)
+       VALUES ($name, $path, $format, $shape, $classes, $trainCount, $testCount, $perClass, $checksum, $bundled, $addedAt, $images)`,
     )
     .run({
       name: dataset.name ?? d.name,
@@ -64,6 +67,7 @@ export function addDataset(db: Db, dataset: NewDataset): number {
       checksum: dataset.checksum,
       bundled: dataset.bundled ? 1 : 0,
       addedAt: now(),
+      images: d.images ? JSON.stringify(d.images) : null,
     });
   return Number(result.lastInsertRowid);
 }
@@ -80,6 +84,12 @@ export function getDataset(db: Db, id: number): StoredDataset | undefined {
 export function findDatasetByPath(db: Db, path: string): StoredDataset | undefined {
   const row = db.prepare('SELECT * FROM datasets WHERE path = $path').get({ path }) as DatasetRow | undefined;
   return row && toStored(row);
+}
+
+/** The data sets prepared from a folder of images (one per way of preparing it), oldest first. */
+export function findDatasetsByFolder(db: Db, folder: string): StoredDataset[] {
+  const rows = db.prepare("SELECT * FROM datasets WHERE json_extract(images, '$.folder') = $folder ORDER BY id").all({ folder }) as DatasetRow[];
+  return rows.map(toStored);
 }
 
 export function findBundledDataset(db: Db): StoredDataset | undefined {

@@ -93,4 +93,19 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // Folders of images as data sets: a third format, and how each was prepared (JSON ImagePreparation,
+    // NULL for the other formats). SQLite cannot change a CHECK in place, and rebuilding the table would
+    // let the foreign keys from runs fire; so the format moves to a new column with the wider CHECK.
+    version: 3,
+    up(db) {
+      db.exec(`
+        ALTER TABLE datasets ADD COLUMN format_new TEXT NOT NULL DEFAULT 'idx' CHECK (format_new IN ('idx', 'cifar10', 'images'));
+        UPDATE datasets SET format_new = format;
+        ALTER TABLE datasets DROP COLUMN format;
+        ALTER TABLE datasets RENAME COLUMN format_new TO format;
+        ALTER TABLE datasets ADD COLUMN images TEXT;
+      `);
+    },
+  },
 ];

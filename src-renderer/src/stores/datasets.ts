@@ -1,5 +1,5 @@
 /** The data set registry and sample images, as the data sets page and the new-run form see them. */
-import type { DatasetInfo, DatasetSamples } from '@contract/api.ts';
+import type { DatasetInfo, DatasetProgress, DatasetSamples, ImageOptionsInput } from '@contract/api.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
 import { useApi } from '../lib/context.ts';
@@ -16,6 +16,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
    * the desktop menu's Open Data Set…): the form takes it, so the path and any error show there.
    */
   const incoming = ref<string | null>(null);
+  /** How far the core got preparing a folder of images, while it works on one. */
+  const preparing = ref<DatasetProgress | null>(null);
 
   async function refresh(): Promise<void> {
     try {
@@ -36,10 +38,15 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return s;
   }
 
-  async function add(path: string, name?: string): Promise<DatasetInfo> {
-    const info = await api.call('datasets.add', name ? { path, name } : { path });
-    await refresh();
-    return info;
+  /** `images`: how a folder of images is prepared, where the person chose (the core's defaults otherwise). */
+  async function add(path: string, name?: string, images?: ImageOptionsInput): Promise<DatasetInfo> {
+    try {
+      const info = await api.call('datasets.add', { path, ...(name ? { name } : {}), ...(images ? { images } : {}) });
+      await refresh();
+      return info;
+    } finally {
+      preparing.value = null;
+    }
   }
 
   async function remove(id: number): Promise<void> {
@@ -58,10 +65,14 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   function listen(): () => void {
-    return api.on('datasets.changed', () => void refresh());
+    const offs = [
+      api.on('datasets.changed', () => void refresh()),
+      api.on('datasets.progress', (p) => (preparing.value = p)),
+    ];
+    return () => offs.forEach((off) => off());
   }
 
-  return { datasets, loaded, error, samples, incoming, refresh, loadSamples, add, remove, offer, takeOffer, listen };
+  return { datasets, loaded, error, samples, incoming, preparing, refresh, loadSamples, add, remove, offer, takeOffer, listen };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useDatasetsStore, import.meta.hot));

@@ -2,10 +2,16 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../../src-main/core/paths.ts';
+import { listDatasets } from '../../../src-main/core/store/datasets.ts';
+import { openDatabase } from '../../../src-main/core/store/db.ts';
+import { getRun, getStoredRun } from '../../../src-main/core/store/runs.ts';
+import { readTensor } from '../../../src-main/core/store/snapshots.ts';
 import { cifarArchive, cifarFolder, FASHION, idxFolder, removeTempDirs, SAMPLE, tempDir } from '../core/datasets/fixtures.ts';
+import { classFolders, imageDirs, writeTree } from '../core/datasets/image-folders.ts';
 
 afterAll(removeTempDirs);
 
@@ -93,5 +99,70 @@ describe('weightlapse data', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('weightlapse data with a folder of images', () => {
+  it('inspect prints the preparation, class counts, imbalance and files left out; --json the same; --samples what the network sees', async () => {
+    const { root } = imageDirs('symbols');
+    await classFolders(root, [4, 8], 12);
+    await classFolders(root, [5], 4);
+    writeTree(root, { 'Bag/broken.png': 'not a png' });
+    const db = join(tempDir(), 'w.db');
+    const samples = join(tempDir(), 'samples.png');
+
+    const human = await cli('--db', db, 'data', 'inspect', root, '--fit', 'squash', '--holdout', '1/4', '--samples', samples);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain(`symbols (images) at ${root}\n`);
+    expect(human.stdout).toContain('shape 28×28×1 (H×W×C), 3 classes, train 21, test 7\n');
+    expect(human.stdout).toContain('shape auto (grey if every image is grey); squashed; 25.0% of each class held out for testing (seed 1)\n');
+    expect(human.stdout).toMatch(/resized by area average when shrinking .*\ndecoded by sharp /);
+    expect(human.stdout).toMatch(/\n {2}Sandal\s+3\s+1\n/);
+    expect(human.stdout).toContain('imbalance: Bag has 9 training images, Sandal 3 (3.0×)\n');
+    expect(human.stdout).toContain('1 left out:\n  Bag/broken.png: not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)\n');
+    // Ten per class would not fit the seven test images: a row per class, as many as there are.
+    const png = PNG.sync.read(readFileSync(samples));
+    expect([png.width, png.height]).toEqual([10 * 29 - 1, 3 * 29 - 1]);
+
+    const json = await cli('--db', db, '--json', 'data', 'inspect', root, '--fit', 'squash', '--holdout', '0.25');
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stderr).toBe('');
+    const d = JSON.parse(json.stdout);
+    expect(d).toMatchObject({ format: 'images', classes: ['Bag', 'Coat', 'Sandal'], train: { perClass: [9, 9, 3] }, test: { perClass: [3, 3, 1] } });
+    expect(d.images).toMatchObject({ folder: root, options: { fit: 'squash', holdout: 0.25 }, skippedCount: 1, skipped: [{ file: 'Bag/broken.png' }] });
+    expect(d.path.startsWith(join(dirname(db), 'w.datasets'))).toBe(true);
+
+    const bad = await cli('--db', db, 'data', 'inspect', root, '--shape', '64x64');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^weightlapse: --shape: /);
+    expect((await cli('--db', db, 'data', 'inspect', root, '--holdout', 'most')).stderr).toBe('weightlapse: --holdout: expected a number, got "most"\n');
+  });
+
+  it('train --data FOLDER prepares it and trains LeNet with one output per class', async () => {
+    const { root } = imageDirs('three-kinds');
+    await classFolders(root, [4, 8, 5], 40);
+    const dbPath = join(tempDir(), 'w.db');
+    const train = await cli('--db', dbPath, '--json', 'train', '--data', root, '--epochs', '1', '--batch', '16', '--backend', 'wasm');
+    expect(train.code, train.stderr).toBe(0);
+    const result = JSON.parse(train.stdout.trim().split('\n').at(-1)!) as { id: number; testAccuracy: number };
+    expect(result.testAccuracy).toBeGreaterThan(0);
+
+    const db = openDatabase(dbPath);
+    try {
+      const run = getRun(db, result.id)!;
+      expect(run).toMatchObject({ status: 'done', classes: ['Bag', 'Coat', 'Sandal'], inputShape: [28, 28, 1] });
+      expect(readTensor(db, result.id, 'fc2/kernel', 1)!.shape).toEqual([500, 3]);
+      expect(readTensor(db, result.id, 'fc2/bias', 1)!.shape).toEqual([3]);
+      const [dataset] = listDatasets(db).filter((d) => d.format === 'images');
+      expect(dataset).toMatchObject({ name: 'three-kinds', train: { count: 99 }, test: { count: 21 } });
+      expect(getStoredRun(db, result.id)!.datasetPath).toBe(dataset!.path);
+    } finally {
+      db.close();
+    }
+    // Again: the same data set, read from its prepared file.
+    const again = await cli('--db', dbPath, '--json', 'train', '--data', root, '--epochs', '1', '--train-limit', '32', '--backend', 'wasm');
+    expect(again.code, again.stderr).toBe(0);
+    const list = JSON.parse((await cli('--db', dbPath, '--json', 'data', 'list')).stdout) as { format: string }[];
+    expect(list.filter((d) => d.format === 'images')).toHaveLength(1);
   });
 });

@@ -68,11 +68,13 @@ describe('the installer configuration', () => {
     const config = await getConfig(appRoot, null, null);
     const files = config.files.flatMap((f) => (typeof f === 'string' ? [f] : f.filter));
     expect(files).toEqual(expect.arrayContaining(['out/**', 'resources/**']));
-    expect(config.asarUnpack).toEqual(expect.arrayContaining(['**/*.node', 'node_modules/better-sqlite3/**']));
+    // sharp loads libvips (a shared library beside its .node file) from disk too.
+    expect(config.asarUnpack).toEqual(expect.arrayContaining(['**/*.node', 'node_modules/better-sqlite3/**', 'node_modules/sharp/**', 'node_modules/@img/**']));
     expect(config.asarUnpack.some((p) => p.includes('tfjs-backend-wasm') && p.endsWith('.wasm'))).toBe(true);
     // The native module it must unpack is a real dependency, and so is the wasm backend.
     const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(pkg.dependencies).toHaveProperty('better-sqlite3');
+    expect(pkg.dependencies).toHaveProperty('sharp');
     expect(pkg.dependencies).toHaveProperty('@tensorflow/tfjs-backend-wasm');
   });
 });

@@ -7,7 +7,7 @@ import { gifName } from '../../../src-renderer/src/lib/exportGif.ts';
 import { dateTime, decimalsFor, duration, epochLabel, num, percent, tickLabels, valueAtOrBefore } from '../../../src-renderer/src/lib/format.ts';
 import { clampIndex, keyAction, nextIndex } from '../../../src-renderer/src/lib/playback.ts';
 import { parseQuery, stringifyQuery } from '../../../src-renderer/src/lib/query.ts';
-import { sampleMosaic } from '../../../src-renderer/src/lib/samples.ts';
+import { sampleMosaic } from '../../../src-main/shared/render/samples.ts';
 import { sortRuns } from '../../../src-renderer/src/lib/sortRuns.ts';
 import { appendSeries } from '../../../src-renderer/src/lib/useSeriesPlayer.ts';
 import { ApiError, runConfigSchema } from '../../../src-preload/api.ts';

@@ -1,14 +1,27 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { dispatch, runConfigSchema, type ApiResult, type DatasetInfo, type DatasetSamples, type EventName, type Handlers } from '../../../../src-preload/api.ts';
+import {
+  dispatch,
+  runConfigSchema,
+  type ApiResult,
+  type DatasetInfo,
+  type DatasetProgress,
+  type DatasetSamples,
+  type EventName,
+  type Handlers,
+} from '../../../../src-preload/api.ts';
+import type { EmitEvent } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
 import { ensureBundledDataset } from '../../../../src-main/core/datasets/registry.ts';
 import { listDatasets } from '../../../../src-main/core/store/datasets.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
+import { migrations } from '../../../../src-main/core/store/migrations.ts';
 import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from './fixtures.ts';
+import { classFolders, imageDirs, writeTree } from './image-folders.ts';
 
 afterAll(removeTempDirs);
 
@@ -135,5 +148,102 @@ describe('data set registry through the API', () => {
 
     expect(await call('datasets.remove', { id: added.id })).toMatchObject({ ok: false, error: { code: 'not-found', message: `no data set #${added.id}` } });
     expect(await call('datasets.remove', { id: bundled })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  });
+});
+
+describe('folders of images through the API', () => {
+  it('adds a folder as prepared, reports the preparation as it goes, and tells one preparation from another', async () => {
+    const { root } = imageDirs('leaves');
+    await classFolders(root, [4, 8], 9);
+    const progress: DatasetProgress[] = [];
+    const emit: EmitEvent = (event, payload) => void (event === 'datasets.progress' ? progress.push(payload as DatasetProgress) : events.push(event));
+    handlers = createHandlers({ db, dbPath: '', host: 'browser', emit, trainers: new Trainers({ db, emit }) });
+
+    const added = await ok<DatasetInfo>('datasets.add', { path: root, images: { shape: '32x32x3', fit: 'squash' } });
+    expect(added).toMatchObject({ name: 'leaves', format: 'images', shape: [32, 32, 3], classes: ['Bag', 'Coat'], available: true });
+    expect(added.images).toMatchObject({ folder: root, split: 'holdout', options: { shape: '32x32x3', fit: 'squash', seed: 1 } });
+    // Beside the database, named after it.
+    expect(dirname(added.path)).toBe(join(dirname(db.name), 'weightlapse.datasets'));
+    expect(added.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['scanning', 'decoding', 'writing']));
+    expect(progress.every((p) => p.folder === root)).toBe(true);
+    expect(events).toEqual(['datasets.changed']);
+
+    // Stored as it was prepared.
+    const [listed] = await ok<DatasetInfo[]>('datasets.list', {});
+    expect(listed).toEqual(added);
+
+    expect(await call('datasets.add', { path: root, images: { shape: '32x32x3', fit: 'squash' } })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', field: 'path', message: `${root}, prepared this way, is already added, as "leaves" (#${added.id})` },
+    });
+    const grey = await ok<DatasetInfo>('datasets.add', { path: root, name: 'leaves, grey' });
+    expect(grey).toMatchObject({ shape: [28, 28, 1], images: { options: { shape: 'auto', fit: 'crop' } } });
+
+    // Samples are what the network sees: the prepared 32×32 colour images.
+    const s = await ok<DatasetSamples>('datasets.samples', { id: added.id, perClass: 2 });
+    expect(s).toMatchObject({ shape: [32, 32, 3], classes: ['Bag', 'Coat'], labels: [0, 0, 1, 1] });
+    expect(s.images.length).toBe(4 * 32 * 32 * 3);
+
+    // A changed folder: both are unavailable, saying what changed; nothing else moves.
+    writeTree(root, { 'Bag/more.png': readFileSync(join(root, readdirSync(root)[0]!, readdirSync(join(root, 'Bag'))[0]!)) });
+    const stale = await ok<DatasetInfo[]>('datasets.list', {});
+    expect(stale.map((d) => [d.available, d.problem])).toEqual([
+      [false, `${root}: changed since it was prepared (1 file added); add it again to use its files as they are now`],
+      [false, `${root}: changed since it was prepared (1 file added); add it again to use its files as they are now`],
+    ]);
+    expect(await call('datasets.samples', { id: added.id })).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    const fresh = await ok<DatasetInfo>('datasets.add', { path: root, images: { shape: '32x32x3', fit: 'squash' } });
+    expect(fresh.train.count + fresh.test.count).toBe(19);
+
+    // Removing forgets it and deletes its prepared file, never the folder.
+    expect(await call('datasets.remove', { id: added.id })).toEqual({ ok: true, value: undefined });
+    expect(existsSync(added.path)).toBe(false);
+    expect(existsSync(fresh.path)).toBe(true);
+    expect(readdirSync(join(root, 'Bag'))).toHaveLength(10);
+  });
+
+  it('refuses image options for other formats, bad options, and bad folders, storing nothing', async () => {
+    expect(await call('datasets.inspect', { path: SAMPLE, images: { shape: '28x28x1' } })).toEqual({
+      ok: false,
+      error: { code: 'bad-input', field: 'images', message: `images: these options are for a folder of images, but ${SAMPLE} is an IDX data set` },
+    });
+    const { root } = imageDirs();
+    writeTree(root, { 'a/1.png': 'x', 'b/2.png': 'y' });
+    expect(await call('datasets.add', { path: root, images: { holdout: 0.9 } })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'images.holdout' } });
+    expect(await call('datasets.add', { path: root, images: { crop: true } })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'images' } });
+    const bad = await call('datasets.add', { path: root });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    if (!bad.ok) expect(bad.error.message).toMatch(/^.*: no usable images: 2 files skipped/);
+    expect(listDatasets(db)).toEqual([]);
+    // It said how far preparing got, and nothing else.
+    expect(events).not.toContain('datasets.changed');
+  });
+
+  it('migrates a version-1 database: its data sets and their runs stay linked', () => {
+    const path = join(tempDir(), 'v1.db');
+    const v1 = new Database(path);
+    v1.pragma('foreign_keys = ON');
+    migrations[0]!.up(v1);
+    v1.pragma('user_version = 1');
+    v1.prepare(
+      `INSERT INTO datasets (name, path, format, shape, classes, train_count, test_count, per_class, checksum, added_at)
+       VALUES ('c', '/data/cifar', 'cifar10', '[32,32,3]', '["a","b"]', 2, 1, '{"train":[1,1],"test":[1,0]}', 'sha256:x', 't')`,
+    ).run();
+    v1.prepare(
+      `INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, created_at, updated_at)
+       VALUES ('r', 1, 'c', '/data/cifar', '[32,32,3]', '[]', '{}', 'done', 't', 't')`,
+    ).run();
+    v1.close();
+
+    const migrated = openDatabase(path);
+    try {
+      expect(listDatasets(migrated)).toEqual([expect.objectContaining({ id: 1, format: 'cifar10', path: '/data/cifar', train: { count: 2, perClass: [1, 1] } })]);
+      expect(listDatasets(migrated)[0]).not.toHaveProperty('images');
+      expect(getStoredRun(migrated, 1)).toMatchObject({ datasetId: 1 });
+      expect(() => migrated.prepare("UPDATE datasets SET format = 'png' WHERE id = 1").run()).toThrow(/CHECK constraint failed/);
+    } finally {
+      migrated.close();
+    }
   });
 });

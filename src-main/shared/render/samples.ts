@@ -1,8 +1,9 @@
 /**
  * Sample images of a data set as one picture: a row per class, up to `columns` images each, 1 px gaps.
- * Pure (bytes in, RGBA out) so it is tested without a canvas.
+ * Pure (bytes in, RGBA out) so it is tested without a canvas; the data sets page draws it, and
+ * `weightlapse data inspect --samples` writes it to a PNG.
  */
-import type { DatasetSamples } from '@contract/api.ts';
+import type { DatasetSamples } from '../../../src-preload/api.ts';
 
 export interface SampleMosaic {
   width: number;
