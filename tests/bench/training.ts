@@ -60,6 +60,8 @@ interface Result {
   backend?: string;
   train?: number;
   infer?: number;
+  /** Processor time per training step, all threads: unlike img/s, barely moved by other work on the machine. */
+  cpuMsPerStep?: number;
   /** Lines printed under the table: the profile and the epoch breakdown. */
   notes?: string[];
 }
@@ -133,8 +135,11 @@ async function measure(config: Config): Promise<Result> {
   };
   for (let i = 0; i < config.warmup; i++) train(batch(i));
   let t = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = config.warmup; i < config.warmup + config.timed; i++) train(batch(i));
   const trainRate = (config.timed * BATCH) / ((performance.now() - t) / 1000);
+  const { user, system } = process.cpuUsage(cpu);
+  const cpuMsPerStep = (user + system) / 1000 / config.timed;
   t = performance.now();
   await evaluate(net, data.test, data);
   const infer = data.test.count / ((performance.now() - t) / 1000);
@@ -147,7 +152,7 @@ async function measure(config: Config): Promise<Result> {
   optimizer.dispose();
   net.model.dispose();
   if (config.epoch) notes.push(...(await epochBreakdown(config.shape)));
-  return { label: config.label, backend, train: trainRate, infer, notes };
+  return { label: config.label, backend, train: trainRate, infer, cpuMsPerStep, notes };
 }
 
 type Phase = 'forward' | 'backward' | 'optimizer';
@@ -292,7 +297,7 @@ function peerMean(runs: (Peer | string)[]): PeerMean {
   return { train: mean((p) => p.trainImagesPerSecond), infer: mean((p) => p.inferImagesPerSecond), text: `PyTorch ${peers[0]!.version} (${each})` };
 }
 
-const fmt = (v: number | undefined) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
+const fmt = (v: number | undefined) => (v == null ? '–' : v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US'));
 const ratio = (v: number | undefined, ref: number | undefined) => (v == null || ref == null ? '–' : `${(v / ref).toFixed(2)}×`);
 
 function printTable(rows: string[][]): void {
@@ -314,7 +319,7 @@ async function main(): Promise<void> {
   const results = all.map(runChild);
   const peers = new Map(peerConfigs.map((c) => [peerKey(c), peerMean([before.get(peerKey(c))!, runPyTorch(c.peerThreads, c.shape)])]));
 
-  const rows = [['backend', 'input', 'train img/s', 'infer img/s', 'PyTorch train/infer, same threads', 'train vs PyTorch', 'infer vs PyTorch']];
+  const rows = [['backend', 'input', 'train img/s', 'CPU ms/step', 'infer img/s', 'PyTorch train/infer, same threads', 'train vs PyTorch', 'infer vs PyTorch']];
   const skipped: string[] = [];
   results.forEach((r, i) => {
     const c = all[i]!;
@@ -323,7 +328,7 @@ async function main(): Promise<void> {
       return;
     }
     const p = peers.get(peerKey(c))!;
-    rows.push([r.label, shapeText(c.shape), fmt(r.train), fmt(r.infer), `${fmt(p.train)}/${fmt(p.infer)} (${c.peerThreads} thr.)`,
+    rows.push([r.label, shapeText(c.shape), fmt(r.train), r.cpuMsPerStep?.toFixed(1) ?? '–', fmt(r.infer), `${fmt(p.train)}/${fmt(p.infer)} (${c.peerThreads} thr.)`,
       ratio(r.train, p.train), ratio(r.infer, p.infer)]);
   });
   printTable(rows);

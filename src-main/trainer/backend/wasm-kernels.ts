@@ -3,9 +3,10 @@
  *
  * The backend's forward Conv2D and its plain (batch 1, no transpose) BatchMatMul run on XNNPACK and are
  * fast; its gradient kernels are missing (Conv2DBackpropFilter) or scalar C++ loops (Conv2DBackpropInput,
- * BatchMatMul with a transpose, MaxPoolGrad, the bias gradient's Sum), and Identity copies. The replacements in ./wasm-kernels/,
- * one file each with its formulation explained at its top, express them through the fast kernels or
- * SIMD kernels of our own (./wasm-kernels/assembly/kernels.ts) that run on every thread.
+ * BatchMatMul with a transpose, MaxPoolGrad, the bias gradient's Sum), Identity copies, and the forward
+ * Conv2D is slow with one to four input channels. The replacements in ./wasm-kernels/, one file each with
+ * its formulation explained at its top, express them through the fast kernels or SIMD kernels of our own
+ * (./wasm-kernels/assembly/kernels.ts) that run on every thread.
  *
  * They handle NHWC float32 without dilation (what tfjs-layers produces); anything else goes to the stock
  * kernel (Conv2DBackpropFilter, which has none, throws a clear error). Temporaries are freed with
@@ -13,6 +14,7 @@
  * nothing accumulates across steps.
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2D, fusedConv2D } from './wasm-kernels/conv2d.ts';
 import { batchMatMul } from './wasm-kernels/batch-mat-mul.ts';
 import { makeConv2DBackpropFilter, type BackpropFilterMethod } from './wasm-kernels/conv2d-backprop-filter.ts';
 import { makeConv2DBackpropInput, type BackpropInputMethod } from './wasm-kernels/conv2d-backprop-input.ts';
@@ -29,12 +31,14 @@ export interface WasmKernelOptions {
   backpropInputMethod?: BackpropInputMethod;
 }
 
-const REPLACED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Identity', 'Cast'] as const;
+const REPLACED = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Identity', 'Cast'] as const;
 
 /** Registers the fast kernels on the 'wasm' backend (again with other options, if called again). */
 export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): void {
   stockKernels(); // captured before the first replacement
   const kernels: Record<(typeof REPLACED)[number], tf.KernelFunc> = {
+    Conv2D: conv2D,
+    FusedConv2D: fusedConv2D,
     Conv2DBackpropFilter: makeConv2DBackpropFilter(options.backpropFilterMethod ?? 'auto'),
     Conv2DBackpropInput: makeConv2DBackpropInput(options.backpropInputMethod ?? 'auto'),
     BatchMatMul: batchMatMul,

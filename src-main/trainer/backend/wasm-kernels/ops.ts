@@ -12,7 +12,7 @@ export type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 export const BACKEND = 'wasm';
-const USED = ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'PadV2', 'Reverse', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
+const USED = ['Conv2D', 'FusedConv2D', 'Transpose', 'Reshape', 'Slice', 'PadV2', 'Reverse', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
   'Identity', 'Cast'] as const;
 export type StockKernel = (typeof USED)[number];
 

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 
-export const RANGE_KERNELS = ['maxPoolGrad', 'convBackpropFilter', 'convBackpropInput', 'sumRows'] as const;
+export const RANGE_KERNELS = ['convForward', 'maxPoolGrad', 'convBackpropFilter', 'convBackpropInput', 'sumRows'] as const;
 export type RangeKernel = (typeof RANGE_KERNELS)[number];
 
 // The control block: Int32 slots, then the arguments as Float64 (pointers and sizes fit exactly).

@@ -12,6 +12,10 @@ export interface SimdExports {
   countNonZero(p: number, n: number): number;
   transpose2d(src: number, dst: number, rows: number, cols: number, r0: number, r1: number): void;
   sumRows(x: number, out: number, rows: number, C: number, c0: number, c1: number): void;
+  convForward(
+    x: number, w: number, bias: number, hasBias: number, relu: number, out: number, H: number, W: number, C: number,
+    OH: number, OW: number, OC: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number,
+    b0: number, b1: number): void;
   maxPoolGrad(
     x: number, dy: number, dx: number, H: number, W: number, C: number, OH: number, OW: number,
     FH: number, FW: number, sh: number, sw: number, pt: number, pl: number, b0: number, b1: number): void;

@@ -88,6 +88,16 @@ describe.each(convCases.flatMap((c, i) => [{ ...c, dyKind: 'dense' }, { ...c, dy
     if (dyKind !== 'dense') dyData.forEach((_, i) => (dyData[i] = dyKind === 'pooled' && i % 4 === (i >> 7) % 4 ? dyData[i] : 0));
     const dys = { data: dyData, shape: dyShape };
 
+    it('Conv2D matches cpu', async () => {
+      await expectSameOnCpu('Conv2D', { x: xs, filter: fs }, { strides, pad, dataFormat: 'NHWC', dilations: 1 });
+    });
+
+    it('FusedConv2D with bias and ReLU matches cpu', async () => {
+      const bias = { data: randArray([f[3]], seed + 3), shape: [f[3]] };
+      const attrs = { strides, pad, dataFormat: 'NHWC', dilations: 1, activation: 'relu' };
+      await expectSameOnCpu('FusedConv2D', { x: xs, filter: fs, bias }, attrs);
+    });
+
     it.each<BackpropFilterMethod>(['sparse', 'conv', 'auto'])('Conv2DBackpropFilter [%s] matches cpu', async (method) => {
       await withKernels({ backpropFilterMethod: method }, () =>
         expectSameOnCpu('Conv2DBackpropFilter', { x: xs, dy: dys }, { strides, pad, dataFormat: 'NHWC', filterShape: f }));

@@ -140,6 +140,98 @@ function addAt(dx: usize, at: i32, lane: i32, g: f32): void {
   }
 }
 
+// ---- Conv2D for few input channels (a first layer) --------------------------------------------
+
+/**
+ * out[b, oh, ow, oc] = act(bias[oc] + sum over kh, kw, c of x[b, oh*sh+kh-pt, ow*sw+kw-pl, c] W[kh, kw, c, oc])
+ * for batch items b0 <= b < b1; act is max(., 0) when relu is 1, bias is read when hasBias is 1. Four
+ * output positions times four output channels at a time, the sixteen sums in registers: XNNPACK's
+ * indirect GEMM reads one pointer per input pixel, which costs more than the pixel when it has one
+ * channel.
+ */
+export function convForward(
+  x: usize, w: usize, bias: usize, hasBias: i32, relu: i32, out: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+  OC: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, b0: i32, b1: i32,
+): void {
+  const OC4 = OC & ~3;
+  const step = <usize>(sw * C) << 2; // bytes from one output position's input pixel to the next one's
+  for (let b = b0; b < b1; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * sh - pt;
+      const kh0 = max(0, -ih0);
+      const kh1 = min(KH, H - ih0);
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const iw0 = ow * sw - pl;
+        if (iw0 < 0 || iw0 + 3 * sw + KW > W) {
+          for (let p = ow; p < ow + 4; p++) convPosition(x, w, bias, hasBias, relu, out, H, W, C, OH, OW, OC, KH, KW, sh, sw, pt, pl, b, oh, p, 0);
+          continue;
+        }
+        const dst = f32At(out, ((b * OH + oh) * OW + ow) * OC);
+        for (let o = 0; o < OC4; o += 4) {
+          let a0 = hasBias ? v128.load(f32At(bias, o)) : f32x4.splat(0);
+          let a1 = a0;
+          let a2 = a0;
+          let a3 = a0;
+          // Along a filter row, the (kw, c) pixels are contiguous in x and their weights OC apart in w.
+          const rowLength = KW * C;
+          for (let kh = kh0; kh < kh1; kh++) {
+            let px = f32At(x, ((b * H + ih0 + kh) * W + iw0) * C);
+            let wp = f32At(w, kh * rowLength * OC + o);
+            for (let t = 0; t < rowLength; t++) {
+              const wv = v128.load(wp);
+              a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(px), wv));
+              a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(px + step), wv));
+              a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(px + 2 * step), wv));
+              a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(px + 3 * step), wv));
+              px += 4;
+              wp += <usize>OC << 2;
+            }
+          }
+          if (relu) {
+            const zero = f32x4.splat(0);
+            a0 = f32x4.max(a0, zero);
+            a1 = f32x4.max(a1, zero);
+            a2 = f32x4.max(a2, zero);
+            a3 = f32x4.max(a3, zero);
+          }
+          const oc = <usize>o << 2;
+          const row = <usize>OC << 2;
+          v128.store(dst + oc, a0);
+          v128.store(dst + row + oc, a1);
+          v128.store(dst + 2 * row + oc, a2);
+          v128.store(dst + 3 * row + oc, a3);
+        }
+        if (OC4 < OC) {
+          for (let p = ow; p < ow + 4; p++) convPosition(x, w, bias, hasBias, relu, out, H, W, C, OH, OW, OC, KH, KW, sh, sw, pt, pl, b, oh, p, OC4);
+        }
+      }
+      for (; ow < OW; ow++) convPosition(x, w, bias, hasBias, relu, out, H, W, C, OH, OW, OC, KH, KW, sh, sw, pt, pl, b, oh, ow, 0);
+    }
+  }
+}
+
+/** One output position of convForward, output channels from o0 on, taps outside the input skipped. */
+function convPosition(
+  x: usize, w: usize, bias: usize, hasBias: i32, relu: i32, out: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+  OC: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, b: i32, oh: i32, ow: i32, o0: i32,
+): void {
+  const ih0 = oh * sh - pt;
+  const iw0 = ow * sw - pl;
+  const dst = f32At(out, ((b * OH + oh) * OW + ow) * OC);
+  for (let o = o0; o < OC; o++) {
+    let acc: f32 = hasBias ? load<f32>(f32At(bias, o)) : 0;
+    for (let kh = max(0, -ih0); kh < min(KH, H - ih0); kh++) {
+      for (let kw = max(0, -iw0); kw < min(KW, W - iw0); kw++) {
+        for (let c = 0; c < C; c++) {
+          acc += load<f32>(f32At(x, ((b * H + ih0 + kh) * W + iw0 + kw) * C + c)) * load<f32>(f32At(w, ((kh * KW + kw) * C + c) * OC + o));
+        }
+      }
+    }
+    store<f32>(f32At(dst, o), relu && acc < 0 ? 0 : acc);
+  }
+}
+
 // ---- Conv2D gradients -------------------------------------------------------------------------
 
 /**
