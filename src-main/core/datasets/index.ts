@@ -52,7 +52,7 @@ interface Read {
   images?: ImagePreparation;
 }
 
-/** Reads and checks a whole data set. A folder of images is prepared first (`open` says how). */
+/** Reads and checks a whole data set. A folder of images is prepared first, as `images` says, in `preparedDir`. */
 export async function loadDataset(path: string, options: LoadOptions & OpenOptions = {}): Promise<LoadedDataset> {
   const located = await openLocated(path, options);
   const read = await readLocated(located, true);

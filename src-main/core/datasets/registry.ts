@@ -78,13 +78,16 @@ export async function addDatasetFromDisk(db: Db, path: string, options: AddOptio
 }
 
 /**
- * The data set stored for `path`, added (with the default options) if it is new. For a folder of
- * images, the one last added from that folder, however it was prepared.
+ * The data set stored for `path`, added if it is new. For a folder of images, the one last added from
+ * that folder, however it was prepared; if the folder changed since, it is added again, prepared the
+ * same way (the defaults for a folder never added).
  */
 export async function findOrAddDataset(db: Db, path: string): Promise<StoredDataset> {
   const located = await locate(path);
-  const known = located.format === 'images' && located.kind === 'images-folder' ? findDatasetsByFolder(db, located.path).at(-1) : findDatasetByPath(db, located.path);
-  return known ?? (await addDatasetFromDisk(db, located.path));
+  if (located.format !== 'images' || located.kind !== 'images-folder') return findDatasetByPath(db, located.path) ?? (await addDatasetFromDisk(db, located.path));
+  const last = findDatasetsByFolder(db, located.path).at(-1);
+  if (last && (await checkDataset(last)).available) return last;
+  return addDatasetFromDisk(db, located.path, { images: last?.images?.options });
 }
 
 /**

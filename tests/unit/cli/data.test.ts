@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { DatasetInfo } from '../../../src-preload/api.ts';
 import { appRoot } from '../../../src-main/core/paths.ts';
 import { listDatasets } from '../../../src-main/core/store/datasets.ts';
 import { openDatabase } from '../../../src-main/core/store/db.ts';
@@ -159,10 +160,30 @@ describe('weightlapse data with a folder of images', () => {
     } finally {
       db.close();
     }
-    // Again: the same data set, read from its prepared file.
-    const again = await cli('--db', dbPath, '--json', 'train', '--data', root, '--epochs', '1', '--train-limit', '32', '--backend', 'wasm');
+    // Added again with other options: training on the folder takes the one added last.
+    expect((await cli('--db', dbPath, 'data', 'add', root, '--fit', 'squash', '--name', 'squashed')).code).toBe(0);
+    const short = ['--epochs', '1', '--train-limit', '32', '--test-limit', '20', '--backend', 'wasm'];
+    const again = await cli('--db', dbPath, '--json', 'train', '--data', root, ...short);
     expect(again.code, again.stderr).toBe(0);
-    const list = JSON.parse((await cli('--db', dbPath, '--json', 'data', 'list')).stdout) as { format: string }[];
-    expect(list.filter((d) => d.format === 'images')).toHaveLength(1);
+    const images = async () => (JSON.parse((await cli('--db', dbPath, '--json', 'data', 'list')).stdout) as DatasetInfo[]).filter((d) => d.format === 'images');
+    const [first, squashed] = await images();
+    expect(squashed).toMatchObject({ name: 'squashed', images: { options: { fit: 'squash' } } });
+    // (Newest first.)
+    expect(JSON.parse((await cli('--db', dbPath, '--json', 'runs')).stdout)).toEqual([
+      expect.objectContaining({ datasetId: squashed!.id }),
+      expect.objectContaining({ datasetId: first!.id }),
+    ]);
+
+    // The folder changed: it is prepared again, the same way, as a new data set; the old ones say why they are unavailable.
+    writeTree(root, { 'Bag/one-more.png': readFileSync(join(root, 'Bag', readdirSync(join(root, 'Bag'))[0]!)) });
+    const changed = await cli('--db', dbPath, '--json', 'train', '--data', root, ...short);
+    expect(changed.code, changed.stderr).toBe(0);
+    const after = await images();
+    expect(after.map((d) => [d.available, d.images!.options.fit, d.train.count + d.test.count])).toEqual([
+      [false, 'crop', 120],
+      [false, 'squash', 120],
+      [true, 'squash', 121],
+    ]);
+    expect(after[0]!.problem).toBe(`${root}: changed since it was prepared (1 file added); add it again to use its files as they are now`);
   });
 });

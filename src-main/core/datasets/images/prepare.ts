@@ -94,13 +94,13 @@ async function changes(file: string, scan: FolderScan): Promise<string> {
   const added = [...now.keys()].filter((rel) => !before.has(rel)).length;
   const removed = [...before.keys()].filter((rel) => !now.has(rel)).length;
   const changed = [...now].filter(([rel, stamp]) => before.has(rel) && before.get(rel) !== stamp).length;
-  const counts = [
+  const parts = [
     [added, 'added'],
     [removed, 'removed'],
     [changed, 'changed'],
   ] as const;
-  const parts = counts.filter(([n]) => n > 0).map(([n, what], i) => `${n}${i === 0 ? ` file${n === 1 ? '' : 's'}` : ''} ${what}`);
-  return parts.join(', ') || 'moved';
+  const said = parts.filter(([n]) => n > 0).map(([n, what], i) => `${n}${i === 0 ? ` file${n === 1 ? '' : 's'}` : ''} ${what}`);
+  return said.join(', ') || 'moved';
 }
 
 async function build(scan: FolderScan, file: string, options: PrepareOptions): Promise<PreparedHeader> {

@@ -76,24 +76,7 @@ export async function scanImageFolder(input: string): Promise<FolderScan> {
   const walk: Walk = { root: folder, files: [], skipped: [], listing: [], seen: new Map([[info.id, '']]), breathe: breather() };
   const top = await entries(walk, folder, '');
   const layout = splitFolders(top);
-  let classNames: string[];
-  if (layout) {
-    for (const entry of top) if (entry !== layout.train && entry !== layout.test) outside(walk, entry, 'outside the train/ and test/ folders');
-    const train = await entries(walk, layout.train.path, layout.train.rel);
-    classNames = classFolders(walk, train, `${layout.train.rel}/`);
-    const test = layout.test ? await entries(walk, layout.test.path, layout.test.rel) : [];
-    const known = new Set(classNames);
-    const testClasses = test.filter((e) => e.kind === 'dir' && known.has(e.name));
-    for (const entry of test) {
-      if (!testClasses.includes(entry)) outside(walk, entry, entry.kind === 'dir' ? `not a class of ${layout.train.rel}/ (no folder of that name there)` : 'not in a class folder');
-    }
-    for (const entry of train) if (entry.kind === 'dir' && known.has(entry.name)) await readClass(walk, entry, classNames.indexOf(entry.name), layout.test ? 'train' : 'pool');
-    for (const entry of testClasses) await readClass(walk, entry, classNames.indexOf(entry.name), 'test');
-  } else {
-    classNames = classFolders(walk, top, 'the folder');
-    const known = new Set(classNames);
-    for (const entry of top) if (entry.kind === 'dir' && known.has(entry.name)) await readClass(walk, entry, classNames.indexOf(entry.name), 'pool');
-  }
+  const classNames = layout ? await readSplitFolders(walk, top, layout) : await readClassFolders(walk, top, 'the folder', 'pool');
   // A class folder that held only folders or was empty is no class: classes are those with files.
   const used = [...new Set(walk.files.map((f) => f.label))].sort((a, b) => a - b);
   const classes = used.map((l) => classNames[l]!);
@@ -203,14 +186,25 @@ function splitFolders(top: Entry[]): { train: Entry; test: Entry | undefined } |
   return { train, test: named(TEST_NAMES) };
 }
 
-/** The class folders' names among `found`; a file there is reported. */
-function classFolders(walk: Walk, found: Entry[], where: string): string[] {
-  const classes: string[] = [];
-  for (const entry of found) {
-    if (entry.kind === 'dir') classes.push(entry.name);
-    else outside(walk, entry, `not in a class folder (${where} holds one folder per class)`);
+/** Reads each class folder among `found` (reporting the files beside them); their names, in order. */
+async function readClassFolders(walk: Walk, found: Entry[], where: string, split: ImageFile['split']): Promise<string[]> {
+  const folders = found.filter((entry) => entry.kind === 'dir');
+  for (const entry of found) if (entry.kind !== 'dir') outside(walk, entry, `not in a class folder (${where} holds one folder per class)`);
+  for (const [label, entry] of folders.entries()) await readClass(walk, entry, label, split);
+  return folders.map((entry) => entry.name);
+}
+
+/** Reads train/ (its folders are the classes) and the test folder (the same classes); reports the rest. */
+async function readSplitFolders(walk: Walk, top: Entry[], layout: { train: Entry; test: Entry | undefined }): Promise<string[]> {
+  const { train, test } = layout;
+  for (const entry of top) if (entry !== train && entry !== test) outside(walk, entry, 'outside the train/ and test/ folders');
+  const classNames = await readClassFolders(walk, await entries(walk, train.path, train.rel), `${train.rel}/`, test ? 'train' : 'pool');
+  for (const entry of test ? await entries(walk, test.path, test.rel) : []) {
+    const label = entry.kind === 'dir' ? classNames.indexOf(entry.name) : -1;
+    if (label >= 0) await readClass(walk, entry, label, 'test');
+    else outside(walk, entry, entry.kind === 'dir' ? `not a class of ${train.rel}/ (no folder of that name there)` : 'not in a class folder');
   }
-  return classes;
+  return classNames;
 }
 
 /** Records an entry that is not read as part of the data set. */

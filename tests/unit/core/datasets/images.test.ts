@@ -9,6 +9,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageOptionsSchema, type DatasetDescription, type DatasetProgress, type ImageOptionsInput } from '../../../../src-preload/api.ts';
 import { DatasetError, inspectDataset, loadDataset } from '../../../../src-main/core/datasets/index.ts';
+import { appRoot } from '../../../../src-main/core/paths.ts';
 import { readPreparedIndex } from '../../../../src-main/core/datasets/images/prepared-file.ts';
 import { taps } from '../../../../src-main/core/datasets/images/resample.ts';
 import { expectSameBytes, removeTempDirs } from './fixtures.ts';
@@ -417,5 +418,38 @@ describe('the prepared file', () => {
     expect(a).toEqual(b);
     expect(progress.filter((p) => p.phase === 'writing' && p.done === 1)).toHaveLength(1);
     expect(preparedFiles(prepared)).toEqual([a.path.split('/').pop()]);
+  });
+});
+
+describe('without sharp', () => {
+  it('decodes PNG and JPEG with the pure-JS decoders, and leaves other formats out saying why', async () => {
+    const { root, prepared } = imageDirs();
+    const shirt = grey28(fashion(ofClass(0, 1)[0]!).pixels);
+    writeTree(root, {
+      // Larger than pngjs's share when sharp is there: the fallback must take it.
+      'a/big.png': await encode(blocks(shirt, 10, 10), 'png'),
+      'a/photo.jpg': await encode(blocks(shirt, 2, 2), 'jpeg'),
+      'b/small.png': await encode(shirt, 'png'),
+      'b/other.png': await encode(grey28(fashion(1).pixels), 'png'),
+      'b/shirt.webp': await encode(shirt, 'webp'),
+    });
+    // A child process in which importing sharp fails, as where its native binary is missing.
+    const dir = join(prepared, '..');
+    writeFileSync(
+      join(dir, 'no-sharp.mjs'),
+      `import { register } from 'node:module';\nregister('data:text/javascript,export async function resolve(s, c, next) { if (s === "sharp") throw new Error("no sharp here"); return next(s, c); }');\n`,
+    );
+    writeFileSync(
+      join(dir, 'prepare.mts'),
+      `import { inspectDataset } from ${JSON.stringify(join(appRoot, 'src-main/core/datasets/index.ts'))};\n` +
+        `const d = await inspectDataset(${JSON.stringify(root)}, { preparedDir: ${JSON.stringify(prepared)} });\n` +
+        'console.log(JSON.stringify(d));\n',
+    );
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--import', join(dir, 'no-sharp.mjs'), join(dir, 'prepare.mts')], { cwd: appRoot, encoding: 'utf8' });
+    const d = JSON.parse(out) as DatasetDescription;
+    expect(d.images!.decoder).toBe('pngjs (PNG) and jpeg-js (JPEG); sharp could not load: no sharp here');
+    expect(d.images!.skipped).toEqual([{ file: 'b/shirt.webp', reason: 'WebP needs the sharp library, which could not load here (no sharp here)' }]);
+    expectSameBytes(await imageOf(d, 'a/big.png'), shirt.data);
+    expect(meanAbsDiff(await imageOf(d, 'a/photo.jpg'), shirt.data)).toBeLessThan(3);
   });
 });
