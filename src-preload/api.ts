@@ -182,6 +182,8 @@ export interface AppInfo {
   host: 'desktop' | 'browser';
   backend: BackendInfo;
   dbPath: string;
+  /** Why the database cannot be written, when it cannot: the app browses it, with training and edits off. */
+  readOnly?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,12 @@
  * the database, register the bundled data set, mark runs that a crash left "running" as interrupted) is
  * written once. The core owns the trainer processes it starts, and closing it stops them. The CLI verbs
  * open the database alone (they serve no page and need no sample); `weightlapse train` adds its own `Trainers`.
+ *
+ * A read-only database is opened for browsing and nothing is written at start.
  */
 import type { CoreContext, EmitEvent } from './api/context.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
-import { openDatabase } from './store/db.ts';
+import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
 import { Trainers } from './training/trainers.ts';
 import type { TrainerSpawner } from '../trainer/protocol.ts';
@@ -28,12 +30,14 @@ export interface CoreOptions {
 
 export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptions): Promise<Core> {
   const db = openDatabase(dbPath);
-  markInterruptedRuns(db);
-  try {
-    await ensureBundledDataset(db);
-  } catch (err) {
-    // The app is still useful without the sample (a person can add a data set): say so, go on.
-    console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
+  if (!readOnlyReason(db)) {
+    markInterruptedRuns(db);
+    try {
+      await ensureBundledDataset(db);
+    } catch (err) {
+      // The app is still useful without the sample (a person can add a data set): say so, go on.
+      console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
+    }
   }
   const listeners = new Set<EmitEvent>();
   const emit: EmitEvent = (event, payload) => {
