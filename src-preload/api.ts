@@ -220,6 +220,8 @@ export const contract = {
     z.object({ id, perClass: z.number().int().min(1).max(64).default(8) }).strict(),
   ),
   'datasets.remove': method<void>()(z.object({ id }).strict()),
+  /** Points a data set whose files moved at their new place, once their checksum shows they are the same files. */
+  'datasets.locate': method<DatasetInfo>()(z.object({ id, path: fsPath }).strict()),
 
   'runs.list': method<RunSummary[]>()(none),
   'runs.get': method<RunDetail>()(runRef),

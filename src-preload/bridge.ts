@@ -25,6 +25,7 @@ const methods = {
   'datasets.add': true,
   'datasets.samples': true,
   'datasets.remove': true,
+  'datasets.locate': true,
   'runs.list': true,
   'runs.get': true,
   'runs.start': true,

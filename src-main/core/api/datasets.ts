@@ -1,10 +1,10 @@
 import { ApiError, type Handlers } from '../../../src-preload/api.ts';
 import { inspectDataset } from '../datasets/index.ts';
-import { addDatasetFromDisk, datasetSamples, listDatasetInfos, requireDataset } from '../datasets/registry.ts';
+import { addDatasetFromDisk, datasetSamples, listDatasetInfos, relocateDataset, requireDataset } from '../datasets/registry.ts';
 import { removeDataset } from '../store/datasets.ts';
 import type { CoreContext } from './context.ts';
 
-type DatasetMethods = 'datasets.list' | 'datasets.inspect' | 'datasets.add' | 'datasets.samples' | 'datasets.remove';
+type DatasetMethods = 'datasets.list' | 'datasets.inspect' | 'datasets.add' | 'datasets.samples' | 'datasets.remove' | 'datasets.locate';
 
 export function datasetHandlers(ctx: CoreContext): Pick<Handlers, DatasetMethods> {
   return {
@@ -23,6 +23,11 @@ export function datasetHandlers(ctx: CoreContext): Pick<Handlers, DatasetMethods
       }
       removeDataset(ctx.db, id);
       ctx.emit('datasets.changed', {});
+    },
+    'datasets.locate': async ({ id, path }) => {
+      const info = await relocateDataset(ctx.db, id, path);
+      ctx.emit('datasets.changed', {});
+      return info;
     },
   };
 }
