@@ -5,12 +5,14 @@
  * written once. The core owns the trainer processes it starts, and closing it stops them. The CLI verbs
  * open the database alone (they serve no page and need no sample); `weightlapse train` adds its own `Trainers`.
  *
- * A read-only database is opened for browsing and nothing is written at start.
+ * A read-only database is opened for browsing and nothing is written at start. What other processes write
+ * to the same database (the CLI training, a second window) is announced as this core's own changes are.
  */
 import type { CoreContext, EmitEvent } from './api/context.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
+import { watchOtherWriters } from './store/watch.ts';
 import { Trainers } from './training/trainers.ts';
 import type { TrainerSpawner } from '../trainer/protocol.ts';
 
@@ -51,6 +53,10 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
     }
   };
   const ctx: CoreContext = { db, dbPath, host, emit, trainers: new Trainers({ db, emit, spawn: spawnTrainer }) };
+  const stopWatching = watchOtherWriters(db, {
+    run: (runId) => emit('run.changed', { runId }),
+    datasets: () => emit('datasets.changed', {}),
+  });
   let closed = false;
   return {
     ctx,
@@ -61,6 +67,7 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
     async close() {
       if (closed) return;
       closed = true;
+      stopWatching();
       await ctx.trainers.stopAll();
       listeners.clear();
       db.close();
