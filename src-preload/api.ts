@@ -241,6 +241,8 @@ export interface AppInfo {
   host: 'desktop' | 'browser';
   backend: BackendInfo;
   dbPath: string;
+  /** Why the database cannot be written, when it cannot: the app browses it, with training and edits off. */
+  readOnly?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,6 +284,8 @@ export const contract = {
     z.object({ id, perClass: z.number().int().min(1).max(64).default(8) }).strict(),
   ),
   'datasets.remove': method<void>()(z.object({ id }).strict()),
+  /** Points a data set whose files moved at their new place, once their checksum shows they are the same files. */
+  'datasets.locate': method<DatasetInfo>()(z.object({ id, path: fsPath }).strict()),
 
   'runs.list': method<RunSummary[]>()(none),
   'runs.get': method<RunDetail>()(runRef),

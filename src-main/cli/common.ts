@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ApiError } from '../../src-preload/api.ts';
 import { resolveDbPath } from '../core/paths.ts';
-import { openDatabase, DatabaseVersionError, type Db } from '../core/store/db.ts';
+import { openDatabase, storeError, type Db } from '../core/store/db.ts';
 
 /** A mistake the person can fix: printed as one line, exit code 1, no stack trace. */
 export class UserError extends Error {}
@@ -22,6 +22,8 @@ export async function withDb<T>(cmd: Command, fn: (db: Db, dbPath: string) => Pr
   const db = openDatabase(dbPath);
   try {
     return await fn(db, dbPath);
+  } catch (err) {
+    throw storeError(db, err); // disk full, read-only, damaged: one line naming the file
   } finally {
     db.close();
   }
@@ -38,7 +40,6 @@ export function isUserFacing(err: unknown): err is Error {
   return (
     err instanceof UserError ||
     err instanceof ApiError ||
-    err instanceof DatabaseVersionError ||
     (err instanceof Error && (err as { userFacing?: boolean }).userFacing === true)
   );
 }

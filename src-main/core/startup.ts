@@ -4,11 +4,15 @@
  * the database, register the bundled data set, mark runs that a crash left "running" as interrupted) is
  * written once. The core owns the trainer processes it starts, and closing it stops them. The CLI verbs
  * open the database alone (they serve no page and need no sample); `weightlapse train` adds its own `Trainers`.
+ *
+ * A read-only database is opened for browsing and nothing is written at start. What other processes write
+ * to the same database (the CLI training, a second window) is announced as this core's own changes are.
  */
 import type { CoreContext, EmitEvent } from './api/context.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
-import { openDatabase } from './store/db.ts';
+import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
+import { watchOtherWriters } from './store/watch.ts';
 import { Trainers } from './training/trainers.ts';
 import type { TrainerSpawner } from '../trainer/protocol.ts';
 
@@ -28,12 +32,14 @@ export interface CoreOptions {
 
 export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptions): Promise<Core> {
   const db = openDatabase(dbPath);
-  markInterruptedRuns(db);
-  try {
-    await ensureBundledDataset(db);
-  } catch (err) {
-    // The app is still useful without the sample (a person can add a data set): say so, go on.
-    console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
+  if (!readOnlyReason(db)) {
+    markInterruptedRuns(db);
+    try {
+      await ensureBundledDataset(db);
+    } catch (err) {
+      // The app is still useful without the sample (a person can add a data set): say so, go on.
+      console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
+    }
   }
   const listeners = new Set<EmitEvent>();
   const emit: EmitEvent = (event, payload) => {
@@ -47,6 +53,10 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
     }
   };
   const ctx: CoreContext = { db, dbPath, host, emit, trainers: new Trainers({ db, emit, spawn: spawnTrainer }) };
+  const stopWatching = watchOtherWriters(db, {
+    run: (runId) => emit('run.changed', { runId }),
+    datasets: () => emit('datasets.changed', {}),
+  });
   let closed = false;
   return {
     ctx,
@@ -57,6 +67,7 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
     async close() {
       if (closed) return;
       closed = true;
+      stopWatching();
       await ctx.trainers.stopAll();
       listeners.clear();
       db.close();

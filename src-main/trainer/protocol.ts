@@ -13,7 +13,8 @@
  * Host → trainer: `start` once with everything the run needs (a `TrainerJob`), `stored` after each
  * snapshot it has committed, then `stop` at most once (or `probe` alone).
  * Trainer → host: `started`, any number of `progress` and `snapshot`, then `finished` or `failed`, and the
- * process exits. The host stores each `snapshot` (weights, metrics and resume state) in one transaction as
+ * process exits; and from the start, a `heartbeat` every `HEARTBEAT_INTERVAL_MS`, by which the host tells a
+ * hung trainer from a slow one (core/training/host.ts). The host stores each `snapshot` (weights, metrics and resume state) in one transaction as
  * soon as it arrives, then answers `stored`; the trainer sends its next snapshot only once the previous one
  * is stored, so at most one is in flight and a killed trainer loses at most the one the host never saw.
  */
@@ -102,7 +103,11 @@ export type ToTrainer =
   /** Only says which backend `auto` would train on (answered by `backend`), then exits. */
   | { type: 'probe' };
 
+/** How often a trainer says it is alive, from a timer on the thread that trains. */
+export const HEARTBEAT_INTERVAL_MS = 1000;
+
 export type FromTrainer =
+  | { type: 'heartbeat' }
   | { type: 'started'; backend: BackendInfo }
   | { type: 'progress'; progress: LoopProgress }
   | { type: 'snapshot'; snapshot: Snapshot; state: ResumeState }

@@ -7,11 +7,14 @@
  * terminal (SIGHUP) end training gracefully: the batch in progress finishes, the epoch in progress is
  * abandoned, and `finished` says `stopped`. An error is sent as `failed` with its message. A host that
  * went away can store nothing more, so the process then exits at once.
+ *
+ * A heartbeat goes out every second from a timer on this (the training) thread: it fires whenever the thread
+ * is free, between batches as while it awaits, so its absence means a call that never returns.
  */
 import { loadDataset } from '../core/datasets/index.ts';
 import { initBackend } from './backend/index.ts';
 import { runTraining } from './loop.ts';
-import type { FromTrainer, ResumeState, Snapshot, ToTrainer, TrainerJob } from './protocol.ts';
+import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ResumeState, type Snapshot, type ToTrainer, type TrainerJob } from './protocol.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToTrainer }) => void): void;
@@ -43,6 +46,8 @@ const requestStop = () => {
 process.on('SIGINT', requestStop);
 process.on('SIGHUP', requestStop); // the terminal closed
 process.on('disconnect', () => process.exit(0)); // the host is gone: nothing more can be stored
+// Unref'd: the heartbeat alone never keeps the process alive.
+setInterval(() => void send({ type: 'heartbeat' }), HEARTBEAT_INTERVAL_MS).unref();
 
 /** The host's promises to answer `stored`, by snapshot seq. */
 const storedBy = new Map<number, () => void>();

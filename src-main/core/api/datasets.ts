@@ -1,7 +1,7 @@
 import { ApiError, type DatasetProgress, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
 import { preparedDir } from '../datasets/images/prepare.ts';
 import { inspectDataset } from '../datasets/index.ts';
-import { addDatasetFromDisk, datasetSamples, forgetDataset, listDatasetInfos, requireDataset } from '../datasets/registry.ts';
+import { addDatasetFromDisk, datasetSamples, forgetDataset, listDatasetInfos, relocateDataset, requireDataset } from '../datasets/registry.ts';
 import type { CoreContext } from './context.ts';
 
 export function datasetHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'datasets'>> {
@@ -23,6 +23,11 @@ export function datasetHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'dat
       }
       await forgetDataset(ctx.db, id);
       ctx.emit('datasets.changed', {});
+    },
+    'datasets.locate': async ({ id, path }) => {
+      const info = await relocateDataset(ctx.db, id, path);
+      ctx.emit('datasets.changed', {});
+      return info;
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
 import { appHandlers } from './app.ts';
+import { storeError } from '../store/db.ts';
 import type { CoreContext } from './context.ts';
 import { datasetHandlers } from './datasets.ts';
 import { runHandlers } from './runs.ts';
@@ -18,11 +19,23 @@ const desktopOnly = (): never => {
 const browserFiles: DesktopHandlers = { 'files.saveGif': desktopOnly, 'files.chooseDataset': desktopOnly };
 
 export function createHandlers(ctx: CoreContext, desktop: DesktopHandlers = browserFiles): Handlers {
-  return {
+  return withStoreErrors(ctx, {
     ...appHandlers(ctx),
     ...datasetHandlers(ctx),
     ...runHandlers(ctx),
     ...weightHandlers(ctx),
     ...desktop,
+  });
+}
+
+/** Every handler, with what SQLite says (disk full, read-only, damaged, busy) turned into an error naming the database. */
+function withStoreErrors(ctx: CoreContext, handlers: Handlers): Handlers {
+  const wrap = (handler: (input: never) => unknown) => async (input: never) => {
+    try {
+      return await handler(input);
+    } catch (err) {
+      throw storeError(ctx.db, err);
+    }
   };
+  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, wrap(handler)])) as Handlers;
 }

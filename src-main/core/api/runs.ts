@@ -1,6 +1,6 @@
 import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
-import { getRun, getRunSummary, listRuns, removeRun, updateRun } from '../store/runs.ts';
-import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../training/service.ts';
+import { getRun, getRunSummary, listRuns, updateRun } from '../store/runs.ts';
+import { deleteRun, resumeRun, startFreezeExperiment, startRun, stopRun } from '../training/service.ts';
 import type { CoreContext } from './context.ts';
 
 const notFound = (id: number) => new ApiError('not-found', `no run #${id}`, 'id');
@@ -23,14 +23,6 @@ export function runHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'runs'>>
       ctx.emit('run.changed', { runId: id });
       return getRunSummary(ctx.db, id)!;
     },
-    'runs.remove': ({ id }) => {
-      const run = getRunSummary(ctx.db, id);
-      if (!run) throw notFound(id);
-      if (ctx.trainers.owns(id) || run.status === 'running') {
-        throw new ApiError('conflict', `run #${id} is training; stop it before removing it`, 'id');
-      }
-      removeRun(ctx.db, id);
-      ctx.emit('run.changed', { runId: id });
-    },
+    'runs.remove': ({ id }) => deleteRun(ctx, id),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Data sets the user added, checked against the disk: adding reads and checks every file first (a bad
- * data set stores nothing); listing tells which ones changed or went missing since.
+ * data set stores nothing); listing tells which ones changed or went missing since; one whose files moved
+ * is pointed at their new place once their checksum shows they are the same files.
  */
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -124,4 +125,24 @@ export async function ensureBundledDataset(db: Db, dir: string = BUNDLED_SAMPLE_
   if (!known) return (await addDatasetFromDisk(db, dir, { name: 'Fashion-MNIST sample', bundled: true })).id;
   if (known.path !== dir) setDatasetPath(db, known.id, dir);
   return known.id;
+}
+
+/**
+ * Points a data set whose files moved (or whose drive is mounted elsewhere now) at `path`, after checking
+ * that the files there are the same ones, by their checksum. Runs trained on it resume from the new place.
+ */
+export async function relocateDataset(db: Db, id: number, path: string): Promise<DatasetInfo> {
+  const stored = requireDataset(db, id);
+  const located = await locate(path);
+  if ((await checksumOf(located.path)) !== stored.checksum) {
+    throw new ApiError(
+      'conflict',
+      `${located.path} does not hold the same files as "${stored.name}" (their checksum differs); add it as a data set of its own instead`,
+      'path',
+    );
+  }
+  const other = findDatasetByPath(db, located.path);
+  if (other && other.id !== id) throw new ApiError('conflict', `${located.path} is already added, as "${other.name}" (#${other.id})`, 'path');
+  setDatasetPath(db, id, located.path);
+  return { ...getDataset(db, id)!, available: true };
 }

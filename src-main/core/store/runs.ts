@@ -216,6 +216,24 @@ export function updateRun(db: Db, id: number, update: RunUpdate): void {
   db.prepare(`UPDATE runs SET ${[...sets, 'updated_at = $at'].join(', ')} WHERE id = $id`).run({ ...values, at: now(), id });
 }
 
+/** The statuses a run can be resumed from. */
+const RESUMABLE = "('stopped', 'failed', 'interrupted')";
+
+/**
+ * Makes a stopped, failed or interrupted run `running` for process `pid`, in one statement: of two
+ * processes that resume it at once, exactly one gets true. Its error is cleared.
+ */
+export function claimRun(db: Db, id: number, pid: number): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE runs SET status = 'running', error = NULL, pid = $pid, pid_started = $pidStarted, updated_at = $at
+         WHERE id = $id AND status IN ${RESUMABLE}`,
+      )
+      .run({ id, pid, pidStarted: processStart(pid), at: now() }).changes > 0
+  );
+}
+
 /** Deletes the run with its snapshots and tensors (cascade). */
 export function removeRun(db: Db, id: number): boolean {
   return db.prepare('DELETE FROM runs WHERE id = $id').run({ id }).changes > 0;

@@ -4,13 +4,18 @@
  * Bad input changes nothing: an unknown data set is `not-found`, a data set whose files are gone or
  * changed is `unavailable`, and neither leaves a run behind. Problems found only by the trainer (a
  * backend that fails to start, a file that breaks mid-read) leave a `failed` run with the message.
+ *
+ * Several processes may share one database (two windows, the CLI training while `serve` browses): a run
+ * is trained by one process only. Resuming claims the run in one statement, so of two processes resuming
+ * it at once one trains and the other is told who does; a run another process trains cannot be stopped
+ * or removed from here.
  */
 import { ApiError, type RunConfig, type RunSummary } from '../../../src-preload/api.ts';
 import type { CoreContext } from '../api/context.ts';
 import { checkDataset, requireDataset } from '../datasets/registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
-import { createRun, getRunSummary, getStoredRun, markInterruptedRuns, runProcessAlive, updateRun } from '../store/runs.ts';
+import { claimRun, createRun, getRunSummary, getStoredRun, markInterruptedRuns, removeRun, runProcessAlive, updateRun, type StoredRun } from '../store/runs.ts';
 import { trainerJob } from './job.ts';
 
 /** What training needs of a core: its database, its events and its trainers. */
@@ -25,6 +30,19 @@ async function availableDataset(ctx: TrainingContext, datasetId: number): Promis
 export function defaultRunName(dataset: { name: string }, config: RunConfig): string {
   const frozen = config.freeze.length ? `, ${config.freeze.join('+')} frozen` : '';
   return `${dataset.name} · ${config.optimizer} ${config.learningRate} · seed ${config.seed}${frozen}`;
+}
+
+/** The refusal for a run that another process trains, naming it (or this process, when it trains it). */
+function trainedElsewhere(ctx: TrainingContext, run: StoredRun, then: string): ApiError {
+  if (ctx.trainers.owns(run.id)) return new ApiError('conflict', `run #${run.id} is training here; stop it first`, 'id');
+  const who = run.pid === null ? 'another Weightlapse process' : `another Weightlapse process (pid ${run.pid})`;
+  return new ApiError('conflict', `run #${run.id} is being trained by ${who}; ${then}`, 'id');
+}
+
+function requireRun(ctx: TrainingContext, runId: number): StoredRun {
+  const run = getStoredRun(ctx.db, runId);
+  if (!run) throw new ApiError('not-found', `no run #${runId}`, 'id');
+  return run;
 }
 
 function summary(ctx: TrainingContext, runId: number): RunSummary {
@@ -70,25 +88,38 @@ export async function startFreezeExperiment(
 }
 
 export async function stopRun(ctx: TrainingContext, runId: number): Promise<RunSummary> {
-  const run = getStoredRun(ctx.db, runId);
-  if (!run) throw new ApiError('not-found', `no run #${runId}`, 'id');
+  const run = requireRun(ctx, runId);
   if (ctx.trainers.owns(runId)) {
     await ctx.trainers.stop(runId);
   } else if (run.status === 'running') {
-    if (runProcessAlive(run)) {
-      throw new ApiError('conflict', `run #${runId} is trained by another Weightlapse process (pid ${run.pid}); stop it there`, 'id');
-    }
+    if (runProcessAlive(run)) throw trainedElsewhere(ctx, run, 'stop it there');
     markInterruptedRuns(ctx.db);
   }
   return summary(ctx, runId);
 }
 
+/** Removes a run with all its snapshots, unless a process (this one or another) trains it. */
+export function deleteRun(ctx: TrainingContext, runId: number): void {
+  requireRun(ctx, runId);
+  if (ctx.trainers.owns(runId)) throw new ApiError('conflict', `run #${runId} is training; stop it before removing it`, 'id');
+  markInterruptedRuns(ctx.db); // a run whose process died may go
+  // Looked at and removed under the write lock: no other process can start training it in between.
+  ctx.db
+    .transaction(() => {
+      const run = requireRun(ctx, runId);
+      if (run.status === 'running') throw trainedElsewhere(ctx, run, 'stop it there before removing it');
+      removeRun(ctx.db, runId);
+    })
+    .immediate();
+  ctx.emit('run.changed', { runId });
+}
+
 /** Carries on from the last snapshot (optimizer state included) up to the configured epochs. */
 export async function resumeRun(ctx: TrainingContext, runId: number): Promise<RunSummary> {
-  if (!getStoredRun(ctx.db, runId)) throw new ApiError('not-found', `no run #${runId}`, 'id');
+  requireRun(ctx, runId);
   markInterruptedRuns(ctx.db);
-  const run = getStoredRun(ctx.db, runId)!;
-  if (run.status === 'running') throw new ApiError('conflict', `run #${runId} is still training`, 'id');
+  const run = requireRun(ctx, runId);
+  if (run.status === 'running') throw trainedElsewhere(ctx, run, 'stop it there, or let it finish');
   if (run.status === 'done') throw new ApiError('conflict', `run #${runId} has already trained all its ${run.config.epochs} epochs`, 'id');
   const state = readResumeState(ctx.db, runId);
   if (state && state.epoch >= run.config.epochs) {
@@ -98,9 +129,23 @@ export async function resumeRun(ctx: TrainingContext, runId: number): Promise<Ru
     return summary(ctx, runId);
   }
   if (run.datasetId === null) throw new ApiError('unavailable', `the data set of run #${runId} was removed`, 'id');
-  await availableDataset(ctx, run.datasetId);
-  const job = trainerJob(ctx.db, runId); // reads the start point first: a run that cannot resume stays as it is
-  updateRun(ctx.db, runId, { status: 'running', error: null, pid: process.pid });
+  const dataset = await checkDataset(requireDataset(ctx.db, run.datasetId));
+  if (!dataset.available) {
+    throw new ApiError(
+      'unavailable',
+      `run #${runId} cannot resume: its data set "${dataset.name}" is not as it was: ${dataset.problem}. Put it back, or locate it on the Data sets page.`,
+      'id',
+    );
+  }
+  if (!claimRun(ctx.db, runId, process.pid)) throw trainedElsewhere(ctx, requireRun(ctx, runId), 'stop it there, or let it finish');
+  let job;
+  try {
+    job = trainerJob(ctx.db, runId);
+  } catch (err) {
+    // A run that cannot resume (its stored start point does not read) stays as it was.
+    updateRun(ctx.db, runId, { status: run.status, error: run.error, pid: null });
+    throw err;
+  }
   ctx.emit('run.changed', { runId });
   ctx.trainers.start(job);
   return summary(ctx, runId);

@@ -12,7 +12,7 @@ import { ApiError, type BackendInfo, type RunStatus } from '../../../src-preload
 import type { EmitEvent } from '../api/context.ts';
 import type { Db } from '../store/db.ts';
 import { getStoredRun, updateRun } from '../store/runs.ts';
-import { TrainerHost } from './host.ts';
+import { TrainerHost, type TrainerWatch } from './host.ts';
 import { trainerJob } from './job.ts';
 import { probeBackend } from './probe.ts';
 import type { FromTrainer, TrainerJob, TrainerSpawner } from '../../trainer/protocol.ts';
@@ -23,6 +23,8 @@ export interface TrainersOptions {
   emit: EmitEvent;
   /** How trainer processes start: Electron's utilityProcess in the desktop app; child_process.fork by default. */
   spawn?: TrainerSpawner;
+  /** How the hosts watch their trainers (stop grace, heartbeat timeout, data set checks); defaults otherwise. */
+  watch?: TrainerWatch;
 }
 
 export class Trainers {
@@ -33,6 +35,7 @@ export class Trainers {
   private readonly db: Db;
   private readonly emit: EmitEvent;
   private readonly spawn: TrainerSpawner;
+  private readonly watch: TrainerWatch;
   /** The backend probe's answer, asked once (it costs a process start). */
   private backend: Promise<BackendInfo> | undefined;
 
@@ -40,6 +43,7 @@ export class Trainers {
     this.db = options.db;
     this.emit = options.emit;
     this.spawn = options.spawn ?? forkTrainer();
+    this.watch = options.watch ?? {};
   }
 
   /** Starts a trainer on the job now. Its run must already read `running`. */
@@ -47,6 +51,7 @@ export class Trainers {
     const { runId } = job;
     if (this.hosts.has(runId)) throw new ApiError('conflict', `run #${runId} is already training`, 'id');
     const host = new TrainerHost({
+      ...this.watch,
       db: this.db,
       job,
       spawn: this.spawn,

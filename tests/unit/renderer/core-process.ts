@@ -17,10 +17,11 @@ export interface CoreProcess {
 
 type Reply = { ready: true } | { id: number; result?: ApiResult<unknown> } | { event: EventName; payload: unknown };
 
-export async function startCoreProcess(dbPath: string): Promise<CoreProcess> {
+/** `env` is added to this process's environment for the core (and the trainers it starts). */
+export async function startCoreProcess(dbPath: string, env: NodeJS.ProcessEnv = {}): Promise<CoreProcess> {
   const host = join(dirname(fileURLToPath(import.meta.url)), 'core-host.ts');
   // 'advanced' serialization keeps typed arrays (weights, images) as they are.
-  const child = fork(host, [dbPath], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(host, [dbPath], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   const pending = new Map<number, (reply: { result?: ApiResult<unknown> }) => void>();
   const listeners = new Set<(event: EventName, payload: unknown) => void>();
   let next = 0;
