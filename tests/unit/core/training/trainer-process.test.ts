@@ -142,7 +142,7 @@ describe('the trainer process', () => {
       db.exec('DROP TRIGGER refuse_second');
     }
     const failed = expectIntactSnapshots(run.id);
-    expect(failed).toMatchObject({ status: 'failed', error: 'could not store snapshot 1: disk full' });
+    expect(failed).toMatchObject({ status: 'failed', error: 'disk full. Snapshot 1 was not stored; the ones before it are intact: resume the run once that is fixed.' });
     expect(failed.snapshots.map((s) => s.seq)).toEqual([0]);
     expect(getStoredRun(db, run.id)!.pid).toBeNull();
     expect(readResumeState(db, run.id)!.seq).toBe(0);
