@@ -36,6 +36,11 @@ const methods = {
   'weights.get': true,
   'weights.series': true,
   'metrics.get': true,
+  'activations.pins': true,
+  'activations.setPins': true,
+  'activations.maps': true,
+  'activations.classes': true,
+  'activations.mistakes': true,
   'files.saveGif': true,
   'files.chooseDataset': true,
 } as const satisfies Record<MethodName, true>;

@@ -5,6 +5,7 @@
  * written once. The other CLI verbs open the database alone: they serve no page and need no sample.
  */
 import type { CoreContext, EmitEvent } from './api/context.ts';
+import { closeActivations } from './activations/service.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
 import { openDatabase } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
@@ -54,6 +55,7 @@ export async function openCore(dbPath: string, host: CoreContext['host']): Promi
       if (closed) return;
       closed = true;
       await trainersOf(ctx).stopAll();
+      closeActivations(ctx);
       listeners.clear();
       db.close();
     },

@@ -13,6 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../src-preload/api.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
 import type { LoopProgress } from './protocol.ts';
+import { confusionOf, overallAccuracy } from '../core/activations/learning.ts';
+import type { ConfusionMatrix } from '../core/store/activations.ts';
 import type { NewSnapshot } from '../core/store/snapshots.ts';
 import { ShuffleRng } from './shuffle.ts';
 import { layerChanges, type Kernels } from './stats.ts';
@@ -139,25 +141,27 @@ export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y
   return { loss, correct: hits };
 }
 
-/** Mean loss and accuracy over a whole split; undefined if `shouldStop` said so part-way. */
+/**
+ * Mean loss, accuracy and the confusion matrix ([true][predicted] counts) over a whole split; undefined
+ * if `shouldStop` said so part-way.
+ */
 export async function evaluate(net: LeNet, split: Split, geometry: Geometry, shouldStop = () => false) {
   let lossSum = 0;
-  let correct = 0;
+  const predicted = new Uint8Array(split.count);
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
     await yieldToEvents();
     if (shouldStop()) return undefined;
     const end = Math.min(split.count, start + EVAL_BATCH);
-    const [loss, hits] = tf.tidy(() => {
+    const loss = tf.tidy(() => {
       const { x, y } = batchTensors(split, geometry, start, end);
       const out = logits(net, x);
-      const l = tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start);
-      const c = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32'));
-      return [l.dataSync()[0]!, c.dataSync()[0]!];
+      predicted.set(tf.argMax(out, 1).dataSync(), start);
+      return tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start).dataSync()[0]!;
     });
     lossSum += loss;
-    correct += hits;
   }
-  return { loss: lossSum / split.count, accuracy: correct / split.count };
+  const confusion = confusionOf(split.labels.subarray(0, split.count), predicted, geometry.classes);
+  return { loss: lossSum / split.count, accuracy: overallAccuracy(confusion), confusion };
 }
 
 async function saveOptimizer(optimizer: tf.Optimizer): Promise<OptimizerState> {
@@ -225,14 +229,14 @@ async function loop(
 
   const readWeights = () => new Map(net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array]));
   /** Stores the weights as snapshot `state.seq` (the caller moves it on). */
-  const snapshot = async (epoch: number, metrics: EpochMetrics) => {
+  const snapshot = async (epoch: number, metrics: EpochMetrics, confusion?: ConfusionMatrix) => {
     const t0 = performance.now();
     const weights = readWeights();
     const kernels = kernelsOf(weights);
     const tensors = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights.get(w.name)! }));
     const layers = layerChanges(kernels, previous, initial);
     state.optimizer = await saveOptimizer(optimizer);
-    callbacks.onSnapshot({ seq: state.seq, epoch, metrics, layers, tensors }, state);
+    callbacks.onSnapshot({ seq: state.seq, epoch, metrics, layers, tensors, confusion }, state);
     previous = kernels;
     result.snapshotSeconds += (performance.now() - t0) / 1000;
   };
@@ -270,7 +274,7 @@ async function loop(
     };
     const test = await testMetrics();
     if (!test) return { ...result, status: 'stopped' };
-    await snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy });
+    await snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy }, test.confusion);
   }
 
   const rng = new ShuffleRng(state.epochRngState);
@@ -341,7 +345,7 @@ async function loop(
     state.epochRngState = rng.state;
     state.epochSums = { loss: 0, correct: 0, seen: 0 };
     state.seq += 1;
-    await snapshot(epoch + 1, metrics);
+    await snapshot(epoch + 1, metrics, test.confusion);
   }
   return result;
 }

@@ -12,7 +12,7 @@
  * everything durable (snapshots, status) to the database itself; messages are for live display.
  */
 import type { Readable } from 'node:stream';
-import type { BackendInfo, TrainingProgress } from '../../src-preload/api.ts';
+import type { BackendInfo, TensorName, TrainingProgress } from '../../src-preload/api.ts';
 
 /** Progress as the loop sees it; the host adds the run's id before it reaches the renderer. */
 export type LoopProgress = Omit<TrainingProgress, 'runId'>;
@@ -21,7 +21,8 @@ export type ToTrainer =
   | { type: 'start'; dbPath: string; runId: number }
   | { type: 'stop' }
   /** Only says which backend `auto` would train on (answered by `backend`), then exits. */
-  | { type: 'probe' };
+  | { type: 'probe' }
+  | ForwardRequest;
 
 export type FromTrainer =
   | { type: 'started'; backend: BackendInfo }
@@ -37,7 +38,40 @@ export type FromTrainer =
       imagesTrained: number;
     }
   | { type: 'failed'; message: string }
-  | { type: 'backend'; backend: BackendInfo };
+  | { type: 'backend'; backend: BackendInfo }
+  | { type: 'forward'; id: number; result: ForwardMaps | ForwardPredictions }
+  | { type: 'forward-failed'; id: number; message: string };
+
+/**
+ * A forward pass over one stored snapshot, for the activation views (src-main/core/activations/). A
+ * trainer process sent these instead of `start` never trains: it answers each request, one at a time,
+ * with `forward` or `forward-failed` (same id), until it is killed.
+ */
+export interface ForwardRequest {
+  type: 'forward';
+  id: number;
+  geometry: { shape: [number, number, number]; classes: number };
+  /** Every tensor of the snapshot. */
+  weights: Partial<Record<TensorName, Float32Array>>;
+  /** HWC bytes of each image, and their labels. */
+  split: { images: Uint8Array; labels: Uint8Array; count: number };
+  /** 'maps': every layer's output for each image (a few); 'predictions': only the predicted class (a whole test set). */
+  output: 'maps' | 'predictions';
+}
+
+/** Each image's layer outputs, NHWC, one image after another; probabilities: softmax of fc2, [images, classes]. */
+export interface ForwardMaps {
+  conv1: Float32Array;
+  pool1: Float32Array;
+  conv2: Float32Array;
+  probabilities: Float32Array;
+}
+
+export interface ForwardPredictions {
+  predicted: Uint8Array;
+  /** The predicted class's probability. */
+  confidence: Float32Array;
+}
 
 /** What the host needs of a started trainer process. Structurally what Electron's UtilityProcess offers. */
 export interface TrainerProcess {

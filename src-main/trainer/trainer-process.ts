@@ -16,6 +16,7 @@ import { readResumeState, writeResumeState } from '../core/store/resume.ts';
 import { getRunRow, updateRun } from '../core/store/runs.ts';
 import { insertSnapshot, readTensor } from '../core/store/snapshots.ts';
 import { initBackend } from './backend/index.ts';
+import { answerForward } from './forward.ts';
 import { runTraining, type ResumeState, type StartPoint } from './loop.ts';
 import type { FromTrainer, ToTrainer } from './protocol.ts';
 import type { Kernels } from './stats.ts';
@@ -57,6 +58,8 @@ onMessage((message) => {
         () => process.exit(0),
         () => process.exit(1),
       );
+  } else if (message.type === 'forward') {
+    void answerForward(message).then(send);
   } else if (message.type === 'start') {
     void train(message.dbPath, message.runId).then(
       () => process.exit(0),

@@ -3,6 +3,7 @@
  * server (src-main/server/) and the tests all call these through `dispatch`, which validates first.
  */
 import { ApiError, type Handlers } from '../../../src-preload/api.ts';
+import { activationHandlers } from './activations.ts';
 import { appHandlers } from './app.ts';
 import type { CoreContext } from './context.ts';
 import { datasetHandlers } from './datasets.ts';
@@ -23,6 +24,7 @@ export function createHandlers(ctx: CoreContext, desktop: DesktopHandlers = brow
     ...datasetHandlers(ctx),
     ...runHandlers(ctx),
     ...weightHandlers(ctx),
+    ...activationHandlers(ctx),
     ...desktop,
   };
 }

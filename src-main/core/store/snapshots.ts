@@ -14,6 +14,7 @@ import type {
   TensorSeries,
   TensorValue,
 } from '../../../src-preload/api.ts';
+import { writeConfusion, type ConfusionMatrix } from './activations.ts';
 import { now, type Db } from './db.ts';
 
 export interface NewTensor {
@@ -28,6 +29,8 @@ export interface NewSnapshot {
   metrics: EpochMetrics;
   layers: Record<LayerName, LayerChange>;
   tensors: NewTensor[];
+  /** The test evaluation's confusion matrix, where the snapshot has one. */
+  confusion?: ConfusionMatrix;
 }
 
 /** The bytes of a float32 array as stored (the platforms Weightlapse runs on are little-endian). */
@@ -54,6 +57,7 @@ export function insertSnapshot(db: Db, runId: number, snapshot: NewSnapshot, ext
     for (const t of snapshot.tensors) {
       insertTensor.run({ snapshotId: lastInsertRowid, name: t.name, shape: JSON.stringify(t.shape), data: toBlob(t.data) });
     }
+    if (snapshot.confusion) writeConfusion(db, runId, snapshot.seq, snapshot.confusion);
     extra?.();
   })();
 }
