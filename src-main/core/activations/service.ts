@@ -36,7 +36,7 @@ import { forkTrainer } from '../training/spawn.ts';
 import { LruCache } from './cache.ts';
 import { Inference } from './inference.ts';
 import { argMaxRow, classAccuracy, confusionOf, reachesNinetyPercent, staysTrueFrom } from './learning.ts';
-import { firstImages, loadTestSet, pickImages, testSetPath, type TestSet } from './test-set.ts';
+import { firstImages, pickImages, testSetSource, type TestSet } from './test-set.ts';
 
 export type ActivationContext = Pick<CoreContext, 'db' | 'spawnTrainer'>;
 
@@ -49,6 +49,8 @@ const PREDICTIONS_BUDGET = 32 * MiB;
 /** Test splits kept loaded (a CIFAR-10 test split is 30 MB). */
 const TEST_SETS_KEPT = 2;
 const SCALES_KEPT = 64;
+/** Forward passes sent to the process before the first answer is awaited. */
+const IN_FLIGHT = 4;
 
 const bytesOfMaps = (m: ForwardMaps) => m.conv1.byteLength + m.pool1.byteLength + m.conv2.byteLength + m.probabilities.byteLength;
 const bytesOfPredictions = (p: ForwardPredictions) => p.predicted.byteLength + p.confidence.byteLength;
@@ -191,16 +193,28 @@ export class Activations {
     return run;
   }
 
+  /**
+   * The run's test set, read (and its files checked against the data set's checksum) once, then kept
+   * while it is one of the last few used. The runs of one data set share it.
+   */
   private async testSet(run: RunDetail): Promise<TestSet> {
-    const path = await testSetPath(this.ctx.db, run);
-    let set = this.testSets.get(path);
+    const source = testSetSource(this.ctx.db, run);
+    let set = this.testSets.get(source.key);
     if (!set) {
-      set = loadTestSet(path, run);
-      set.catch(() => this.testSets.delete(path));
-      this.testSets.set(path, set);
+      set = source.load();
+      set.catch(() => this.testSets.delete(source.key));
+      this.testSets.set(source.key, set);
       for (const old of this.testSets.keys()) if (this.testSets.size > TEST_SETS_KEPT) this.testSets.delete(old);
     }
-    return set;
+    const loaded = await set;
+    if (loaded.shape.join() !== run.inputShape.join() || loaded.classes.length !== run.classes.length) {
+      throw new ApiError(
+        'unavailable',
+        `${loaded.path} holds ${loaded.shape.join('×')} images of ${loaded.classes.length} classes, but run #${run.id} was trained on ${run.inputShape.join('×')} images of ${run.classes.length}`,
+        'runId',
+      );
+    }
+    return loaded;
   }
 
   /** A forward pass after those already asked for. */
@@ -218,15 +232,18 @@ export class Activations {
   private async mapsOfEverySnapshot(run: RunDetail, set: TestSet, indices: number[]): Promise<ForwardMaps[][]> {
     const key = (seq: number, i: number) => `${runKey(run)}:${seq}:${i}`;
     const geometry = { shape: run.inputShape, classes: run.classes.length };
-    for (const { seq } of run.snapshots) {
-      const missing = indices.filter((i) => !this.maps.get(key(seq, i)));
-      if (missing.length === 0) continue;
-      await this.serially(async () => {
-        const split = pickImages(set.test, run.inputShape, missing);
-        const result = await this.inference.maps({ geometry, weights: this.weightsAt(run, seq), split });
-        splitByImage(result, missing.length).forEach((maps, k) => this.maps.set(key(seq, missing[k]!), maps));
-      });
-    }
+    const work = run.snapshots
+      .map(({ seq }) => ({ seq, missing: indices.filter((i) => !this.maps.get(key(seq, i))) }))
+      .filter((w) => w.missing.length > 0);
+    const compute = async ({ seq, missing }: (typeof work)[number]) => {
+      const split = pickImages(set.test, run.inputShape, missing);
+      const result = await this.inference.maps({ geometry, weights: this.weightsAt(run, seq), split });
+      splitByImage(result, missing.length).forEach((maps, k) => this.maps.set(key(seq, missing[k]!), maps));
+    };
+    // A few requests in flight, so the process never waits for the next one (nor holds every snapshot's weights).
+    await this.serially(async () => {
+      for (let i = 0; i < work.length; i += IN_FLIGHT) await Promise.all(work.slice(i, i + IN_FLIGHT).map(compute));
+    });
     // Read after computing: a budget smaller than one run's maps would lose the first ones again.
     return run.snapshots.map(({ seq }) =>
       indices.map((i) => {

@@ -1,7 +1,7 @@
 /**
  * The test images a run's activation views read: its data set's test split, from where the data set is
  * now (the bundled sample follows the app when it moves), else from where the run was trained. A data
- * set whose files changed since it was added, or that no longer fits the run, is refused with why.
+ * set whose files changed since it was added is refused with why.
  */
 import { ApiError, type RunDetail } from '../../../src-preload/api.ts';
 import { loadTestSplit } from '../datasets/index.ts';
@@ -19,30 +19,33 @@ export interface TestSet {
   test: Split;
 }
 
-/** Where the run's data set is to be read from, refusing one whose files changed. */
-export async function testSetPath(db: Db, run: RunDetail): Promise<string> {
+/**
+ * Where a run's test images come from: a key that names the data set (its id and when it was added, or
+ * the run's own path for a data set no longer registered), and how to read them, refusing a data set
+ * whose files changed since it was added.
+ */
+export function testSetSource(db: Db, run: RunDetail): { key: string; load(): Promise<TestSet> } {
   const stored = run.datasetId === null ? undefined : getDataset(db, run.datasetId);
-  if (!stored) return getRunRow(db, run.id)!.dataset_path;
-  const info = await checkDataset(stored);
-  if (!info.available) throw new ApiError('unavailable', `the test images of run #${run.id} cannot be read: ${info.problem}`, 'runId');
-  return stored.path;
+  if (!stored) {
+    const path = getRunRow(db, run.id)!.dataset_path;
+    return { key: path, load: () => loadTestSet(path, run) };
+  }
+  return {
+    key: `#${stored.id}@${stored.addedAt}`,
+    async load() {
+      const info = await checkDataset(stored);
+      if (!info.available) throw new ApiError('unavailable', `the test images of run #${run.id} cannot be read: ${info.problem}`, 'runId');
+      return loadTestSet(stored.path, run);
+    },
+  };
 }
 
-export async function loadTestSet(path: string, run: RunDetail): Promise<TestSet> {
-  let read;
+async function loadTestSet(path: string, run: RunDetail): Promise<TestSet> {
   try {
-    read = await loadTestSplit(path);
+    return { path, ...(await loadTestSplit(path)) };
   } catch (err) {
     throw new ApiError('unavailable', `the test images of run #${run.id} cannot be read: ${(err as Error).message}`, 'runId');
   }
-  if (read.shape.join() !== run.inputShape.join() || read.classes.length !== run.classes.length) {
-    throw new ApiError(
-      'unavailable',
-      `${path} holds ${read.shape.join('×')} images of ${read.classes.length} classes, but run #${run.id} was trained on ${run.inputShape.join('×')} images of ${run.classes.length}`,
-      'runId',
-    );
-  }
-  return { path, ...read };
 }
 
 /** Images `indices` of a split, as their own small split. */
