@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { appRoot } from '../core/paths.ts';
 import { reportError } from './common.ts';
 import { registerData } from './commands/data.ts';
+import { registerExportActivations } from './commands/export-activations.ts';
 import { registerExportGif } from './commands/export-gif.ts';
 import { registerExportWeights } from './commands/export-weights.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerExportWeights(program);
   registerExportGif(program);
+  registerExportActivations(program);
   registerServe(program);
   return program;
 }
