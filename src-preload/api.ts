@@ -88,6 +88,8 @@ export interface DatasetSamples {
   /** HWC bytes of each image, concatenated. */
   images: Uint8Array;
   labels: number[];
+  /** Each image's index in the test split (what a pinned input names). */
+  indices: number[];
 }
 
 export interface BackendInfo {

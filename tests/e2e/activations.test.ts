@@ -18,7 +18,9 @@ import { appRoot } from '../../src-main/core/paths.ts';
 import { openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
+/** The freeze experiment's runs: trained normally, and with conv1 and conv2 frozen. */
 let run: RunDetail;
+let frozen: RunDetail;
 let layout: RowLayout;
 /** CSS pixels per cell of the activation rows (the panel's default zoom). */
 const ZOOM = 2;
@@ -51,13 +53,14 @@ beforeAll(async () => {
   app = await openApp({ viewport: { width: 1440, height: 900 } });
   const train = spawnSync(
     process.execPath,
-    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '3',
-      '--train-limit', '600', '--test-limit', '200', '--db', app.dbPath, '--json'],
+    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--experiment', 'freeze-conv', '--data', join(appRoot, 'resources/sample/fashion-mnist'),
+      '--epochs', '3', '--train-limit', '600', '--test-limit', '200', '--db', app.dbPath, '--json'],
     { encoding: 'utf8', timeout: 170_000 },
   );
   if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
-  const [summary] = await app.call('runs.list', {});
-  run = await app.call('runs.get', { id: summary!.id });
+  const ids = JSON.parse(train.stdout.trim().split('\n').at(-1)!) as { trained: { id: number }; frozen: { id: number } };
+  run = await app.call('runs.get', { id: ids.trained.id });
+  frozen = await app.call('runs.get', { id: ids.frozen.id });
 });
 
 afterAll(async () => {
@@ -179,7 +182,47 @@ describe('the activation view, on a run trained by the CLI', () => {
     expect(await first.getByTestId('pin-mistake').textContent()).toContain('pinned');
   });
 
+  it('pins a test image from the data sets page in a run of that data set', async () => {
+    await app.page.getByRole('link', { name: 'Data sets' }).click();
+    const grid = app.page.getByTestId('dataset-detail').locator('canvas').first();
+    await grid.waitFor();
+    // The third sample of class 4 (rows are classes, 28 + 1 cells each, drawn at 2×).
+    await grid.click({ position: { x: (2 * 29 + 14) * 2, y: (4 * 29 + 14) * 2 } });
+    const pinning = app.page.getByTestId('pin-to-run');
+    const index = Number(await pinning.getAttribute('data-index'));
+    const samples = await app.call('datasets.samples', { id: run.datasetId!, perClass: 10 });
+    expect(index).toBe(samples.indices[samples.labels.map((l, i) => (l === 4 ? i : -1)).filter((i) => i >= 0)[2]!]);
+    const before = (await app.call('activations.pins', { runId: frozen.id })) as PinnedInputs;
+    await app.page.getByTestId('pin-run').selectOption(String(frozen.id));
+    await app.page.getByTestId('pin-in-run').click();
+    await expect.poll(() => pinning.getByRole('status').textContent()).toContain(`pinned in run #${frozen.id}`);
+    expect(((await app.call('activations.pins', { runId: frozen.id })) as PinnedInputs).indices).toEqual([...before.indices, index]);
+    await app.screenshot('datasets-pin');
+  });
+
+  it('shows the same test image through the compared runs: the frozen run’s conv1 maps never change', async () => {
+    await app.page.goto(new URL(`/#/compare?runs=${run.id},${frozen.id}`, app.server.origin).href);
+    const panel = app.page.getByTestId('compare-activations');
+    const rowsOf = panel.getByTestId('compare-activation-row');
+    await rowsOf.nth(1).waitFor({ timeout: 60_000 });
+    await app.page.keyboard.press('Home');
+    await app.page.waitForTimeout(300);
+    const start = await Promise.all([0, 1].map((k) => canvasBytes(rowsOf.nth(k))));
+    // Same seed: both runs start from the same weights, so the same maps.
+    expect(start[1]).toBe(start[0]);
+    await app.page.keyboard.press('End');
+    await expect.poll(() => canvasBytes(rowsOf.nth(0))).not.toBe(start[0]);
+    // conv1 and pool1 of the frozen run are where they were; its probabilities moved (fc1 and fc2 trained).
+    const input = Number(await app.page.getByTestId('compare-input').inputValue());
+    const [first, last] = await Promise.all([0, frozen.snapshots.at(-1)!.seq].map((seq) => app.call('activations.maps', { runId: frozen.id, seq, inputs: [input] })));
+    expect(last!.maps.conv1.data).toEqual(first!.maps.conv1.data);
+    expect(last!.probabilities).not.toEqual(first!.probabilities);
+    await panel.scrollIntoViewIfNeeded();
+    await panel.screenshot({ path: join(appRoot, 'test-results', 'screenshots', 'compare-activations.png') });
+  });
+
   it('exports one input’s activation view as a GIF, one frame per snapshot', async () => {
+    await app.page.goto(new URL(`/#/run/${run.id}`, app.server.origin).href);
     await expect.poll(() => attr('activation-rows', 'data-loaded'), { timeout: 60_000 }).toBe('all');
     const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.getByTestId('export-activation-gif').click()]);
     expect(download.suggestedFilename()).toMatch(/-activations-\d+\.gif$/);
