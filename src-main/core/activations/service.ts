@@ -9,8 +9,8 @@
  *    before that, it is computed from the predictions and stored the first time it is asked for;
  *  - the predictions over the run's test split (the mistakes list), in memory up to a budget.
  *
- * Forward passes run one at a time, in request order: a second request for the same snapshots finds
- * them done by the first.
+ * Forward passes run one at a time, maps before predictions, otherwise in request order: a second
+ * request for the same snapshots finds them done by the first.
  */
 import {
   ApiError,
@@ -40,6 +40,9 @@ import { firstImages, pickImages, testSetSource, type TestSet } from './test-set
 
 export type ActivationContext = Pick<CoreContext, 'db' | 'spawnTrainer'>;
 
+/** What a forward pass is for: maps go before predictions. */
+type Priority = 'maps' | 'predictions';
+
 /** A map difference reference: the previous stored snapshot, the initial one, or a chosen seq. */
 export type MapDiff = 'prev' | 'init' | number;
 
@@ -68,8 +71,9 @@ export class Activations {
   private readonly predictions = new LruCache<ForwardPredictions>(PREDICTIONS_BUDGET, bytesOfPredictions);
   private readonly testSets = new Map<string, Promise<TestSet>>();
   private readonly scales = new Map<string, Record<MapLayer, number>>();
-  /** The forward passes in flight, one after another. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Forward passes waiting for the process, and whether one is running. */
+  private readonly waiting: { priority: Priority; start(): Promise<void> }[] = [];
+  private busy = false;
 
   constructor(private readonly ctx: ActivationContext) {
     // Read at each start, so that a shell may set `ctx.spawnTrainer` after the core has opened.
@@ -217,11 +221,26 @@ export class Activations {
     return loaded;
   }
 
-  /** A forward pass after those already asked for. */
-  private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
+  /**
+   * Runs `work` when the process is free: one piece of work at a time, maps (someone looks at them)
+   * before predictions over a whole test split (a second each), otherwise in the order asked.
+   */
+  private serially<T>(priority: Priority, work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ priority, start: () => work().then(resolve, reject) });
+      void this.next();
+    });
+  }
+
+  private async next(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    while (this.waiting.length > 0) {
+      const maps = this.waiting.findIndex((w) => w.priority === 'maps');
+      const [task] = this.waiting.splice(maps >= 0 ? maps : 0, 1);
+      await task!.start();
+    }
+    this.busy = false;
   }
 
   private weightsAt(run: RunDetail, seq: number): Partial<Record<TensorName, Float32Array>> {
@@ -232,16 +251,17 @@ export class Activations {
   private async mapsOfEverySnapshot(run: RunDetail, set: TestSet, indices: number[]): Promise<ForwardMaps[][]> {
     const key = (seq: number, i: number) => `${runKey(run)}:${seq}:${i}`;
     const geometry = { shape: run.inputShape, classes: run.classes.length };
-    const work = run.snapshots
-      .map(({ seq }) => ({ seq, missing: indices.filter((i) => !this.maps.get(key(seq, i))) }))
-      .filter((w) => w.missing.length > 0);
-    const compute = async ({ seq, missing }: (typeof work)[number]) => {
+    const compute = async ({ seq, missing }: { seq: number; missing: number[] }) => {
       const split = pickImages(set.test, run.inputShape, missing);
       const result = await this.inference.maps({ geometry, weights: this.weightsAt(run, seq), split });
       splitByImage(result, missing.length).forEach((maps, k) => this.maps.set(key(seq, missing[k]!), maps));
     };
-    // A few requests in flight, so the process never waits for the next one (nor holds every snapshot's weights).
-    await this.serially(async () => {
+    await this.serially('maps', async () => {
+      // What is missing once it is this request's turn (an earlier one may have computed it).
+      const work = run.snapshots
+        .map(({ seq }) => ({ seq, missing: indices.filter((i) => !this.maps.get(key(seq, i))) }))
+        .filter((w) => w.missing.length > 0);
+      // A few requests in flight, so the process never waits for the next one (nor holds every snapshot's weights).
       for (let i = 0; i < work.length; i += IN_FLIGHT) await Promise.all(work.slice(i, i + IN_FLIGHT).map(compute));
     });
     // Read after computing: a budget smaller than one run's maps would lose the first ones again.
@@ -279,13 +299,18 @@ export class Activations {
     const set = await this.testSet(run);
     const split = firstImages(set.test, run.inputShape, run.config.testLimit);
     const key = `${runKey(run)}:${seq}`;
-    let predictions = this.predictions.get(key);
-    if (!predictions) {
-      predictions = await this.serially(() =>
-        this.inference.predictions({ geometry: { shape: run.inputShape, classes: run.classes.length }, weights: this.weightsAt(run, seq), split }),
-      );
-      this.predictions.set(key, predictions);
-    }
+    const predictions =
+      this.predictions.get(key) ??
+      (await this.serially('predictions', async () => {
+        // An earlier request may have computed them while this one waited.
+        let done = this.predictions.get(key);
+        if (!done) {
+          const geometry = { shape: run.inputShape, classes: run.classes.length };
+          done = await this.inference.predictions({ geometry, weights: this.weightsAt(run, seq), split });
+          this.predictions.set(key, done);
+        }
+        return done;
+      }));
     return { set, split, predictions };
   }
 

@@ -76,11 +76,26 @@ function bake(mode: MapMode, input: InputKind): Palette {
   return { name: mode === 'values' ? 'grey' : 'diverging', rgba, packed: new Int32Array(rgba.slice().buffer), rgb };
 }
 
-/** Palette index of a map value on the layer's fixed scale (0 … max, or ±max for differences). */
-export function mapLevel(v: number, max: number, mode: MapMode): number {
-  if (!(max > 0)) return mode === 'values' ? 0 : MAP_ZERO;
-  const k = mode === 'values' ? Math.round((v / max) * (MAP_LEVELS - 1)) : MAP_ZERO + Math.round((v / max) * MAP_ZERO);
-  return k < 0 ? 0 : k > MAP_LEVELS - 1 ? MAP_LEVELS - 1 : k;
+/**
+ * Writes the palette index of each map value at its pixel: on the layer's fixed scale, 0 … max for
+ * values, ±max for differences (zero in the middle). The hot loop of an epoch step: no calls inside.
+ */
+export function drawMapLevels(img: Uint8Array, pixelOf: Int32Array, values: Float32Array, max: number, mode: MapMode): void {
+  const top = MAP_LEVELS - 1;
+  if (mode === 'values') {
+    // ReLU outputs are never negative: rounding is adding a half and truncating.
+    const gain = max > 0 ? top / max : 0;
+    for (let i = 0; i < values.length; i++) {
+      const k = (values[i]! * gain + 0.5) | 0;
+      img[pixelOf[i]!] = k < 0 ? 0 : k > top ? top : k;
+    }
+  } else {
+    const gain = max > 0 ? MAP_ZERO / max : 0;
+    for (let i = 0; i < values.length; i++) {
+      const k = MAP_ZERO + Math.round(values[i]! * gain);
+      img[pixelOf[i]!] = k < 0 ? 0 : k > top ? top : k;
+    }
+  }
 }
 
 /** Palette index of an input pixel: its grey level, or the nearest of the colour cube. */

@@ -15,7 +15,7 @@ import { GLYPH_H, drawText, textWidth } from '../font.ts';
 import { formatValue } from '../frame.ts';
 import { BACKGROUND, MUTED, OUTLINE, TEXT } from '../palette.ts';
 import { upscale, type Picture } from '../render.ts';
-import { activationPalette, imageLevel, mapLevel, MAP_LEVELS, RIGHT, WRONG, type InputKind, type MapMode } from './palette.ts';
+import { activationPalette, drawMapLevels, imageLevel, MAP_LEVELS, RIGHT, WRONG, type InputKind, type MapMode } from './palette.ts';
 
 /** What a row shows: the input's shape, each map layer's [height, width, channels], the class count. */
 export interface RowShape {
@@ -40,6 +40,8 @@ export interface RowLayout {
   input: Rect;
   /** Per layer, each channel's rectangle. */
   maps: Record<MapLayer, Rect[]>;
+  /** Per layer, the pixel (y · width + x) of each value of an input's HWC maps. */
+  pixelOf: Record<MapLayer, Int32Array>;
   /** Per class, its bar's full-height rectangle. */
   bars: Rect[];
 }
@@ -73,7 +75,19 @@ export function rowLayout(shape: RowShape, options: { titles?: boolean; legends?
   // Room under the bars for the true class's tick.
   bottom = Math.max(bottom, top + BAR_HEIGHT + 3);
   const width = Math.max(x + 1, titles ? textWidth('probabilities') + bars[0]!.x + 1 : 0);
-  return { shape, width, height: bottom + 1 + (legends ? LEGEND_HEIGHT : 0), titles, legends, input, maps, bars };
+  const pixelOf = Object.fromEntries(MAP_LAYERS.map((layer) => [layer, pixelsOf(shape.maps[layer], maps[layer], width)])) as RowLayout['pixelOf'];
+  return { shape, width, height: bottom + 1 + (legends ? LEGEND_HEIGHT : 0), titles, legends, input, maps, bars, pixelOf };
+}
+
+/** Where each value of an HWC map volume goes: channel c's map in its rectangle. */
+function pixelsOf([h, w, channels]: readonly [number, number, number], rects: Rect[], width: number): Int32Array {
+  const at = new Int32Array(h * w * channels);
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < channels; c++, i++) at[i] = (rects[c]!.y + y) * width + rects[c]!.x + x;
+    }
+  }
+  return at;
 }
 
 export interface RowData {
@@ -109,17 +123,9 @@ export function renderRow(layout: RowLayout, data: RowData, options: RowOptions)
     for (let x = 0; x < iw; x++) img[(layout.input.y + y) * width + layout.input.x + x] = imageLevel(data.image, (y * iw + x) * ic, input);
   }
   for (const layer of MAP_LAYERS) {
-    const [h, w, channels] = shape.maps[layer];
     const values = data.maps[layer];
-    if (values.length !== h * w * channels) throw new Error(`${layer}: ${values.length} values for a ${h}×${w}×${channels} map`);
-    const max = options.scale[layer];
-    const rects = layout.maps[layer];
-    for (let i = 0; i < values.length; i++) {
-      const c = i % channels;
-      const p = (i - c) / channels;
-      const r = rects[c]!;
-      img[(r.y + Math.floor(p / w)) * width + r.x + (p % w)] = mapLevel(values[i]!, max, options.mode);
-    }
+    if (values.length !== layout.pixelOf[layer].length) throw new Error(`${layer}: ${values.length} values for a ${shape.maps[layer].join('×')} map`);
+    drawMapLevels(img, layout.pixelOf[layer], values, options.scale[layer], options.mode);
   }
   drawBars(img, layout, data);
   if (layout.titles) drawTitles(img, layout);
