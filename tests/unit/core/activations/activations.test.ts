@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch, MAP_LAYERS, runConfigSchema, type ActivationMaps, type ApiResult, type ClassLearning, type Mistakes, type PinnedInputs, type RunDetail } from '../../../../src-preload/api.ts';
+import { dispatch, MAP_LAYERS, runConfigSchema, TENSOR_NAMES, type ActivationMaps, type ApiResult, type ClassLearning, type Mistakes, type PinnedInputs, type RunDetail } from '../../../../src-preload/api.ts';
 import { closeActivations, mapShape } from '../../../../src-main/core/activations/service.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
@@ -17,6 +17,7 @@ import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.
 import { readConfusions, readPins } from '../../../../src-main/core/store/activations.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun } from '../../../../src-main/core/store/runs.ts';
+import { insertSnapshot, readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import { startRun } from '../../../../src-main/core/training/service.ts';
 import { trainersOf } from '../../../../src-main/core/training/trainers.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
@@ -173,6 +174,25 @@ describe('feature maps', () => {
     const same = await value<ActivationMaps>(call('activations.maps', { runId: run.id, seq: 2, diff: 2 }));
     expect(same.maps.pool1.data.every((v) => v === 0)).toBe(true);
     expect(await call('activations.maps', { runId: run.id, seq: 2, diff: 77 })).toMatchObject({ ok: false, error: { code: 'not-found', field: 'diff' } });
+  });
+
+  it('computes a snapshot stored since (a run in progress) when asked for it, and widens the scale to it', async () => {
+    const before = await value<ActivationMaps>(call('activations.maps', { runId: run.id, seq: 3 }));
+    // A new last snapshot: the last weights, twice as large (so every map is larger than before).
+    const last = run.snapshots.at(-1)!;
+    insertSnapshot(db, run.id, {
+      ...last,
+      seq: 4,
+      epoch: 3,
+      tensors: TENSOR_NAMES.map((name) => {
+        const t = readTensor(db, run.id, name, 3)!;
+        return { name, shape: t.shape, data: t.data.map((v) => 2 * v) };
+      }),
+    });
+    const now = await value<ActivationMaps>(call('activations.maps', { runId: run.id, seq: 4 }));
+    expect(now.scale.conv1).toBeCloseTo(2 * before.scale.conv1, 4);
+    expect((await value<ActivationMaps>(call('activations.maps', { runId: run.id, seq: 3 }))).scale).toEqual(now.scale);
+    db.prepare('DELETE FROM snapshots WHERE run_id = $id AND seq = 4').run({ id: run.id });
   });
 
   it('takes chosen test images instead of the pins, and refuses ones that do not exist', async () => {
