@@ -147,6 +147,8 @@ export interface DatasetSamples {
   /** HWC bytes of each image, concatenated. */
   images: Uint8Array;
   labels: number[];
+  /** Each image's index in the test split (what a pinned input names). */
+  indices: number[];
 }
 
 export interface BackendInfo {
@@ -246,6 +248,81 @@ export interface AppInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What the filters do: pinned inputs through every snapshot, and per-class learning
+
+/** The layers whose outputs the activation view shows (conv1 and conv2 after their ReLU). */
+export const MAP_LAYERS = ['conv1', 'pool1', 'conv2'] as const;
+export type MapLayer = (typeof MAP_LAYERS)[number];
+/** At most this many pinned inputs per run. */
+export const MAX_PINS = 16;
+
+/** Test images, by their index in the data set's test split, with what they are. */
+export interface TestImages {
+  /** Indices into the data set's test split. */
+  indices: number[];
+  labels: number[];
+  /** HWC bytes of each image, one after another. */
+  images: Uint8Array;
+  shape: [number, number, number];
+  classes: string[];
+}
+
+export interface PinnedInputs extends TestImages {
+  runId: number;
+  /** True while the run has the default set: the first test image of each class. */
+  isDefault: boolean;
+  /** How many test images there are to pin from (indices 0 … testCount − 1). */
+  testCount: number;
+}
+
+/** A map layer's outputs for every input: [inputs, height, width, channels]. */
+export interface MapTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface ActivationMaps extends TestImages {
+  runId: number;
+  seq: number;
+  /** The maps at `seq`, or their change since the reference snapshot when `diff` was asked. */
+  maps: Record<MapLayer, MapTensor>;
+  /** Softmax of the output layer, [inputs, classes] (never a difference). */
+  probabilities: Float32Array;
+  /** Per layer, the largest |value| over every stored snapshot and these inputs (of the differences, in diff mode). */
+  scale: Record<MapLayer, number>;
+  /** Per input, the seq from which it is classified correctly at every later snapshot (null: not so at the last). */
+  learnedAt: (number | null)[];
+}
+
+export interface ClassLearning {
+  runId: number;
+  classes: string[];
+  /** The snapshots with a test evaluation, in order. */
+  seqs: number[];
+  epochs: number[];
+  /** Per snapshot: the test confusion matrix, counts [true class][predicted class], classes × classes. */
+  confusion: Uint32Array[];
+  /** Per class, its test accuracy at each of those snapshots (null: no test image of the class). */
+  accuracy: (number | null)[][];
+  /** Per class, the seq at which its accuracy first reaches 90 % of its final value (null: never above 0). */
+  learnedAt: (number | null)[];
+  /** How many of the matrices were computed for this call (snapshots stored before they were kept). */
+  computed: number;
+}
+
+export interface Mistakes extends TestImages {
+  runId: number;
+  seq: number;
+  /** Test images the run evaluates on. */
+  total: number;
+  /** How many of them the snapshot gets wrong (the lists hold the most confident `limit`). */
+  count: number;
+  predicted: number[];
+  /** The predicted class's probability. */
+  confidence: number[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // The table
 
 /** One method: its input schema, and its output as a phantom type. */
@@ -267,6 +344,13 @@ const exportGifInput = z
     bytes: z.instanceof(Uint8Array).refine((b) => b.byteLength <= 512 * 1024 * 1024, 'larger than 512 MiB'),
   })
   .strict();
+
+const seqNumber = z.number().int().min(0).max(1_000_000);
+/** Distinct test-set indices, at most MAX_PINS. */
+const testIndices = z
+  .array(z.number().int().min(0).max(10_000_000))
+  .max(MAX_PINS)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat an index');
 
 export const contract = {
   'app.info': method<AppInfo>()(none),
@@ -314,6 +398,18 @@ export const contract = {
       .strict(),
   ),
   'metrics.get': method<SnapshotInfo[]>()(z.object({ runId: id }).strict()),
+
+  // What the filters do (activation views). `inputs` are test-set indices; without them, the run's pins.
+  'activations.pins': method<PinnedInputs>()(z.object({ runId: id }).strict()),
+  /** Replaces the run's pinned inputs; null goes back to the default set. */
+  'activations.setPins': method<PinnedInputs>()(z.object({ runId: id, indices: testIndices.nullable() }).strict()),
+  'activations.maps': method<ActivationMaps>()(
+    z.object({ runId: id, seq: seqNumber, inputs: testIndices.min(1).optional(), diff: z.union([z.enum(['prev', 'init']), seqNumber]).optional() }).strict(),
+  ),
+  'activations.classes': method<ClassLearning>()(z.object({ runId: id }).strict()),
+  'activations.mistakes': method<Mistakes>()(
+    z.object({ runId: id, seq: seqNumber, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+  ),
 
   /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
   'files.saveGif': method<{ path: string } | null>()(exportGifInput, true),

@@ -29,6 +29,12 @@ export async function withDb<T>(cmd: Command, fn: (db: Db, dbPath: string) => Pr
   }
 }
 
+/** An API error about `field` (or an item of it) as a mistake in the option `flag`; any other error as it is. */
+export function asOptionError(err: unknown, field: string, flag: string): unknown {
+  if (!(err instanceof ApiError) || (err.field !== field && !err.field?.startsWith(`${field}.`))) return err;
+  return new UserError(`${flag}: ${err.message.replace(/^[\w.]+: /, '')}`);
+}
+
 /** `--json` prints exactly one JSON document on stdout; otherwise `human` prints for people. */
 export function output(cmd: Command, value: unknown, human: () => void): void {
   if (globalOptions(cmd).json) process.stdout.write(`${JSON.stringify(value)}\n`);

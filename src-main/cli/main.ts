@@ -6,6 +6,7 @@ import { appRoot } from '../core/paths.ts';
 import { reportError } from './common.ts';
 import { registerData } from './commands/data.ts';
 import { registerDb } from './commands/db.ts';
+import { registerExportActivations } from './commands/export-activations.ts';
 import { registerExportGif } from './commands/export-gif.ts';
 import { registerExportWeights } from './commands/export-weights.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerExportWeights(program);
   registerExportGif(program);
+  registerExportActivations(program);
   registerServe(program);
   registerDb(program);
   return program;

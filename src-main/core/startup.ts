@@ -9,10 +9,12 @@
  * to the same database (the CLI training, a second window) is announced as this core's own changes are.
  */
 import type { CoreContext, EmitEvent } from './api/context.ts';
+import { Activations } from './activations/service.ts';
 import { ensureBundledDataset } from './datasets/registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
 import { watchOtherWriters } from './store/watch.ts';
+import { forkTrainer } from './training/spawn.ts';
 import { Trainers } from './training/trainers.ts';
 import type { TrainerSpawner } from '../trainer/protocol.ts';
 
@@ -52,7 +54,7 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
       }
     }
   };
-  const ctx: CoreContext = { db, dbPath, host, emit, trainers: new Trainers({ db, emit, spawn: spawnTrainer }) };
+  const ctx = coreContext({ db, dbPath, host, emit, spawnTrainer });
   const stopWatching = watchOtherWriters(db, {
     run: (runId) => emit('run.changed', { runId }),
     datasets: () => emit('datasets.changed', {}),
@@ -69,8 +71,24 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
       closed = true;
       stopWatching();
       await ctx.trainers.stopAll();
+      ctx.activations.close();
       listeners.clear();
       db.close();
     },
+  };
+}
+
+/**
+ * The context of a core on an open database: its trainers and its activation service, both starting their
+ * processes with one spawner (child_process.fork unless the host gives its own). openCore uses it; so do
+ * tests that open a database themselves.
+ */
+export function coreContext(base: Omit<CoreContext, 'spawnTrainer' | 'trainers' | 'activations'> & { spawnTrainer?: TrainerSpawner | undefined }): CoreContext {
+  const spawnTrainer = base.spawnTrainer ?? forkTrainer();
+  return {
+    ...base,
+    spawnTrainer,
+    trainers: new Trainers({ db: base.db, emit: base.emit, spawn: spawnTrainer }),
+    activations: new Activations({ db: base.db, spawnTrainer }),
   };
 }

@@ -11,8 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../src-preload/api.ts';
+import { confusionOf, overallAccuracy } from '../core/activations/learning.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
-import type { Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
+import type { ConfusionMatrix, Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
 import { ShuffleRng } from './shuffle.ts';
 import { layerChanges } from './stats.ts';
 
@@ -112,25 +113,27 @@ export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y
   return { loss, correct: hits };
 }
 
-/** Mean loss and accuracy over a whole split; undefined if `shouldStop` said so part-way. */
+/**
+ * Mean loss, accuracy and the confusion matrix ([true][predicted] counts) over a whole split; undefined
+ * if `shouldStop` said so part-way.
+ */
 export async function evaluate(net: LeNet, split: Split, geometry: Geometry, shouldStop = () => false) {
   let lossSum = 0;
-  let correct = 0;
+  const predicted = new Uint8Array(split.count);
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
     await yieldToEvents();
     if (shouldStop()) return undefined;
     const end = Math.min(split.count, start + EVAL_BATCH);
-    const [loss, hits] = tf.tidy(() => {
+    const loss = tf.tidy(() => {
       const { x, y } = batchTensors(split, geometry, start, end);
       const out = logits(net, x);
-      const l = tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start);
-      const c = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32'));
-      return [l.dataSync()[0]!, c.dataSync()[0]!];
+      predicted.set(tf.argMax(out, 1).dataSync(), start);
+      return tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start).dataSync()[0]!;
     });
     lossSum += loss;
-    correct += hits;
   }
-  return { loss: lossSum / split.count, accuracy: correct / split.count };
+  const confusion = confusionOf(split.labels.subarray(0, split.count), predicted, geometry.classes);
+  return { loss: lossSum / split.count, accuracy: overallAccuracy(confusion), confusion };
 }
 
 async function saveOptimizer(optimizer: tf.Optimizer): Promise<OptimizerState> {
@@ -246,7 +249,7 @@ class TrainingLoop {
     };
     const test = await this.testMetrics();
     if (!test) return false;
-    await this.snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy });
+    await this.snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy }, test.confusion);
     return true;
   }
 
@@ -338,7 +341,7 @@ class TrainingLoop {
       epochSums: { loss: 0, correct: 0, seen: 0 },
       seq: this.state.seq + 1,
     });
-    await this.snapshot(epoch + 1, metrics);
+    await this.snapshot(epoch + 1, metrics, test.confusion);
     return true;
   }
 
@@ -348,14 +351,14 @@ class TrainingLoop {
   }
 
   /** Hands the weights on as snapshot `state.seq` (the caller has moved it on), with the state that resumes there. */
-  private async snapshot(epoch: number, metrics: EpochMetrics): Promise<void> {
+  private async snapshot(epoch: number, metrics: EpochMetrics, confusion?: ConfusionMatrix): Promise<void> {
     const t0 = performance.now();
     const weights = this.readWeights();
     const kernels = kernelsOf(weights);
     const tensors = this.net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
     const layers = layerChanges(kernels, this.previous, this.initial);
     this.state.optimizer = await saveOptimizer(this.optimizer);
-    await this.callbacks.onSnapshot({ seq: this.state.seq, epoch, metrics, layers, tensors }, this.state);
+    await this.callbacks.onSnapshot({ seq: this.state.seq, epoch, metrics, layers, tensors, confusion }, this.state);
     this.previous = kernels;
     this.result.snapshotSeconds += (performance.now() - t0) / 1000;
   }

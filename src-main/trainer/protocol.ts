@@ -47,6 +47,14 @@ export interface Snapshot {
   metrics: EpochMetrics;
   layers: Record<LayerName, LayerChange>;
   tensors: SnapshotTensor[];
+  /** The test evaluation's confusion matrix, where the snapshot has one. */
+  confusion?: ConfusionMatrix;
+}
+
+/** Counts [true class][predicted class], row by row. */
+export interface ConfusionMatrix {
+  classes: number;
+  counts: Uint32Array;
 }
 
 /** Each layer's kernel (the weights the change statistics are computed on). */
@@ -101,7 +109,8 @@ export type ToTrainer =
   | { type: 'stored'; seq: number }
   | { type: 'stop' }
   /** Only says which backend `auto` would train on (answered by `backend`), then exits. */
-  | { type: 'probe' };
+  | { type: 'probe' }
+  | ForwardRequest;
 
 /** How often a trainer says it is alive, from a timer on the thread that trains. */
 export const HEARTBEAT_INTERVAL_MS = 1000;
@@ -121,7 +130,40 @@ export type FromTrainer =
       imagesTrained: number;
     }
   | { type: 'failed'; message: string }
-  | { type: 'backend'; backend: BackendInfo };
+  | { type: 'backend'; backend: BackendInfo }
+  | { type: 'forward'; id: number; result: ForwardMaps | ForwardPredictions }
+  | { type: 'forward-failed'; id: number; message: string };
+
+/**
+ * A forward pass over one stored snapshot, for the activation views (src-main/core/activations/). A
+ * trainer process sent these instead of `start` never trains: it answers each request, one at a time,
+ * with `forward` or `forward-failed` (same id), until it is killed.
+ */
+export interface ForwardRequest {
+  type: 'forward';
+  id: number;
+  geometry: { shape: [number, number, number]; classes: number };
+  /** Every tensor of the snapshot. */
+  weights: Partial<Record<TensorName, Float32Array>>;
+  /** HWC bytes of each image, and their labels. */
+  split: { images: Uint8Array; labels: Uint8Array; count: number };
+  /** 'maps': every layer's output for each image (a few); 'predictions': only the predicted class (a whole test set). */
+  output: 'maps' | 'predictions';
+}
+
+/** Each image's layer outputs, NHWC, one image after another; probabilities: softmax of fc2, [images, classes]. */
+export interface ForwardMaps {
+  conv1: Float32Array;
+  pool1: Float32Array;
+  conv2: Float32Array;
+  probabilities: Float32Array;
+}
+
+export interface ForwardPredictions {
+  predicted: Uint8Array;
+  /** The predicted class's probability. */
+  confidence: Float32Array;
+}
 
 /** What the host needs of a started trainer process. Structurally what Electron's UtilityProcess offers. */
 export interface TrainerProcess {

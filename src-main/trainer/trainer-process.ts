@@ -15,6 +15,7 @@ import { loadDataset } from '../core/datasets/index.ts';
 import { initBackend } from './backend/index.ts';
 import { runTraining } from './loop.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ResumeState, type Snapshot, type ToTrainer, type TrainerJob } from './protocol.ts';
+import { answerForward } from './forward.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToTrainer }) => void): void;
@@ -73,6 +74,8 @@ onMessage((message) => {
         () => process.exit(0),
         () => process.exit(1),
       );
+  } else if (message.type === 'forward') {
+    void answerForward(message).then(send);
   } else if (message.type === 'start') {
     void train(message.job).then(
       () => process.exit(0),

@@ -2,15 +2,21 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LAYERS, type LayerName } from '../../../src-preload/api.ts';
+import { Activations } from '../../core/activations/service.ts';
+import { forkTrainer } from '../../core/training/spawn.ts';
+import { exportActivationGif } from '../../core/gif/export-activations.ts';
 import { exportRunGif } from '../../core/gif/export-run.ts';
-import { DEFAULT_ZOOM } from '../../shared/render/animation.ts';
+import { DEFAULT_ZOOM, type AnimatedGif } from '../../shared/render/animation.ts';
 import { COLORMAPS, type ColormapName } from '../../shared/render/palette.ts';
 import { LAYOUT_KINDS, type LayoutKind } from '../../shared/render/layout.ts';
-import { output, UserError, withDb } from '../common.ts';
+import type { Db } from '../../core/store/db.ts';
+import { asOptionError, output, UserError, withDb } from '../common.ts';
 
 interface ExportGifCliOptions {
   run: number[];
-  layer: LayerName;
+  view: 'weights' | 'activations';
+  input?: number;
+  layer?: LayerName;
   out: string;
   from?: number;
   to?: number;
@@ -54,15 +60,17 @@ const runIds = (value: string, previous: number[] = []): number[] => [
 export function registerExportGif(program: Command): void {
   program
     .command('export-gif')
-    .description("Export an animated GIF of a layer's filters across epochs")
+    .description("Export an animated GIF of a layer's filters, or of one test image's activations, across epochs")
     .requiredOption('--run <id>', 'run id; repeat (or comma-separate) to put runs side by side', runIds)
-    .requiredOption('--layer <layer>', `layer: ${LAYERS.join(', ')}`, oneOf('--layer', LAYERS))
+    .option('--view <view>', "weights (a layer's filters) or activations (one test image's maps and probabilities)", oneOf('--view', VIEWS), 'weights')
+    .option('--layer <layer>', `with --view weights (needed): ${LAYERS.join(', ')}`, oneOf('--layer', LAYERS))
+    .option('--input <index>', 'with --view activations: the test image, by its index in the test set (default: the first pinned)', number('--input', 0, 1e7, true))
     .requiredOption('--out <file>', 'GIF file to write')
     .option('--from <epoch>', 'first epoch (default: the first stored)', number('--from', 0, 1e6))
     .option('--to <epoch>', 'last epoch (default: the last stored)', number('--to', 0, 1e6))
     .option('--fps <n>', 'frames per second', number('--fps', 1, 50), 4)
     .option('--hold <ms>', 'extra time on the last frame, in ms', number('--hold', 0, 60_000, true), 1000)
-    .option('--scale <n>', `pixel scale (default: ${Object.entries(DEFAULT_ZOOM).map(([l, z]) => `${l} ${z}`).join(', ')})`, number('--scale', 1, 64, true))
+    .option('--scale <n>', `pixel scale (default: ${Object.entries(DEFAULT_ZOOM).map(([l, z]) => `${l} ${z}`).join(', ')}; activations 2)`, number('--scale', 1, 64, true))
     .option('--colormap <name>', `colour map: ${COLORMAPS.join(', ')}`, oneOf('--colormap', COLORMAPS), 'study')
     .option('--diff <ref>', 'show W_e − W_ref, ref: prev or init', oneOf('--diff', ['prev', 'init'] as const))
     .option('--scale-mode <mode>', 'colour scale per layer or per filter', oneOf('--scale-mode', ['layer', 'filter'] as const), 'layer')
@@ -72,8 +80,11 @@ export function registerExportGif(program: Command): void {
     .option('--no-legend', 'leave out the colour legend')
     .action(async (opts: ExportGifCliOptions, cmd: Command) => {
       const out = resolve(opts.out);
-      const result = await withDb(cmd, (db) =>
-        exportRunGif(db, {
+      const result = await withDb(cmd, (db) => {
+        if (opts.view === 'activations') return activationGif(db, opts, cmd);
+        if (!opts.layer) throw new UserError('--layer: say which layer to animate (or --view activations)');
+        if (opts.input !== undefined) throw new UserError('--input: only with --view activations');
+        return exportRunGif(db, {
           runIds: opts.run,
           layer: opts.layer,
           from: opts.from,
@@ -88,8 +99,8 @@ export function registerExportGif(program: Command): void {
           outlineTop: opts.top,
           caption: opts.caption,
           legend: opts.legend,
-        }),
-      );
+        });
+      });
       try {
         writeFileSync(out, result.bytes);
       } catch (err) {
@@ -100,4 +111,32 @@ export function registerExportGif(program: Command): void {
         console.log(`${out}: ${summary.frames} frames, ${summary.width}×${summary.height}, ${(summary.bytes / 1024).toFixed(0)} KiB`),
       );
     });
+}
+
+const VIEWS = ['weights', 'activations'] as const;
+/** Options that draw weights, and mean nothing for the activation view. */
+const WEIGHTS_ONLY = ['layer', 'colormap', 'scaleMode', 'layout', 'top', 'caption', 'legend'] as const;
+
+/** One test image's activation view over the run's snapshots (forward passes in a trainer process). */
+async function activationGif(db: Db, opts: ExportGifCliOptions, cmd: Command): Promise<AnimatedGif> {
+  const given = WEIGHTS_ONLY.find((o) => cmd.getOptionValueSource(o) === 'cli');
+  if (given) throw new UserError(`--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --view weights`);
+  if (opts.run.length !== 1) throw new UserError('--run: --view activations shows one run');
+  const activations = new Activations({ db, spawnTrainer: forkTrainer() });
+  try {
+    return await exportActivationGif(db, activations, {
+      runId: opts.run[0]!,
+      input: opts.input,
+      diff: opts.diff,
+      from: opts.from,
+      to: opts.to,
+      fps: opts.fps,
+      holdMs: opts.hold,
+      zoom: opts.scale,
+    });
+  } catch (err) {
+    throw asOptionError(err, 'inputs', '--input');
+  } finally {
+    activations.close();
+  }
 }

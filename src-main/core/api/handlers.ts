@@ -3,6 +3,7 @@
  * server (src-main/server/) and the tests all call these through `dispatch`, which validates first.
  */
 import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
+import { activationHandlers } from './activations.ts';
 import { appHandlers } from './app.ts';
 import { storeError } from '../store/db.ts';
 import type { CoreContext } from './context.ts';
@@ -24,6 +25,7 @@ export function createHandlers(ctx: CoreContext, desktop: DesktopHandlers = brow
     ...datasetHandlers(ctx),
     ...runHandlers(ctx),
     ...weightHandlers(ctx),
+    ...activationHandlers(ctx),
     ...desktop,
   });
 }

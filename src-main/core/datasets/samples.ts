@@ -1,12 +1,12 @@
 import type { Split } from './split.ts';
 
-/** The first `perClass` images of each class, class by class, as concatenated HWC bytes and labels. */
+/** The first `perClass` images of each class, class by class, as concatenated HWC bytes, labels and test-split indices. */
 export function pickSamples(
   split: Split,
   [h, w, c]: [number, number, number],
   classCount: number,
   perClass: number,
-): { images: Uint8Array; labels: number[] } {
+): { images: Uint8Array; labels: number[]; indices: number[] } {
   const size = h * w * c;
   const chosen: number[][] = Array.from({ length: classCount }, () => []);
   let needed = classCount * perClass;
@@ -20,5 +20,5 @@ export function pickSamples(
   const order = chosen.flat();
   const images = new Uint8Array(order.length * size);
   order.forEach((i, n) => images.set(split.images.subarray(i * size, (i + 1) * size), n * size));
-  return { images, labels: order.map((i) => split.labels[i]!) };
+  return { images, labels: order.map((i) => split.labels[i]!), indices: order };
 }

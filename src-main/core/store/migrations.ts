@@ -108,4 +108,26 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // What the activation views keep: each snapshot's test confusion matrix (written with the snapshot
+    // by runs trained from now on, computed on demand for older ones) and each run's pinned test images.
+    version: 4,
+    up(db) {
+      db.exec(`
+        -- Counts [true class][predicted class], u32 little-endian, classes × classes.
+        CREATE TABLE confusion_matrices (
+          snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots (id) ON DELETE CASCADE,
+          classes     INTEGER NOT NULL,
+          counts      BLOB    NOT NULL
+        ) STRICT;
+
+        -- The test images a run's activation view shows (indices into the data set's test split);
+        -- no row: the default, the first test image of each class.
+        CREATE TABLE pinned_inputs (
+          run_id  INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+          indices TEXT    NOT NULL           -- JSON [index, …]
+        ) STRICT;
+      `);
+    },
+  },
 ];

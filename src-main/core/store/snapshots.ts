@@ -7,6 +7,7 @@
  */
 import type { LayerChange, LayerName, SnapshotInfo, TensorName, TensorSeries, TensorValue } from '../../../src-preload/api.ts';
 import type { Snapshot } from '../../trainer/protocol.ts';
+import { writeConfusion } from './activations.ts';
 import { now, type Db } from './db.ts';
 
 /** The bytes of a float32 array as stored (the platforms Weightlapse runs on are little-endian). */
@@ -33,6 +34,7 @@ export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot, extra?
     for (const t of snapshot.tensors) {
       insertTensor.run({ snapshotId: lastInsertRowid, name: t.name, shape: JSON.stringify(t.shape), data: toBlob(t.data) });
     }
+    if (snapshot.confusion) writeConfusion(db, runId, snapshot.seq, snapshot.confusion);
     extra?.();
   })();
 }

@@ -18,7 +18,7 @@ export interface SampleMosaic {
 const GAP = 1;
 const BACKGROUND = [0x1d, 0x20, 0x26, 255];
 
-export function sampleMosaic(s: DatasetSamples, columns: number): SampleMosaic {
+export function sampleMosaic(s: Pick<DatasetSamples, 'shape' | 'classes' | 'images' | 'labels'>, columns: number): SampleMosaic {
   const [h, w, c] = s.shape;
   if (c !== 1 && c !== 3) throw new Error(`sample images have ${c} channels; only 1 (grey) or 3 (RGB) can be shown`);
   const size = h * w * c;

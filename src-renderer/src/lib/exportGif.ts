@@ -23,9 +23,13 @@ export function makeGif(runs: GifRuns, view: ViewOptions, fps: number): Uint8Arr
 }
 
 /** Makes the GIF and saves or downloads it; returns where it went (a path, the file name, or null when cancelled). */
-export async function exportGif(api: ApiClient, host: AppInfo['host'], runs: GifRuns, view: ViewOptions, fps: number): Promise<string | null> {
+export function exportGif(api: ApiClient, host: AppInfo['host'], runs: GifRuns, view: ViewOptions, fps: number): Promise<string | null> {
   const name = runs.length === 1 ? gifName(runs[0]!.run, view) : compareGifName(runs.map((r) => r.run), view.layer);
-  const bytes = makeGif(runs, view, fps);
+  return deliverGif(api, host, name, makeGif(runs, view, fps));
+}
+
+/** Hands encoded GIF bytes to the host (the weights' GIFs and the activation view's); returns where they went. */
+export async function deliverGif(api: ApiClient, host: AppInfo['host'], name: string, bytes: Uint8Array<ArrayBuffer>): Promise<string | null> {
   if (host === 'desktop') return (await api.call('files.saveGif', { suggestedName: name, bytes }))?.path ?? null;
   const url = URL.createObjectURL(new Blob([bytes], { type: 'image/gif' }));
   const a = document.createElement('a');

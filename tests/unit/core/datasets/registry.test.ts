@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { coreContext } from '../../../../src-main/core/startup.ts';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   dispatch,
@@ -18,7 +19,6 @@ import { ensureBundledDataset } from '../../../../src-main/core/datasets/registr
 import { listDatasets } from '../../../../src-main/core/store/datasets.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
-import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { migrations } from '../../../../src-main/core/store/migrations.ts';
 import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from './fixtures.ts';
 import { classFolders, imageDirs, writeTree } from './image-folders.ts';
@@ -33,7 +33,7 @@ beforeEach(() => {
   db = openDatabase(join(tempDir(), 'weightlapse.db'));
   events = [];
   const emit = (event: EventName) => void events.push(event);
-  handlers = createHandlers({ db, dbPath: '', host: 'browser', emit, trainers: new Trainers({ db, emit }) });
+  handlers = createHandlers(coreContext({ db, dbPath: '', host: 'browser', emit }));
   return () => db.close();
 });
 
@@ -157,7 +157,7 @@ describe('folders of images through the API', () => {
     await classFolders(root, [4, 8], 9);
     const progress: DatasetProgress[] = [];
     const emit: EmitEvent = (event, payload) => void (event === 'datasets.progress' ? progress.push(payload as DatasetProgress) : events.push(event));
-    handlers = createHandlers({ db, dbPath: '', host: 'browser', emit, trainers: new Trainers({ db, emit }) });
+    handlers = createHandlers(coreContext({ db, dbPath: '', host: 'browser', emit }));
 
     const added = await ok<DatasetInfo>('datasets.add', { path: root, images: { shape: '32x32x3', fit: 'squash' } });
     expect(added).toMatchObject({ name: 'leaves', format: 'images', shape: [32, 32, 3], classes: ['Bag', 'Coat'], available: true });

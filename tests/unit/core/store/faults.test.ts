@@ -4,6 +4,7 @@
  * is what a person sees (a refusal naming the file, a database for browsing only) and that nothing was
  * written over the file.
  */
+import { coreContext } from '../../../../src-main/core/startup.ts';
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,6 @@ import { checkIntegrity } from '../../../../src-main/core/store/check.ts';
 import { openDatabase, readOnlyReason, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, listRuns } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
-import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
 import { mountProblem, mountTmpfs, remount, unmount } from './filesystems.ts';
 
@@ -74,7 +74,7 @@ function damagePage(path: string, page: number, offset = 0): void {
   }
 }
 
-const handlersFor = (db: Db) => createHandlers({ db, dbPath: db.name, host: 'browser', emit: () => {}, trainers: new Trainers({ db, emit: () => {} }) });
+const handlersFor = (db: Db) => createHandlers(coreContext({ db, dbPath: db.name, host: 'browser', emit: () => {} }));
 
 describe('a file that is not a usable database', () => {
   it('is refused with a message naming it, and left byte for byte as it was', () => {

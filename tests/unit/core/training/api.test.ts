@@ -2,6 +2,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { coreContext } from '../../../../src-main/core/startup.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, LAYERS, runConfigSchema, TENSOR_NAMES, type ApiResult, type EventName, type LayerChange, type LayerName } from '../../../../src-preload/api.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
@@ -10,7 +11,6 @@ import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, updateRun } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
-import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { SAMPLE_DIR } from './sample.ts';
 
 let dir: string;
@@ -25,7 +25,7 @@ beforeAll(() => {
   const emit = (event: EventName, payload: unknown) => {
     if (event === 'run.changed') changed.push((payload as { runId: number }).runId);
   };
-  ctx = { db, dbPath: join(dir, 'w.db'), host: 'browser', emit, trainers: new Trainers({ db, emit }) };
+  ctx = coreContext({ db, dbPath: join(dir, 'w.db'), host: 'browser', emit });
   const handlers = createHandlers(ctx);
   call = (method, input) => dispatch(handlers, method, input);
 });

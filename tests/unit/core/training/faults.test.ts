@@ -7,6 +7,7 @@
 import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { coreContext } from '../../../../src-main/core/startup.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, runConfigSchema, TENSOR_NAMES, type ApiResult, type DatasetInfo, type RunConfigInput } from '../../../../src-preload/api.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
@@ -15,8 +16,8 @@ import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { readResumeState } from '../../../../src-main/core/store/resume.ts';
 import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
-import { resumeRun, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
+import { resumeRun, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
 import type { TrainerWatch } from '../../../../src-main/core/training/host.ts';
 import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 import { SAMPLE_DIR } from './sample.ts';
@@ -42,7 +43,7 @@ function context(watch: TrainerWatch = {}) {
   const emit = () => {};
   const trainers = new Trainers({ db, emit, watch });
   made.push(trainers);
-  return { db, emit, trainers, call: (method: string, input: unknown) => dispatch(createHandlers({ db, dbPath, host: 'browser', emit, trainers }), method, input) };
+  return { db, emit, trainers, call: (method: string, input: unknown) => dispatch(createHandlers({ ...coreContext({ db, dbPath, host: 'browser', emit }), trainers }), method, input) };
 }
 
 const config = (input: RunConfigInput) => runConfigSchema.parse({ batchSize: 32, trainLimit: 256, testLimit: 100, backend: 'wasm', ...input });

@@ -1,0 +1,87 @@
+/**
+ * The forward passes behind the activation views, asked of a trainer process (the only place tfjs runs),
+ * started with the same spawner as training and kept while it is used: starting one costs seconds
+ * (tfjs and its backend), a forward pass of a snapshot milliseconds. It answers one request at a time;
+ * it is killed after a minute without work, and a new one starts with the next request. If it dies,
+ * the requests it held fail with what its stderr said last.
+ */
+import type { ForwardMaps, ForwardPredictions, ForwardRequest, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
+
+export type ForwardInput = Omit<ForwardRequest, 'type' | 'id' | 'output'>;
+
+const IDLE_MS = 60_000;
+const STDERR_TAIL = 2000;
+
+interface Pending {
+  resolve(result: ForwardMaps | ForwardPredictions): void;
+  reject(err: Error): void;
+}
+
+/** One started process and the requests it holds. */
+interface Worker {
+  process: TrainerProcess;
+  pending: Map<number, Pending>;
+  stderrTail: string;
+}
+
+export class Inference {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly spawn: () => TrainerSpawner,
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  /** Every layer's output for each image. */
+  maps(input: ForwardInput): Promise<ForwardMaps> {
+    return this.request(input, 'maps') as Promise<ForwardMaps>;
+  }
+
+  /** The predicted class and its probability for each image. */
+  predictions(input: ForwardInput): Promise<ForwardPredictions> {
+    return this.request(input, 'predictions') as Promise<ForwardPredictions>;
+  }
+
+  /** Ends the process (the next request starts another); requests it held fail. */
+  close(): void {
+    clearTimeout(this.idleTimer);
+    this.worker?.process.kill();
+    this.worker = undefined;
+  }
+
+  private request(input: ForwardInput, output: ForwardRequest['output']): Promise<ForwardMaps | ForwardPredictions> {
+    clearTimeout(this.idleTimer);
+    const worker = (this.worker ??= this.start());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      worker.pending.set(id, { resolve, reject });
+      worker.process.postMessage({ type: 'forward', id, output, ...input });
+    });
+  }
+
+  private start(): Worker {
+    const worker: Worker = { process: this.spawn()(), pending: new Map(), stderrTail: '' };
+    const { process: child, pending } = worker;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      worker.stderrTail = (worker.stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    });
+    child.on('message', (message) => {
+      if (message.type !== 'forward' && message.type !== 'forward-failed') return;
+      const waiting = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.type === 'forward') waiting?.resolve(message.result);
+      else waiting?.reject(new Error(`forward pass failed: ${message.message}`));
+      if (pending.size === 0 && this.worker === worker) this.idleTimer = setTimeout(() => this.close(), this.idleMs).unref();
+    });
+    child.on('exit', (code, signal) => {
+      if (this.worker === worker) this.worker = undefined;
+      const tail = worker.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      const error = new Error(`the forward-pass process ${signal ? `was killed (${signal})` : `exited with code ${code}`}${tail ? `: ${tail}` : ''}`);
+      for (const waiting of pending.values()) waiting.reject(error);
+      pending.clear();
+    });
+    return worker;
+  }
+}

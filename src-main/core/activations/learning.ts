@@ -1,0 +1,60 @@
+/**
+ * When the network learned what: per-class test accuracy from confusion matrices, the snapshot at which
+ * each class got there, and the snapshot from which each pinned input stays correctly classified. Pure.
+ */
+import type { ConfusionMatrix } from '../store/activations.ts';
+
+/** Each class's accuracy (recall: its diagonal count over its row), null for a class with no test image. */
+export function classAccuracy({ classes, counts }: ConfusionMatrix): (number | null)[] {
+  return Array.from({ length: classes }, (_, c) => {
+    let row = 0;
+    for (let p = 0; p < classes; p++) row += counts[c * classes + p]!;
+    return row === 0 ? null : counts[c * classes + c]! / row;
+  });
+}
+
+/** Correct answers over all answers: what the test accuracy is. */
+export function overallAccuracy({ classes, counts }: ConfusionMatrix): number {
+  let correct = 0;
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) {
+    total += counts[i]!;
+    if (Math.floor(i / classes) === i % classes) correct += counts[i]!;
+  }
+  return total === 0 ? 0 : correct / total;
+}
+
+/**
+ * The position at which a series first reaches 90 % of its final value; null when the final value is
+ * null or 0 (a class never recognised has not been learned at its first snapshot).
+ */
+export function reachesNinetyPercent(values: readonly (number | null)[]): number | null {
+  const final = values.at(-1);
+  if (final == null || final <= 0) return null;
+  const at = values.findIndex((v) => v != null && v >= 0.9 * final);
+  return at < 0 ? null : at;
+}
+
+/** The first position from which every later one is true (null when the last is false). */
+export function staysTrueFrom(correct: readonly boolean[]): number | null {
+  let from: number | null = null;
+  correct.forEach((ok, i) => {
+    if (!ok) from = null;
+    else from ??= i;
+  });
+  return from;
+}
+
+/** The confusion matrix of predictions against labels. */
+export function confusionOf(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ConfusionMatrix {
+  const counts = new Uint32Array(classes * classes);
+  for (let i = 0; i < labels.length; i++) counts[labels[i]! * classes + predicted[i]!]!++;
+  return { classes, counts };
+}
+
+/** Index of the largest value of row `row` of a [rows, width] array. */
+export function argMaxRow(values: Float32Array, width: number, row: number): number {
+  let best = 0;
+  for (let k = 1; k < width; k++) if (values[row * width + k]! > values[row * width + best]!) best = k;
+  return best;
+}

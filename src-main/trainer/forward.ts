@@ -1,0 +1,106 @@
+/**
+ * LeNet's forward pass over stored weights, for the activation views: the model the loop trains
+ * (createLeNet), given a snapshot's weights, run on a few images (every layer's output) or on a whole
+ * test split (only the predicted class and its probability).
+ *
+ * The feature maps are the layers' own outputs (NHWC): conv1 and conv2 after their ReLU, pool1 after
+ * max-pooling. Probabilities are the softmax of fc2's logits.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TensorName } from '../../src-preload/api.ts';
+import { initBackend } from './backend/index.ts';
+import { batchTensors, type Geometry, type Split } from './loop.ts';
+import { createLeNet, type LeNet } from './model/lenet.ts';
+import type { ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer } from './protocol.ts';
+
+/** Images per tensor batch when predicting a whole split (as the loop's test evaluation). */
+const PREDICT_BATCH = 500;
+
+/** A LeNet that runs any snapshot's weights, with a second model over it that exposes the maps. */
+export class ForwardModel {
+  private readonly net: LeNet;
+  private readonly layered: tf.LayersModel;
+
+  constructor(readonly geometry: Geometry) {
+    this.net = createLeNet(geometry.shape, 0, [], geometry.classes);
+    const model = this.net.model;
+    this.layered = tf.model({
+      inputs: model.inputs,
+      outputs: ['conv1', 'pool1', 'conv2', 'fc2'].map((name) => model.getLayer(name).output as tf.SymbolicTensor),
+    });
+  }
+
+  /** Loads a snapshot's weights; every tensor of LeNet must be there, with its shape. */
+  setWeights(weights: Partial<Record<TensorName, Float32Array>>): void {
+    for (const { name, variable } of this.net.weights) {
+      const data = weights[name];
+      const size = variable.shape.reduce((a, b) => a * b, 1);
+      if (!data) throw new Error(`the snapshot has no ${name}`);
+      if (data.length !== size) throw new Error(`${name} has ${data.length} values; this model needs [${variable.shape.join(', ')}] (${size})`);
+      tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
+    }
+  }
+
+  /** Every layer's output for each image of `split`. */
+  maps(split: Split): ForwardMaps {
+    const outputs = tf.tidy(() => {
+      const { x } = batchTensors(split, this.geometry, 0, split.count);
+      const [conv1, pool1, conv2, logits] = this.layered.predict(x) as tf.Tensor[];
+      return [conv1!, pool1!, conv2!, tf.softmax(logits!)];
+    });
+    const [conv1, pool1, conv2, probabilities] = outputs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outputs);
+    return { conv1: conv1!, pool1: pool1!, conv2: conv2!, probabilities: probabilities! };
+  }
+
+  /** The predicted class of each image of `split`, and its probability. */
+  predict(split: Split): ForwardPredictions {
+    const predicted = new Uint8Array(split.count);
+    const confidence = new Float32Array(split.count);
+    for (let start = 0; start < split.count; start += PREDICT_BATCH) {
+      const end = Math.min(split.count, start + PREDICT_BATCH);
+      const [classes, probs] = tf.tidy(() => {
+        const { x } = batchTensors(split, this.geometry, start, end);
+        const p = tf.softmax(this.net.model.predict(x) as tf.Tensor2D);
+        return [tf.argMax(p, 1), tf.max(p, 1)];
+      });
+      predicted.set(classes!.dataSync(), start);
+      confidence.set(probs!.dataSync(), start);
+      tf.dispose([classes!, probs!]);
+    }
+    return { predicted, confidence };
+  }
+
+  dispose(): void {
+    this.net.model.dispose();
+  }
+}
+
+/** Whether two geometries are the same model. */
+const sameGeometry = (a: Geometry, b: Geometry) => a.classes === b.classes && a.shape.every((v, i) => v === b.shape[i]);
+
+let current: ForwardModel | undefined;
+
+/** The model for `geometry`, built once and kept while requests ask for the same one. */
+export function forwardModel(geometry: Geometry): ForwardModel {
+  if (!current || !sameGeometry(current.geometry, geometry)) {
+    current?.dispose();
+    current = new ForwardModel(geometry);
+  }
+  return current;
+}
+
+let backend: Promise<unknown> | undefined;
+
+/** Answers one `forward` request (the backend starts on the first: the best this machine has). */
+export async function answerForward(request: ForwardRequest): Promise<FromTrainer> {
+  try {
+    await (backend ??= initBackend('auto'));
+    const model = forwardModel(request.geometry);
+    model.setWeights(request.weights);
+    const result = request.output === 'maps' ? model.maps(request.split) : model.predict(request.split);
+    return { type: 'forward', id: request.id, result };
+  } catch (err) {
+    return { type: 'forward-failed', id: request.id, message: err instanceof Error ? err.message : String(err) };
+  }
+}
