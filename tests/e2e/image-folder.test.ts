@@ -1,6 +1,7 @@
 /**
  * A folder of images added from the data sets page, end to end: the form with its options, then the
- * class counts, the files left out and the sample grid, each checked against what the API stored.
+ * class counts, the files left out and the sample grid, each checked against what the API stored, and
+ * a run trained on it from the new-run form.
  */
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,9 +78,30 @@ describe(`a folder of images on the data sets page (${HOST} host)`, () => {
     expect(app.errors).toEqual([]);
   });
 
+  it('trains LeNet from the new-run form, with one output per class of the folder', async () => {
+    const [dataset] = (await app.call('datasets.list', {})).filter((d) => d.format === 'images');
+    await app.page.goto(new URL('/#/runs', app.server.origin).href);
+    await app.page.getByRole('button', { name: 'New run' }).click();
+    const form = app.page.getByTestId('new-run');
+    await form.locator('select[name="datasetId"]').selectOption(String(dataset!.id));
+    await form.locator('input[name="epochs"]').fill('1');
+    await form.locator('input[name="batchSize"]').fill('16');
+    await form.locator('select[name="backend"]').selectOption('wasm');
+    await form.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(async () => (await app.call('runs.list', {})).map((r) => r.status).join(), { timeout: 180_000, interval: 1000 }).toBe('done');
+    const [run] = await app.call('runs.list', {});
+    expect(run).toMatchObject({ datasetId: dataset!.id, inputShape: [32, 32, 3] });
+    const detail = await app.call('runs.get', { id: run!.id });
+    expect(detail.classes).toEqual(dataset!.classes);
+    expect((await app.call('weights.get', { runId: run!.id, tensor: 'fc2/kernel', seq: 1 })).shape).toEqual([500, 5]);
+    expect((await app.call('weights.get', { runId: run!.id, tensor: 'conv1/kernel', seq: 1 })).shape).toEqual([5, 5, 3, 20]);
+    expect(app.errors).toEqual([]);
+  });
+
   it('says why a folder is refused, beside the path, and adds nothing', async () => {
     const { root } = imageDirs('one-class');
     await classFolders(root, [3], 5);
+    await app.page.goto(new URL('/#/datasets', app.server.origin).href);
     const form = app.page.locator('form.path-form');
     await form.locator('input[name="path"]').fill(root);
     await form.getByRole('button', { name: 'Add' }).click();

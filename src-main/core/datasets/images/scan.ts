@@ -19,8 +19,21 @@ export const MIN_CLASSES = 2;
 export const MAX_CLASSES = 100;
 /** More files than this is a data set for a streaming loader, not for one in memory. */
 export const MAX_FILES = 500_000;
+/** More entries than this is no data set but a disk: the listing alone would fill memory. */
+export const MAX_ENTRIES = 2_000_000;
+/**
+ * Past this many files not named as images, outnumbering the images ten to one, this is no folder of
+ * images but, say, a home or project folder: refused before it is all read.
+ */
+export const NOT_IMAGES_LIMIT = 10_000;
 /** Class folders nested deeper than this are not read (a runaway tree, not a data set). */
 const MAX_DEPTH = 16;
+/**
+ * What is read as an image, by name, as torchvision's ImageFolder chooses (the content decides the
+ * format: a PNG named .jpg is read as a PNG). BMP is named so that it is reported as such.
+ */
+const IMAGE_NAME = /\.(png|jpe?g|jpe|jfif|gif|webp|tiff?|avif|bmp)$/i;
+const NOT_IMAGE_NAME = 'not an image, by its name (images end in .png, .jpg, .jpeg, .gif, .webp, .tif, .tiff or .avif)';
 const TRAIN_NAMES = ['train'];
 /** The first of these present is the test split. */
 const TEST_NAMES = ['test', 'val', 'valid', 'validation'];
@@ -66,6 +79,10 @@ interface Walk {
   listing: ListingEntry[];
   /** Folders read so far, by device and inode, with the path they were read under. */
   seen: Map<string, string>;
+  /** Files in class folders not named as images. */
+  others: number;
+  /** Entries listed so far. */
+  entries: number;
   breathe: () => Promise<void>;
 }
 
@@ -73,7 +90,7 @@ export async function scanImageFolder(input: string): Promise<FolderScan> {
   const folder = resolve(input);
   const info = look(folder);
   if (info.kind !== 'dir') throw new DatasetError(folder, info.kind === 'missing' ? 'does not exist' : 'not a folder');
-  const walk: Walk = { root: folder, files: [], skipped: [], listing: [], seen: new Map([[info.id, '']]), breathe: breather() };
+  const walk: Walk = { root: folder, files: [], skipped: [], listing: [], seen: new Map([[info.id, '']]), others: 0, entries: 0, breathe: breather() };
   const top = await entries(walk, folder, '');
   const layout = splitFolders(top);
   const classNames = layout ? await readSplitFolders(walk, top, layout) : await readClassFolders(walk, top, 'the folder', 'pool');
@@ -155,6 +172,8 @@ async function entries(walk: Walk, path: string, rel: string): Promise<Entry[]> 
     walk.skipped.push({ file: `${rel}/`, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
     return [];
   }
+  walk.entries += names.length;
+  if (walk.entries > MAX_ENTRIES) throw new DatasetError(walk.root, `more than ${MAX_ENTRIES.toLocaleString('en-US')} files and folders in it: not a data set this app can hold`);
   const found: Entry[] = [];
   for (const [n, d] of names.entries()) {
     if (n % BREATHE_EVERY === 0) await walk.breathe();
@@ -235,7 +254,13 @@ async function readClass(walk: Walk, folder: Entry, label: number, split: ImageF
     walk.listing.push([entry.rel, entry.size, entry.mtimeMs]);
     if (entry.kind === 'missing') walk.skipped.push({ file: entry.rel, reason: brokenOrUnreadable(entry.path) });
     else if (entry.kind === 'other') walk.skipped.push({ file: entry.rel, reason: 'not a regular file' });
-    else {
+    else if (!IMAGE_NAME.test(entry.name)) {
+      walk.skipped.push({ file: entry.rel, reason: NOT_IMAGE_NAME });
+      if (++walk.others >= NOT_IMAGES_LIMIT && walk.others > 10 * walk.files.length) {
+        const seen = (walk.others + walk.files.length).toLocaleString('en-US');
+        throw new DatasetError(walk.root, `not a folder of images: of the first ${seen} files in its subfolders, ${walk.files.length} are named as images`);
+      }
+    } else {
       if (walk.files.length >= MAX_FILES) {
         throw new DatasetError(walk.root, `more than ${MAX_FILES.toLocaleString('en-US')} files; this app keeps a data set in memory, and that many images do not fit`);
       }

@@ -12,6 +12,7 @@ import { DatasetError, inspectDataset, loadDataset } from '../../../../src-main/
 import { appRoot } from '../../../../src-main/core/paths.ts';
 import { readPreparedIndex } from '../../../../src-main/core/datasets/images/prepared-file.ts';
 import { taps } from '../../../../src-main/core/datasets/images/resample.ts';
+import { NOT_IMAGES_LIMIT } from '../../../../src-main/core/datasets/images/scan.ts';
 import { expectSameBytes, removeTempDirs } from './fixtures.ts';
 import {
   blocks,
@@ -315,7 +316,7 @@ describe('bad input', () => {
       'Coat/again/': 'the same folder as the top folder, through a symbolic link; read once',
       'Coat/gone.png': 'a symbolic link that leads nowhere',
       'Coat/huge.jpg': 'larger than 256 MB',
-      'Coat/notes.txt': 'not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)',
+      'Coat/notes.txt': 'not an image, by its name (images end in .png, .jpg, .jpeg, .gif, .webp, .tif, .tiff or .avif)',
       'Sandal/': 'no usable images in this class folder',
       'Sandal/broken.png': 'damaged PNG: cut short (it does not end with an IEND chunk)',
       'Shirt/.keep': 'hidden file',
@@ -361,6 +362,12 @@ describe('bad input', () => {
     const many = dirs();
     writeTree(many.root, Object.fromEntries(Array.from({ length: 101 }, (_, k) => [`class${k}/1.png`, png])));
     expect(await refused(many.root, many.prepared)).toBe(`${many.root}: 101 class folders; LeNet here trains on 2 to 100 classes`);
+
+    // A project folder, not a data set (a few icons among its files): refused without reading a file.
+    const project = dirs();
+    writeTree(project.root, Object.fromEntries(Array.from({ length: NOT_IMAGES_LIMIT }, (_, k) => [`${k % 2 ? 'src' : 'node_modules'}/${k}.js`, ''])));
+    writeTree(project.root, { 'assets/icon.png': png, 'assets/logo.png': png });
+    expect(await refused(project.root, project.prepared)).toBe(`${project.root}: not a folder of images: of the first 10,002 files in its subfolders, 2 are named as images`);
 
     const shape = dirs();
     writeTree(shape.root, { 'a/1.png': png, 'b/1.png': png });
