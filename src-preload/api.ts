@@ -138,6 +138,8 @@ export interface DatasetInfo extends DatasetDescription {
   bundled: boolean;
   /** False when the files on disk no longer match the checksum taken when it was added. */
   available: boolean;
+  /** Its files are not where they were (moved, deleted, on a drive not mounted): `datasets.locate` finds them again. */
+  missing?: true;
   problem?: string;
 }
 

@@ -80,7 +80,7 @@ describe(`a folder of images on the data sets page (${HOST} host)`, () => {
 
   it('trains LeNet from the new-run form, with one output per class of the folder', async () => {
     const [dataset] = (await app.call('datasets.list', {})).filter((d) => d.format === 'images');
-    await app.page.goto(new URL('/#/runs', app.server.origin).href);
+    await app.goto('#/runs');
     await app.page.getByRole('button', { name: 'New run' }).click();
     const form = app.page.getByTestId('new-run');
     await form.locator('select[name="datasetId"]').selectOption(String(dataset!.id));
@@ -101,7 +101,7 @@ describe(`a folder of images on the data sets page (${HOST} host)`, () => {
   it('says why a folder is refused, beside the path, and adds nothing', async () => {
     const { root } = imageDirs('one-class');
     await classFolders(root, [3], 5);
-    await app.page.goto(new URL('/#/datasets', app.server.origin).href);
+    await app.goto('#/datasets');
     const form = app.page.locator('form.path-form');
     await form.locator('input[name="path"]').fill(root);
     await form.getByRole('button', { name: 'Add' }).click();

@@ -48,7 +48,7 @@ export async function checkDataset(stored: StoredDataset): Promise<DatasetInfo> 
     if (current === stored.checksum) return { ...stored, available: true };
     return { ...stored, available: false, problem: `${stored.path}: its files changed since it was added; add it again to use it` };
   } catch (err) {
-    return { ...stored, available: false, problem: err instanceof Error ? err.message : String(err) };
+    return { ...stored, available: false, missing: true, problem: err instanceof Error ? err.message : String(err) };
   }
 }
 

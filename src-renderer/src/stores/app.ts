@@ -1,13 +1,18 @@
-/** What the host says about itself (desktop or browser, training backend, version), read once. */
+/**
+ * What the host says about itself (desktop or browser, training backend, version, whether the database
+ * can be written), read once.
+ */
 import type { AppInfo } from '@contract/api.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import { useApi } from '../lib/context.ts';
 
 export const useAppStore = defineStore('app', () => {
   const api = useApi();
   const info = ref<AppInfo | null>(null);
   const error = ref<string | null>(null);
+  /** Why training and edits are off (the database cannot be written), or null: the tooltip of every disabled action. */
+  const readOnly = computed(() => (info.value?.readOnly ? `Read-only: ${info.value.readOnly}` : null));
 
   async function load(): Promise<void> {
     try {
@@ -17,7 +22,7 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  return { info, error, load };
+  return { info, error, readOnly, load };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useAppStore, import.meta.hot));

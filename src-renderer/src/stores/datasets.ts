@@ -56,6 +56,13 @@ export const useDatasetsStore = defineStore('datasets', () => {
     datasets.value = datasets.value.filter((d) => d.id !== id);
   }
 
+  /** Points a data set whose files moved at their new place (the core checks they are the same files). */
+  async function locate(id: number, path: string): Promise<DatasetInfo> {
+    const info = await api.call('datasets.locate', { id, path });
+    await refresh();
+    return info;
+  }
+
   const offer = (path: string) => void (incoming.value = path);
   /** Hands the offered path over once (null when there is none). */
   function takeOffer(): string | null {
@@ -72,7 +79,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return () => offs.forEach((off) => off());
   }
 
-  return { datasets, loaded, error, samples, incoming, preparing, refresh, loadSamples, add, remove, offer, takeOffer, listen };
+  return { datasets, loaded, error, samples, incoming, preparing, refresh, loadSamples, add, remove, locate, offer, takeOffer, listen };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useDatasetsStore, import.meta.hot));

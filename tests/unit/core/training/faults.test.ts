@@ -160,7 +160,7 @@ describe('faults while training', () => {
     rmSync(path, { recursive: true });
 
     const list = (await ctx.call('datasets.list', {})) as ApiResult<DatasetInfo[]>;
-    expect(list.ok && list.value.find((d) => d.id === datasetId)).toMatchObject({ available: false, problem: `${path}: does not exist` });
+    expect(list.ok && list.value.find((d) => d.id === datasetId)).toMatchObject({ available: false, missing: true, problem: `${path}: does not exist` });
     expect(await ctx.call('runs.resume', { id: run.id })).toMatchObject({ ok: false, error: { code: 'unavailable' } });
 
     // Another data set's files are not taken for it: the checksum differs, and nothing changes.
