@@ -16,7 +16,7 @@ import { readResumeState, writeResumeState } from '../core/store/resume.ts';
 import { getRunRow, updateRun } from '../core/store/runs.ts';
 import { insertSnapshot, readTensor } from '../core/store/snapshots.ts';
 import { initBackend } from './backend/index.ts';
-import { answerForward } from './forward.ts';
+import { ForwardServer } from './forward.ts';
 import { runTraining, type ResumeState, type StartPoint } from './loop.ts';
 import type { FromTrainer, ToTrainer } from './protocol.ts';
 import type { Kernels } from './stats.ts';
@@ -41,6 +41,8 @@ const onMessage = (listener: (message: ToTrainer) => void) => {
   else process.on('message', (message) => listener(message as ToTrainer));
 };
 
+/** Set when this process answers forward passes for the activation views instead of training. */
+let forward: ForwardServer | undefined;
 let stopRequested = false;
 const requestStop = () => {
   stopRequested = true;
@@ -59,7 +61,7 @@ onMessage((message) => {
         () => process.exit(1),
       );
   } else if (message.type === 'forward') {
-    void answerForward(message).then(send);
+    void (forward ??= new ForwardServer()).answer(message).then(send);
   } else if (message.type === 'start') {
     void train(message.dbPath, message.runId).then(
       () => process.exit(0),
