@@ -79,28 +79,31 @@ export class ForwardModel {
 /** Whether two geometries are the same model. */
 const sameGeometry = (a: Geometry, b: Geometry) => a.classes === b.classes && a.shape.every((v, i) => v === b.shape[i]);
 
-let current: ForwardModel | undefined;
+/**
+ * What a trainer process answering `forward` requests keeps between them: its backend (started on the
+ * first, the best this machine has) and the model of the last geometry asked for.
+ */
+export class ForwardServer {
+  private backend: Promise<unknown> | undefined;
+  private model: ForwardModel | undefined;
 
-/** The model for `geometry`, built once and kept while requests ask for the same one. */
-export function forwardModel(geometry: Geometry): ForwardModel {
-  if (!current || !sameGeometry(current.geometry, geometry)) {
-    current?.dispose();
-    current = new ForwardModel(geometry);
+  async answer(request: ForwardRequest): Promise<FromTrainer> {
+    try {
+      await (this.backend ??= initBackend('auto'));
+      const model = this.modelFor(request.geometry);
+      model.setWeights(request.weights);
+      const result = request.output === 'maps' ? model.maps(request.split) : model.predict(request.split);
+      return { type: 'forward', id: request.id, result };
+    } catch (err) {
+      return { type: 'forward-failed', id: request.id, message: err instanceof Error ? err.message : String(err) };
+    }
   }
-  return current;
-}
 
-let backend: Promise<unknown> | undefined;
-
-/** Answers one `forward` request (the backend starts on the first: the best this machine has). */
-export async function answerForward(request: ForwardRequest): Promise<FromTrainer> {
-  try {
-    await (backend ??= initBackend('auto'));
-    const model = forwardModel(request.geometry);
-    model.setWeights(request.weights);
-    const result = request.output === 'maps' ? model.maps(request.split) : model.predict(request.split);
-    return { type: 'forward', id: request.id, result };
-  } catch (err) {
-    return { type: 'forward-failed', id: request.id, message: err instanceof Error ? err.message : String(err) };
+  private modelFor(geometry: Geometry): ForwardModel {
+    if (!this.model || !sameGeometry(this.model.geometry, geometry)) {
+      this.model?.dispose();
+      this.model = new ForwardModel(geometry);
+    }
+    return this.model;
   }
 }

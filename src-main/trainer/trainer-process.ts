@@ -15,7 +15,7 @@ import { loadDataset } from '../core/datasets/index.ts';
 import { initBackend } from './backend/index.ts';
 import { runTraining } from './loop.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ResumeState, type Snapshot, type ToTrainer, type TrainerJob } from './protocol.ts';
-import { answerForward } from './forward.ts';
+import { ForwardServer } from './forward.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToTrainer }) => void): void;
@@ -40,6 +40,8 @@ const onMessage = (listener: (message: ToTrainer) => void) => {
   else process.on('message', (message) => listener(message as ToTrainer));
 };
 
+/** Set when this process answers forward passes for the activation views instead of training. */
+let forward: ForwardServer | undefined;
 let stopRequested = false;
 const requestStop = () => {
   stopRequested = true;
@@ -75,7 +77,7 @@ onMessage((message) => {
         () => process.exit(1),
       );
   } else if (message.type === 'forward') {
-    void answerForward(message).then(send);
+    void (forward ??= new ForwardServer()).answer(message).then(send);
   } else if (message.type === 'start') {
     void train(message.job).then(
       () => process.exit(0),
