@@ -86,7 +86,7 @@ describe(`faults, as the page shows them (${HOST} host)`, () => {
         await page.goto(server.url, { waitUntil: 'load' });
         const reason = `${dbPath} is on a read-only file system`;
         await expect.poll(() => page.getByTestId('read-only').textContent()).toMatch(`cannot be written (${reason}), so training and edits are off`);
-        const newRun = page.getByTestId('new-run');
+        const newRun = page.getByTestId('new-run-button');
         expect(await newRun.isDisabled()).toBe(true);
         expect(await newRun.getAttribute('title')).toBe(`Read-only: ${reason}`);
         const row = page.locator('tr[data-run-id="1"]');
