@@ -14,7 +14,8 @@ type Message = { id: number; call: string; input: unknown } | { id: number; emit
 
 const core = await openCore(process.argv[2]!, { host: 'browser' });
 const handlers = createHandlers(core.ctx);
-const send = (m: unknown) => process.send!(m);
+// Events can still come (a trainer ending) after the test has closed the channel: those go nowhere.
+const send = (m: unknown) => void (process.connected && process.send!(m));
 core.subscribe((event, payload) => send({ event, payload }));
 process.on('message', (m: Message) => {
   if ('call' in m) void dispatch(handlers, m.call as never, m.input).then((result) => send({ id: m.id, result }));
