@@ -5,7 +5,6 @@
  * adds a row, that a conv1 filter and its maps are outlined together, and saves the screenshots.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
@@ -224,9 +223,9 @@ describe(`the activation view, on a run trained by the CLI (${HOST} host)`, () =
   it('exports one input’s activation view as a GIF, one frame per snapshot', async () => {
     await app.goto(`#/run/${run.id}`);
     await expect.poll(() => attr('activation-rows', 'data-loaded'), { timeout: 60_000 }).toBe('all');
-    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.getByTestId('export-activation-gif').click()]);
-    expect(download.suggestedFilename()).toMatch(/-activations-\d+\.gif$/);
-    const gif = new GifReader(new Uint8Array(readFileSync((await download.path())!)));
+    const saved = await app.exportedGif(() => app.page.getByTestId('export-activation-gif').click());
+    expect(saved.name).toMatch(/-activations-\d+\.gif$/);
+    const gif = new GifReader(saved.bytes);
     expect(gif.numFrames()).toBe(run.snapshots.length);
     expect(app.errors).toEqual([]);
   });
