@@ -1,9 +1,7 @@
-import type { Handlers } from '../../../src-preload/api.ts';
+import type { Handlers, MethodsOf } from '../../../src-preload/api.ts';
 import type { CoreContext } from './context.ts';
 
-type ActivationMethods = 'activations.pins' | 'activations.setPins' | 'activations.maps' | 'activations.classes' | 'activations.mistakes';
-
-export function activationHandlers(ctx: CoreContext): Pick<Handlers, ActivationMethods> {
+export function activationHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'activations'>> {
   const service = () => ctx.activations;
   return {
     'activations.pins': ({ runId }) => service().pins(runId),
