@@ -13,7 +13,7 @@ import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, read
 import type { ZodError } from 'zod';
 import { dirname } from 'node:path';
 import { ApiError } from '../../../src-preload/api.ts';
-import { BUSY_TIMEOUT_MS, DatabaseError, describeStoreError } from './errors.ts';
+import { BUSY_TIMEOUT_MS, DatabaseError, describeStoreError, sqliteCode } from './errors.ts';
 import { migrations } from './migrations.ts';
 
 export type Db = Database.Database;
@@ -45,14 +45,23 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   if (!memory && !readOnly && !existsSync(path)) mkdirSync(dirname(path), { recursive: true });
   const db = connect(path, readOnly);
   try {
-    const version = db.pragma('user_version', { simple: true }) as number;
+    // Read together, in one read transaction: another process may be making the schema at this moment.
+    const { version, tables } = db.transaction(() => ({
+      version: db.pragma('user_version', { simple: true }) as number,
+      tables: db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 4").pluck().all() as string[],
+    }))();
     if (version > SCHEMA_VERSION) {
       throw new DatabaseVersionError(
         `${path} was written by a newer Weightlapse (schema ${version}; this version knows up to ${SCHEMA_VERSION}). ` +
           'It has not been changed. Update Weightlapse to open it.',
       );
     }
-    if (version === 0) refuseForeign(db, path);
+    if (version === 0 && tables.length > 0) {
+      // Tables without a schema version: another program's database, to be left alone.
+      throw new DatabaseError(
+        `${path} is another program's SQLite database (it has tables ${tables.join(', ')} but no Weightlapse schema). It has not been changed.`,
+      );
+    }
     if (readOnly && version < SCHEMA_VERSION) {
       throw new DatabaseError(
         `${path} ${version === 0 ? 'holds no Weightlapse data yet' : `is from an older Weightlapse (schema ${version}) and must be upgraded to schema ${SCHEMA_VERSION}`}, ` +
@@ -60,7 +69,7 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
       );
     }
     if (!readOnly) {
-      db.pragma('journal_mode = WAL');
+      switchToWal(db);
       // Set on every connection: a reopened WAL database would otherwise get a different default.
       db.pragma('synchronous = NORMAL');
     }
@@ -96,6 +105,24 @@ function connect(path: string, readOnly: string | undefined): Db {
     return new Database(name, { ...settings, readonly: true, fileMustExist: true });
   } catch (err) {
     throw describeStoreError(path, err, readOnly);
+  }
+}
+
+/**
+ * Turns on WAL. Making that switch needs the file to itself for a moment, and when other processes open a new
+ * database at the same moment SQLite answers "busy" at once instead of waiting its busy timeout: so wait and
+ * try again here, for as long as that timeout. (Once one of them has switched, the mode is in the file.)
+ */
+function switchToWal(db: Db): void {
+  const giveUpAt = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (sqliteCode(err) !== 'SQLITE_BUSY' || Date.now() > giveUpAt) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // a synchronous 5 ms pause
+    }
   }
 }
 
@@ -172,15 +199,6 @@ function refuseNonDatabase(path: string): void {
         'it was probably copied or downloaded only in part. It has not been changed: restore it from a complete copy.',
     );
   }
-}
-
-/** A database without a schema version that has tables belongs to another program: leave it alone. */
-function refuseForeign(db: Db, path: string): void {
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 4").pluck().all() as string[];
-  if (tables.length === 0) return;
-  throw new DatabaseError(
-    `${path} is another program's SQLite database (it has tables ${tables.join(', ')} but no Weightlapse schema). It has not been changed.`,
-  );
 }
 
 /**
