@@ -35,6 +35,8 @@ const methods = {
   'runs.remove': true,
   'weights.get': true,
   'weights.series': true,
+  'weights.stats': true,
+  'weights.diffScale': true,
   'metrics.get': true,
   'files.saveGif': true,
   'files.chooseDataset': true,
