@@ -8,23 +8,29 @@
  *   - on a 200-snapshot run (LeNet's shapes, random weights written straight into the store: the
  *     figure does not depend on the values), the page's memory stays within the weight budget while
  *     every layer is shown and played through.
- * Each figure is timed inside the page, from the click or key press to the `putImageData` that draws
- * the canvas ("JS"), and to the next task after the frame that shows it ("with paint"). Printed beside
- * them, for scale: what the same bytes take from a bare HTTP server, with no app at all.
+ * Each figure is timed inside the page, from the click or key press to the `putImageData` that redraws
+ * the canvas ("to canvas", the figure the goals are about), and to the first task after the frame that
+ * shows it ("with paint"; software rendering here). The memory is the renderer process's private memory,
+ * since the weights a page holds live in array buffers outside the JS heap. Printed beside them, for
+ * scale: what the same bytes take from a bare HTTP server, with no app at all.
  *
  * The 49-snapshot run is trained once (about a minute) and kept in the temp folder; each bench copies it.
+ * To measure a change, build the renderer from before it and name that build: its figures are printed
+ * beside this one's, measured in the same run on the same data, e.g.
+ *   git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)
+ *   WEIGHTLAPSE_BENCH_BEFORE=/tmp/before/out/renderer npm run bench viewer
  */
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { LAYERS, runConfigSchema, type LayerName, type TensorName } from '../../src-preload/api.ts';
-import { appRoot } from '../../src-main/core/paths.ts';
-import { openDatabase } from '../../src-main/core/store/db.ts';
+import { appRoot, rendererDir } from '../../src-main/core/paths.ts';
+import { openDatabase, type Db } from '../../src-main/core/store/db.ts';
 import { createRun } from '../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../src-main/core/store/snapshots.ts';
 import { startServer, type RunningServer } from '../../src-main/server/index.ts';
@@ -72,9 +78,8 @@ function studyRunDb(): string {
   return cached;
 }
 
-/** A finished run of `snapshots` snapshots with LeNet's tensors and random weights, written straight into the store. */
-function storeLongRun(server: RunningServer): number {
-  const db = server.core.ctx.db;
+/** A finished run of LONG_RUN_SNAPSHOTS snapshots with LeNet's tensors and random weights, written straight into the store. */
+function storeLongRun(db: Db): number {
   const runId = createRun(db, {
     name: `${LONG_RUN_SNAPSHOTS} snapshots`, datasetId: null, datasetName: 'random', datasetPath: '-', inputShape: [28, 28, 1],
     classes: Array.from({ length: 10 }, (_, i) => String(i)), config: runConfigSchema.parse({ epochs: LONG_RUN_SNAPSHOTS - 1 }), status: 'done',
@@ -98,7 +103,6 @@ function storeLongRun(server: RunningServer): number {
  * is a string: tsx would wrap named functions in a helper that the page does not have.)
  */
 const RECORD_DRAWS = `
-  performance.setResourceTimingBufferSize(100000); // the default keeps 250 entries; settle() reads them all
   window.__draws = [];
   const put = CanvasRenderingContext2D.prototype.putImageData;
   CanvasRenderingContext2D.prototype.putImageData = function (...args) {
@@ -108,17 +112,23 @@ const RECORD_DRAWS = `
 
 /**
  * Runs `act` in the page (a click on a selector, or `key:Name`) and times it to the first draw of the
- * weights canvas after it ("JS"), and to the first task after the next frame ("with paint"). Null when
- * nothing was drawn within 20 s.
+ * weights canvas after it ("to canvas": the figure with the goal), and to the first task after the
+ * frame that shows it ("with paint"). The act runs at the start of a frame (in a requestAnimationFrame
+ * callback), so a canvas redrawn at once is painted in that same frame. Null when nothing was drawn
+ * within 20 s.
  */
 function timeToDraw(page: Page, act: string): Promise<{ js: number; paint: number } | null> {
   return page.evaluate(`(async (action) => {
     const draws = window.__draws;
-    await new Promise((r) => requestAnimationFrame(() => r(null)));
     const from = draws.length;
-    const t = performance.now();
-    if (action.startsWith('key:')) window.dispatchEvent(new KeyboardEvent('keydown', { key: action.slice(4) }));
-    else document.querySelector(action).click();
+    let afterFrame = null;
+    const t = await new Promise((started) => requestAnimationFrame(() => {
+      started(performance.now());
+      if (action.startsWith('key:')) window.dispatchEvent(new KeyboardEvent('keydown', { key: action.slice(4) }));
+      else document.querySelector(action).click();
+      // A task queued now runs once this frame has been rendered.
+      setTimeout(() => (afterFrame = performance.now()), 0);
+    }));
     const drawn = await new Promise((resolve) => {
       const poll = () => {
         const d = draws.slice(from).find((x) => x.testId === 'weights');
@@ -126,29 +136,41 @@ function timeToDraw(page: Page, act: string): Promise<{ js: number; paint: numbe
         else if (performance.now() - t > 20000) resolve(null);
         else setTimeout(poll, 0);
       };
-      queueMicrotask(poll);
+      poll();
     });
     if (!drawn) return null;
+    // Drawn within the act's own frame: that frame showed it. Drawn later (after a fetch): the next frame does.
+    while (afterFrame === null) await new Promise((r) => setTimeout(r, 0));
+    if (drawn.t <= afterFrame) return { js: drawn.t - t, paint: afterFrame - t };
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     return { js: drawn.t - t, paint: performance.now() - t };
   })(${JSON.stringify(act)})`);
 }
 
-/** Waits until the page has made no API call for `quietMs` (a layer's series has arrived, or its background loading ended). */
+/** API calls the page has in flight, counted from the browser's network events. */
+const inFlight = new WeakMap<Page, Set<unknown>>();
+function countCalls(page: Page): void {
+  const calls = new Set<unknown>();
+  inFlight.set(page, calls);
+  page.on('request', (r) => r.url().includes('/api/') && !r.url().includes('/api/events') && calls.add(r));
+  page.on('requestfinished', (r) => calls.delete(r));
+  page.on('requestfailed', (r) => calls.delete(r));
+}
+
+/** Waits until the page has had no API call in flight for `quietMs` (a layer's series has arrived, or its background loading ended). */
 async function settle(page: Page, quietMs = 800): Promise<void> {
-  await page.waitForFunction(
-    (quiet) => {
-      const calls = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/'));
-      const last = Math.max(0, ...calls.map((e) => (e as unknown as { responseEnd: number }).responseEnd));
-      return performance.now() - last > quiet;
-    },
-    quietMs,
-    { polling: 100, timeout: 600_000 },
-  );
+  const calls = inFlight.get(page)!;
+  let quietSince = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (calls.size > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) return;
+  }
 }
 
 async function openPage(browser: Browser, server: RunningServer): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  countCalls(page);
   await page.addInitScript(RECORD_DRAWS);
   await page.goto(server.url);
   return page;
@@ -193,62 +215,135 @@ async function transportFloor(browser: Browser, sizes: number[]): Promise<number
   }
 }
 
+/** A process's private memory (resident pages no other process shares), from /proc. */
+function privateBytes(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+  return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
+}
+
+interface Figures {
+  /** Per layer: median ms to canvas, and with paint, of the first switch and of a switch back. */
+  first: Record<LayerName, { js: number; paint: number }>;
+  back: Record<LayerName, { js: number; paint: number }>;
+  /** Per layer: median and p95 ms to canvas of an epoch step, median with paint. */
+  steps: Record<LayerName, { js: number; p95: number; paint: number }>;
+  /** Renderer memory above the run list's after each layer of the long run. */
+  memory: number[];
+}
+
+const SAMPLES = 5;
+const medianOf = (xs: { js: number; paint: number }[]) => ({ js: median(xs.map((x) => x.js)), paint: median(xs.map((x) => x.paint)) });
+
+/** Every figure, for the renderer built in `rendererDir`, served from the database at `dbPath`. */
+async function measure(browser: Browser, rendererDir: string, study: number, long: number, snapshots: number): Promise<Figures> {
+  const server = await startServer({ dbPath, rendererDir, warn: () => {} });
+  try {
+    const page = await openPage(browser, server);
+    const perLayer = <T>(make: () => T) => Object.fromEntries(LAYERS.map((l) => [l, make()])) as Record<LayerName, T>;
+
+    // ---- Layer switch → first paint. Each sample opens the run afresh at the layer before (so nothing
+    // of the next one is fetched yet), lets it settle as a person looking at it would, then switches;
+    // then back to that layer, and once more to this one, which the page has shown before.
+    const first = perLayer<{ js: number; paint: number }[]>(() => []);
+    const back = perLayer<{ js: number; paint: number }[]>(() => []);
+    for (let k = 0; k < SAMPLES; k++) {
+      for (const [i, layer] of LAYERS.entries()) {
+        const before = LAYERS[(i + LAYERS.length - 1) % LAYERS.length]!;
+        await openRun(page, server, study, before);
+        const t = await timeToDraw(page, `[data-testid="layer-${layer}"]`);
+        if (!t) throw new Error(`switching to ${layer} drew nothing`);
+        first[layer].push(t);
+        await settle(page);
+        await timeToDraw(page, `[data-testid="layer-${before}"]`);
+        await settle(page);
+        back[layer].push((await timeToDraw(page, `[data-testid="layer-${layer}"]`))!);
+      }
+    }
+
+    // ---- Epoch step → redrawn canvas, with the layer's series loaded.
+    const steps = perLayer(() => ({ js: [] as number[], paint: [] as number[] }));
+    for (const layer of LAYERS) {
+      await openRun(page, server, study, layer);
+      await timeToDraw(page, 'key:Home');
+      for (let i = 0; i < snapshots - 1; i++) {
+        const t = (await timeToDraw(page, 'key:ArrowRight'))!;
+        steps[layer].js.push(t.js);
+        steps[layer].paint.push(t.paint);
+      }
+    }
+
+    // ---- Memory on the long run: every layer shown and played through; after each, the private memory
+    // of the renderer processes (the weights a page holds live in array buffers outside the JS heap).
+    const cdp = await page.context().newCDPSession(page);
+    const rendererMemory = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { processInfo } = (await (await browser.newBrowserCDPSession()).send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+      return processInfo.filter((p) => p.type === 'renderer').reduce((sum, p) => sum + privateBytes(p.id), 0);
+    };
+    await page.goto(new URL('/#/runs', server.origin).href);
+    await page.reload();
+    await settle(page);
+    const base = await rendererMemory();
+    await openRun(page, server, long, 'conv1');
+    const memory: number[] = [];
+    for (const layer of LAYERS) {
+      if (layer !== 'conv1') await timeToDraw(page, `[data-testid="layer-${layer}"]`);
+      await settle(page, 1500);
+      for (const key of ['Home', 'End', 'Home']) await timeToDraw(page, `key:${key}`);
+      await settle(page, 1500);
+      memory.push((await rendererMemory()) - base);
+    }
+    await page.close();
+    return {
+      first: Object.fromEntries(LAYERS.map((l) => [l, medianOf(first[l])])) as Figures['first'],
+      back: Object.fromEntries(LAYERS.map((l) => [l, medianOf(back[l])])) as Figures['back'],
+      steps: Object.fromEntries(
+        LAYERS.map((l) => [l, { js: median(steps[l].js), p95: [...steps[l].js].sort((a, b) => a - b)[Math.floor(steps[l].js.length * 0.95)]!, paint: median(steps[l].paint) }]),
+      ) as Figures['steps'],
+      memory,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'weightlapse-bench-'));
 const dbPath = join(dir, 'bench.db');
 copyFileSync(studyRunDb(), dbPath);
-const server = await startServer({ dbPath, warn: () => {} });
+const db = openDatabase(dbPath);
+const [study] = db.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[];
+const snapshots = (db.prepare('SELECT COUNT(*) AS n FROM snapshots WHERE run_id = ?').get(study!.id) as { n: number }).n;
+const long = storeLongRun(db);
+db.close();
+/** A build of the renderer from before a change, to measure beside this one in the same run (see the top of this file). */
+const beforeDir = process.env.WEIGHTLAPSE_BENCH_BEFORE;
+const builds = [...(beforeDir ? [{ name: 'before', dir: beforeDir }] : []), { name: beforeDir ? 'now' : '', dir: rendererDir }];
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 try {
-  const [study] = await server.core.ctx.db.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[];
-  const snapshots = (server.core.ctx.db.prepare('SELECT COUNT(*) AS n FROM snapshots WHERE run_id = ?').get(study!.id) as { n: number }).n;
   console.log(`study-length run: ${snapshots} snapshots; fc1's series ${((snapshots * bytesOf('fc1/kernel')) / 1e6).toFixed(0)} MB`);
-  const page = await openPage(browser, server);
+  const results: Figures[] = [];
+  for (const b of builds) results.push(await measure(browser, b.dir, study!.id, long, snapshots));
+  const now = results.at(-1)!;
+  const cells = (pick: (f: Figures) => number, unit: (v: number) => string) => results.map((f) => unit(pick(f)));
+  const heads = builds.map((b) => b.name.padStart(10));
+  if (beforeDir) console.log(`before: ${beforeDir}`);
 
-  // ---- Layer switch → first paint. Each sample opens the run afresh at the layer before (so nothing of
-  // the next one is fetched yet), lets it settle as a person looking at it would, then switches.
-  const first: Record<LayerName, { js: number; paint: number }[]> = { conv1: [], conv2: [], fc1: [], fc2: [] };
-  const back: Record<LayerName, { js: number; paint: number }[]> = { conv1: [], conv2: [], fc1: [], fc2: [] };
-  const SAMPLES = 5;
-  for (let k = 0; k < SAMPLES; k++) {
-    for (const [i, layer] of LAYERS.entries()) {
-      const before = LAYERS[(i + LAYERS.length - 1) % LAYERS.length]!;
-      await openRun(page, server, study!.id, before);
-      const t = await timeToDraw(page, `[data-testid="layer-${layer}"]`);
-      if (!t) throw new Error(`switching to ${layer} drew nothing`);
-      first[layer].push(t);
-      await settle(page);
-      await timeToDraw(page, `[data-testid="layer-${before}"]`);
-      await settle(page);
-      back[layer].push((await timeToDraw(page, `[data-testid="layer-${layer}"]`))!);
-    }
+  console.log(`\nlayer switch → layer drawn, to canvas (with paint), median of ${SAMPLES}; goal ≤ 50 ms`);
+  row('', [...heads.map((h) => `first switch ${h}`), ...heads.map((h) => `switch back ${h}`)]);
+  for (const l of LAYERS) {
+    const both = (k: 'first' | 'back') => results.map((f) => `${ms(f[k][l].js)} (${f[k][l].paint.toFixed(0).padStart(4)})`.padStart(23));
+    row(`  ${l}`, [...both('first'), ...both('back'), verdict(Math.max(now.first[l].js, now.back[l].js), 50)]);
   }
-
-  // ---- Epoch step → redrawn canvas, with the layer's series loaded.
-  const steps: Record<LayerName, { js: number[]; paint: number[] }> = { conv1: { js: [], paint: [] }, conv2: { js: [], paint: [] }, fc1: { js: [], paint: [] }, fc2: { js: [], paint: [] } };
-  for (const layer of LAYERS) {
-    await openRun(page, server, study!.id, layer);
-    await timeToDraw(page, 'key:Home');
-    for (let i = 0; i < snapshots - 1; i++) {
-      const t = (await timeToDraw(page, 'key:ArrowRight'))!;
-      steps[layer].js.push(t.js);
-      steps[layer].paint.push(t.paint);
-    }
-  }
-
-  console.log(`\nlayer switch → first paint, median of ${SAMPLES} (goal ≤ 50 ms)`);
-  row('', ['first switch: JS  ', 'with paint', '   switch back: JS', 'with paint']);
-  for (const layer of LAYERS) {
-    const f = first[layer];
-    const b = back[layer];
-    const paint = median(f.map((x) => x.paint));
-    row(`  ${layer}`, [ms(median(f.map((x) => x.js))), ms(paint), '    ' + ms(median(b.map((x) => x.js))), ms(median(b.map((x) => x.paint))), verdict(Math.max(paint, median(b.map((x) => x.paint))), 50)]);
-  }
-  console.log(`\nepoch step (→) → redrawn canvas, median of ${snapshots - 1} (goal ≤ 16 ms)`);
-  row('', ['JS        ', 'with paint', 'p95 with paint']);
-  for (const layer of LAYERS) {
-    const s = steps[layer];
-    const p95 = [...s.paint].sort((a, b) => a - b)[Math.floor(s.paint.length * 0.95)]!;
-    row(`  ${layer}`, [ms(median(s.js)), ms(median(s.paint)), ms(p95), verdict(median(s.paint), 16)]);
+  console.log(`\nepoch step (→) → redrawn canvas, to canvas (with paint), median of ${snapshots - 1}; goal ≤ 16 ms`);
+  row('', [...heads.map((h) => `median ${h}`.padStart(23)), ...heads.map((h) => `p95 ${h}`.padStart(12))]);
+  for (const l of LAYERS) {
+    row(`  ${l}`, [
+      ...results.map((f) => `${ms(f.steps[l].js)} (${f.steps[l].paint.toFixed(0).padStart(4)})`.padStart(23)),
+      ...cells((f) => f.steps[l].p95, ms).map((c) => c.padStart(12)),
+      verdict(now.steps[l].js, 16),
+    ]);
   }
 
   const [oneFc1, fc1Series] = await transportFloor(browser, [bytesOf('fc1/kernel'), snapshots * bytesOf('fc1/kernel')]);
@@ -256,36 +351,12 @@ try {
   row(`  one fc1 snapshot (${(bytesOf('fc1/kernel') / 1e6).toFixed(1)} MB)`, [ms(oneFc1!)]);
   row(`  fc1's whole series (${((snapshots * bytesOf('fc1/kernel')) / 1e6).toFixed(0)} MB)`, [ms(fc1Series!)]);
 
-  // ---- Memory on a long run: every layer shown and played through, then the page's heap (JS objects
-  // and the array buffers behind them) after a full garbage collection.
-  const long = storeLongRun(server);
-  const cdp = await page.context().newCDPSession(page);
-  const heap = async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const h = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
-    return h.usedSize + (h.backingStorageSize ?? 0);
-  };
-  await page.goto(new URL('/#/runs', server.origin).href);
-  await page.reload();
-  await settle(page);
-  const base = await heap();
-  const peaks: number[] = [];
-  for (const layer of LAYERS) {
-    await page.goto(new URL(`/#/run/${long}?layer=${layer}`, server.origin).href);
-    await page.getByTestId('weights').waitFor({ timeout: 120_000 });
-    await settle(page, 1500);
-    for (const key of ['Home', 'End', 'Home']) await timeToDraw(page, `key:${key}`);
-    await settle(page, 1500);
-    peaks.push((await heap()) - base);
-  }
-  const peak = max(peaks);
-  console.log(
-    `\n${LONG_RUN_SNAPSHOTS}-snapshot run, page memory above the empty page after each layer (${LAYERS.join(', ')}):\n  ` +
-      `${peaks.map((p) => `${(p / 2 ** 20).toFixed(0)} MiB`).join(', ')}; most ${(peak / 2 ** 20).toFixed(0)} MiB ` +
-      `(goal ≤ ${MEMORY_BUDGET / 2 ** 20} MiB: ${verdict(peak, MEMORY_BUDGET)})`,
-  );
+  console.log(`\n${LONG_RUN_SNAPSHOTS}-snapshot run: the page's renderer memory above the run list's after each layer (${LAYERS.join(', ')}); goal ≤ ${MEMORY_BUDGET / 2 ** 20} MiB of weights`);
+  builds.forEach((b, k) => {
+    const m = results[k]!.memory;
+    row(`  ${b.name || 'page'}`, [`${m.map((p) => `${(p / 2 ** 20).toFixed(0)} MiB`).join(', ')}; most ${(max(m) / 2 ** 20).toFixed(0)} MiB`, k === results.length - 1 ? verdict(max(m), MEMORY_BUDGET) : '']);
+  });
 } finally {
   await browser.close();
-  await server.close();
   rmSync(dir, { recursive: true, force: true });
 }
