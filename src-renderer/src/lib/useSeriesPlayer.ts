@@ -12,8 +12,11 @@ import { useApi } from './context.ts';
 import { clampIndex, nextIndex } from './playback.ts';
 import { WeightCache, WEIGHT_BUDGET, cacheKey, plan, runOfKey, type Focus } from './weightCache.ts';
 
-/** Snapshots fetched in one background request: small enough to leave the position's own fetch a free lane. */
-const CHUNK_BYTES = 4 * 2 ** 20;
+/**
+ * Snapshots fetched in one background request: a few of a small layer's, one of fc1's (a snapshot that
+ * comes alone is kept as it came, without a copy), never enough to hold up the position's own fetch long.
+ */
+const CHUNK_BYTES = 2 * 2 ** 20;
 
 export interface SeriesPlayerOptions {
   /** How many positions the player steps through (it changes as a running run stores snapshots). */
@@ -141,7 +144,9 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
       const urgent = f.urgent.filter((s) => missing(f.key, s));
       if (urgent.length) void fetchInto(f.key, urgent).then(pump);
     }
-    if (background) return;
+    // The background waits while what the screen needs is on its way: they would share one connection and one server.
+    const screenPending = want.some((f) => f.urgent.some((s) => !cache.has(f.key, s)));
+    if (background || screenPending) return;
     const first = wanted.find((w) => missing(w.key, w.seq));
     if (!first) return;
     const bytes = want.find((f) => f.key === first.key)!.bytes;

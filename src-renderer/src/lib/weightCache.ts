@@ -6,8 +6,11 @@
  * first. Pure: the composable that fetches (`useSeriesPlayer`) drives it.
  */
 
-/** The most weights the page keeps in memory. */
-export const WEIGHT_BUDGET = 256 * 2 ** 20;
+/**
+ * The most weights the page keeps in memory: 224 MiB, so that the whole page (its weights, the rest of
+ * its heap, buffers in flight) stays within 256 MiB (measured by `npm run bench viewer`).
+ */
+export const WEIGHT_BUDGET = 224 * 2 ** 20;
 
 /** One tensor of one run, as the cache names it. */
 export const cacheKey = (runId: number, tensor: string): string => `${runId}|${tensor}`;
@@ -23,6 +26,8 @@ export interface Focus {
   bytes: number;
   /** Seqs needed to draw the screen now (the shown snapshot, its diff reference, …), before any other. */
   urgent: readonly number[];
+  /** Wanted only once every other focus has what it wants (another layer's snapshot at the position, for a quick switch). */
+  later?: boolean;
 }
 
 export interface Wanted {
@@ -42,9 +47,17 @@ export function outward(count: number, at: number): number[] {
 
 /**
  * Everything the foci want in memory, most wanted first: every urgent seq, then the series outward
- * from their positions, taken in turn from each focus, until the budget is full.
+ * from their positions, taken in turn from each focus, until the budget is full; the foci wanted
+ * `later` after all that.
  */
 export function plan(foci: readonly Focus[], budget: number): Wanted[] {
+  const first = foci.filter((f) => !f.later);
+  const out = planOf(first, budget);
+  const used = out.reduce((sum, w) => sum + first.find((f) => f.key === w.key)!.bytes, 0);
+  return [...out, ...planOf(foci.filter((f) => f.later), budget - used)];
+}
+
+function planOf(foci: readonly Focus[], budget: number): Wanted[] {
   const out: Wanted[] = [];
   const seen = new Set<string>();
   let bytes = 0;

@@ -4,17 +4,17 @@
  * from the layer's stored statistics; a layer switch fetches the snapshot on screen first and draws it,
  * and the rest of the series follows in the background. A running run's new snapshots join as they come.
  */
-import type { LayerName, RunDetail, SnapshotInfo, TensorName } from '@contract/api.ts';
+import { LAYERS, type LayerName, type RunDetail, type SnapshotInfo, type TensorName } from '@contract/api.ts';
 import { DEFAULT_ZOOM, layerView, renderFrame, statsScale, type LayerView } from '@render/animation.ts';
 import { refSeq, type DiffRef } from '@render/diff.ts';
-import type { LayoutKind } from '@render/layout.ts';
+import { defaultLayout, layoutFor, type LayoutKind } from '@render/layout.ts';
 import type { ColormapName } from '@render/palette.ts';
 import { scaleFor, type Scale, type ScaleMode } from '@render/scale.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import { useApi } from '../lib/context.ts';
 import { useSeriesPlayer } from '../lib/useSeriesPlayer.ts';
-import { cacheKey } from '../lib/weightCache.ts';
+import { cacheKey, type Focus } from '../lib/weightCache.ts';
 
 export type DiffMode = 'none' | 'prev' | 'init' | 'seq';
 
@@ -66,7 +66,15 @@ export const useViewerStore = defineStore('viewer', () => {
   player.follow((at) => {
     const r = run.value;
     if (!r || !shape.value || r.snapshots.length === 0) return [];
-    return [{ key: cacheKey(r.id, tensor.value), seqs: seqs.value, at, bytes: tensorBytes(shape.value), urgent: needed(at) }];
+    const shown: Focus = { key: cacheKey(r.id, tensor.value), seqs: seqs.value, at, bytes: tensorBytes(shape.value), urgent: needed(at) };
+    // While nothing plays, the other layers' snapshot at the position too, once this one's series is in:
+    // a switch to them then only draws.
+    const others: Focus[] = player.playing.value
+      ? []
+      : r.tensors
+          .filter((t) => t.name !== tensor.value && LAYERS.some((l) => kernelOf(l) === t.name))
+          .map((t) => ({ key: cacheKey(r.id, t.name), seqs: [seqs.value[at]!], at: 0, bytes: tensorBytes(t.shape), urgent: [], later: true }));
+    return [shown, ...others];
   });
   const { index, playing, loop, fps, waiting, loading } = player;
 
@@ -142,10 +150,30 @@ export const useViewerStore = defineStore('viewer', () => {
       run.value = markRaw(await api.call('runs.get', { id }));
       const at = seq === undefined ? -1 : seqs.value.indexOf(seq);
       player.seek(at >= 0 ? at : snapshots.value.length - 1);
+      prepareLayouts(run.value);
       await loadLayer(layer.value);
+      // The other layers' statistics too (a few numbers a snapshot), for a quick switch. (Should this
+      // fail, choosing that layer asks again, and says why.)
+      const r = run.value;
+      void player.loadStats(LAYERS.filter((l) => l !== layer.value).map((l) => ({ run: r, tensor: kernelOf(l) }))).catch(() => undefined);
     } catch (err) {
       error.value = (err as Error).message;
     }
+  }
+
+  /**
+   * Works out, once the page is idle, where each layer's weights go on its picture (fc1's 400,000 cells
+   * take a while the first time), so that switching to a layer later only fetches and draws.
+   */
+  function prepareLayouts(r: RunDetail): void {
+    const prepare = () => {
+      for (const l of LAYERS) {
+        const t = r.tensors.find((x) => x.name === kernelOf(l));
+        if (t) layoutFor(t.shape, defaultLayout(l, t.shape));
+      }
+    };
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(prepare);
+    else setTimeout(prepare, 0);
   }
 
   /** The layer's statistics (its scale, legend and change heat map); its snapshots follow by themselves. */
