@@ -182,7 +182,9 @@ async function openRun(page: Page, server: RunningServer, runId: number, layer: 
   // (By way of a blank page: the page may have written another layer into its URL since.)
   await page.goto('about:blank');
   await page.goto(new URL(`/#/run/${runId}?layer=${layer}`, server.origin).href);
-  await page.locator('[data-testid="weights"][data-seq]:not([data-seq=""])').waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => (globalThis as unknown as { __draws: { testId: string | null }[] }).__draws.some((d) => d.testId === 'weights'), undefined, {
+    timeout: 120_000,
+  });
   if (quietMs > 0) await settle(page, quietMs);
 }
 
