@@ -225,6 +225,32 @@ export interface TensorSeries {
   data: Float32Array;
 }
 
+/**
+ * One tensor's statistics at every stored snapshot, written with each snapshot: what the viewer's fixed
+ * colour scale, its legend and the change heat map are made of (never a scan of the series in the page).
+ * Per-snapshot arrays have one value per seq; per-filter arrays are seqs × filters (the tensor's last
+ * axis), row by row.
+ */
+export interface TensorStats {
+  shape: number[];
+  seqs: number[];
+  min: Float32Array;
+  max: Float32Array;
+  maxAbs: Float32Array;
+  /** L2 norm of the whole tensor. */
+  norm: Float32Array;
+  /** max |w_f| per filter. */
+  filterMaxAbs: Float32Array;
+  /** max |w_f − w_f at the previous stored snapshot| (0 at the first): the scale of "− previous". */
+  prevMaxAbs: Float32Array;
+  /** max |w_f − w_f at the first snapshot|: the scale of "− initial". */
+  initMaxAbs: Float32Array;
+  /** ‖w_f − w_f at the previous snapshot‖ / ‖w_f there‖ (0 at the first, and where that filter is all zero). */
+  changePrev: Float32Array;
+  /** ‖w_f − w_f at the first snapshot‖ / ‖w_f there‖. */
+  changeInit: Float32Array;
+}
+
 export interface TrainingProgress {
   runId: number;
   /** The epoch in progress, from 1. */
@@ -339,6 +365,9 @@ const method = <O>() => <I extends z.ZodType>(input: I, desktopOnly?: true): Met
   desktopOnly ? { input, desktopOnly } : { input };
 
 const none = z.object({}).strict();
+const seq = z.number().int().min(0).max(1_000_000);
+const seqList = z.array(seq).max(100_000);
+const filterIndex = z.number().int().min(0).max(100_000);
 const runRef = z.object({ id }).strict();
 const exportGifInput = z
   .object({
@@ -387,17 +416,34 @@ export const contract = {
   'runs.rename': method<RunSummary>()(z.object({ id, name: text(200) }).strict()),
   'runs.remove': method<void>()(runRef),
 
-  'weights.get': method<TensorValue>()(
-    z.object({ runId: id, tensor: z.enum(TENSOR_NAMES), seq: z.number().int().min(0).max(1_000_000) }).strict(),
-  ),
-  'weights.series': method<TensorSeries>()(
+  'weights.get': method<TensorValue>()(z.object({ runId: id, tensor: z.enum(TENSOR_NAMES), seq }).strict()),
+  /** One tensor at every stored snapshot, or at the seqs listed (each must exist), in seq order. */
+  'weights.series': method<TensorSeries>()(z.object({ runId: id, tensor: z.enum(TENSOR_NAMES), seqs: seqList.optional() }).strict()),
+  /** One tensor's statistics at every stored snapshot (a few numbers each, whatever the size of the tensor). */
+  'weights.stats': method<TensorStats>()(z.object({ runId: id, tensor: z.enum(TENSOR_NAMES) }).strict()),
+  /**
+   * max |a_i − b_i| per filter over pairs of snapshots (run a's seqs[i] against run b's seqs[i], b's
+   * filters optionally reordered as the compare view matched them): the fixed scale of a difference
+   * whose reference the stored statistics do not hold ("− epoch", run A − run B). Worked out on the
+   * main side, one snapshot at a time.
+   */
+  'weights.diffScale': method<{ filterMaxAbs: Float32Array }>()(
     z
       .object({
-        runId: id,
         tensor: z.enum(TENSOR_NAMES),
-        seqs: z.array(z.number().int().min(0).max(1_000_000)).max(100_000).optional(),
+        a: z.object({ runId: id, seqs: seqList.min(1) }).strict(),
+        b: z.object({ runId: id, seqs: seqList.min(1) }).strict(),
+        reorderB: z
+          .object({
+            order: z.array(filterIndex).max(100_000),
+            signs: z.array(z.union([z.literal(1), z.literal(-1)])).max(100_000),
+            inputs: z.array(filterIndex).max(100_000).optional(),
+          })
+          .strict()
+          .optional(),
       })
-      .strict(),
+      .strict()
+      .refine((x) => x.a.seqs.length === x.b.seqs.length, { message: 'needs one seq of b for each seq of a', path: ['b', 'seqs'] }),
   ),
   'metrics.get': method<SnapshotInfo[]>()(z.object({ runId: id }).strict()),
 

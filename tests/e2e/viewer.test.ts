@@ -8,21 +8,28 @@ import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunDetail, TensorSeries } from '../../src-preload/api.ts';
-import { diffSeries, tensorAt } from '../../src-main/shared/render/diff.ts';
+import { LAYERS, type LayerName, type RunDetail, type TensorSeries } from '../../src-preload/api.ts';
+import { tensorAt } from '../../src-main/shared/render/diff.ts';
 import { formatValue } from '../../src-main/shared/render/frame.ts';
-import { layoutFor } from '../../src-main/shared/render/layout.ts';
+import { defaultLayout, layoutFor } from '../../src-main/shared/render/layout.ts';
+import { renderTensor } from '../../src-main/shared/render/render.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
 import { HOST, maxAbs, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let run: RunDetail;
 
+/** W_e − W_prev at every snapshot (the first is its own previous). */
+function prevDiffs(s: TensorSeries): TensorSeries {
+  const size = s.data.length / s.seqs.length;
+  return { ...s, data: s.data.map((v, i) => (i < size ? 0 : v - s.data[i - size]!)) };
+}
 
 
-/** Moves the mouse to the centre of element `e` of the layer's picture (layout and zoom as the page draws them). */
-async function hoverElement(canvas: Locator, shape: number[], kind: 'filters' | 'kernels', zoom: number, e: number): Promise<void> {
-  const layout = layoutFor(shape, kind);
+
+/** Moves the mouse to the centre of element `e` of the layer's picture (layout, columns and zoom as the page draws them). */
+async function hoverElement(canvas: Locator, shape: number[], kind: 'filters' | 'kernels', zoom: number, e: number, columns?: number): Promise<void> {
+  const layout = layoutFor(shape, kind, { columns });
   const p = layout.pixelOf[e]!;
   const x = (p % layout.width) * zoom + zoom / 2;
   const y = Math.floor(p / layout.width) * zoom + zoom / 2;
@@ -30,6 +37,13 @@ async function hoverElement(canvas: Locator, shape: number[], kind: 'filters' | 
 }
 
 const text = (testId: string) => app.page.getByTestId(testId).textContent();
+/** How many blocks of rows the page laid conv2's kernel grid out in: the one whose width is the canvas's. */
+async function kernelBlocks(shape: number[]): Promise<number> {
+  const width = await app.page.getByTestId('weights').evaluate((c) => (c as unknown as { width: number }).width);
+  const blocks = Array.from({ length: 50 }, (_, i) => i + 1).find((c) => layoutFor(shape, 'kernels', { columns: c }).width === width);
+  if (!blocks) throw new Error(`no kernel grid is ${width} cells wide`);
+  return blocks;
+}
 const attr = (testId: string, name: string) => app.page.getByTestId(testId).getAttribute(name);
 
 beforeAll(async () => {
@@ -139,13 +153,19 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
     expect(await app.page.getByTestId('play').getAttribute('aria-label')).toBe('Play');
   });
 
-  it('switches to conv2 and the grey map: every weight cell is grey, the scale is conv2’s', async () => {
+  it('switches to conv2 and the grey map: the grid uses the width, every weight cell is grey, the scale is conv2’s', async () => {
     await app.page.getByTestId('layer-conv2').click();
     await app.page.getByTestId('colormap').selectOption('grey');
     const series = await app.call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
     await expect.poll(() => attr('legend', 'data-max')).toBe(String(maxAbs(series.data)));
-    const layout = layoutFor(series.shape, 'kernels');
-    expect(Number(await attr('weights', 'data-width'))).toBe(layout.width * 4);
+    // Two blocks of 25 filter rows side by side at 1440 px, rows and columns numbered.
+    await app.page.getByTestId('weights').and(app.page.locator('[data-seq]:not([data-seq=""])')).waitFor();
+    const blocks = await kernelBlocks(series.shape);
+    expect(blocks).toBeGreaterThanOrEqual(2);
+    expect(Number(await attr('weights', 'data-width'))).toBe(layoutFor(series.shape, 'kernels', { columns: blocks }).width * 4);
+    const ticks = app.page.locator('.weight-canvas .tick.row');
+    expect(await ticks.allTextContents()).toEqual(Array.from({ length: 50 }, (_, o) => String(o)));
+    expect(await app.page.locator('.weight-canvas .tick.col').count()).toBe(20 * blocks);
     const grey = await app.page.getByTestId('weights').evaluate((c) => {
       const canvas = c as unknown as { width: number; height: number; getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
       const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -154,7 +174,7 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
       return coloured;
     });
     expect(grey).toBe(0);
-    // The client recorded the series call for the performance panel (and the viewer benchmark), latest only.
+    // The client recorded the weight calls for the performance panel, latest only.
     const measures = await app.page.evaluate(() => performance.getEntriesByName('api weights.series').map((m) => m.duration));
     expect(measures).toHaveLength(1);
     expect(measures[0]).toBeGreaterThan(0);
@@ -167,14 +187,14 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
     await app.page.getByTestId('diff-prev').click();
     await app.page.keyboard.press('End');
     const series: TensorSeries = await app.call('weights.series', { runId: run.id, tensor: 'conv2/kernel' });
-    const diffs = diffSeries(series, 'prev');
+    const diffs = prevDiffs(series);
     await expect.poll(() => attr('legend', 'data-max')).toBe(String(maxAbs(diffs.data)));
     const ranking = app.page.getByTestId('ranking');
     await ranking.waitFor();
     expect(await ranking.locator('li').count()).toBe(12);
     const canvas = app.page.getByTestId('weights');
     const e = 20 * 50 + 50 * 7 + 4; // conv2 kernel row 0, col 1, input channel 7, filter 4
-    await hoverElement(canvas, series.shape, 'kernels', 4, e);
+    await hoverElement(canvas, series.shape, 'kernels', 4, e, await kernelBlocks(series.shape));
     const i = Number(await app.page.getByTestId('epoch-slider').inputValue());
     await expect.poll(() => attr('hover-readout', 'data-value')).toBe(String(tensorAt(diffs, i)[e]));
     expect(await attr('hover-readout', 'data-weight')).toBe(String(tensorAt(series, i)[e]));
@@ -252,6 +272,95 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
     await note.waitFor({ state: 'detached' });
     expect(app.page.url()).toBe(url);
     expect(await app.call('datasets.list', {})).toHaveLength(1);
+    expect(app.errors).toEqual([]);
+  });
+});
+
+/**
+ * Records in the page every picture drawn on the weights canvas: the snapshot it is labelled with, its
+ * size, a hash of its pixels, and how many snapshots of the layer were in memory then.
+ */
+const RECORD_DRAWS = `
+  window.__draws = [];
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (img, ...rest) {
+    put.call(this, img, ...rest);
+    if (this.canvas.dataset.testid !== 'weights') return;
+    let h = 2166136261;
+    const px = new Uint32Array(img.data.buffer);
+    for (let i = 0; i < px.length; i++) h = Math.imul(h ^ px[i], 16777619);
+    const loaded = document.querySelector('[data-testid="loaded"]');
+    window.__draws.push({ seq: this.canvas.dataset.seq, width: img.width, hash: h >>> 0, loaded: loaded ? Number(loaded.dataset.loaded) : null });
+  };`;
+
+/** The same hash of an RGBA picture, worked out here. */
+function pixelHash(rgba: Uint8ClampedArray): number {
+  let h = 2166136261;
+  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.length / 4);
+  for (let i = 0; i < px.length; i++) h = Math.imul(h ^ px[i]!, 16777619);
+  return h >>> 0;
+}
+
+describe('a 40-snapshot run, scrubbed while its layers load', () => {
+  let long: RunDetail;
+
+  beforeAll(async () => {
+    // 200 images in batches of 10: 20 batches, a snapshot after each in the first epoch, then one per epoch.
+    const train = spawnSync(
+      process.execPath,
+      [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '20',
+        '--train-limit', '200', '--test-limit', '100', '--batch', '10', '--snapshots-per-epoch', '20', '--name', 'forty', '--db', app.dbPath, '--json'],
+      { encoding: 'utf8', timeout: 170_000 },
+    );
+    if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
+    const summary = (await app.call('runs.list', {})).find((r) => r.name === 'forty')!;
+    long = await app.call('runs.get', { id: summary.id });
+    await app.page.addInitScript(RECORD_DRAWS);
+  });
+
+  it('draws every layer’s snapshot on screen first, and never any but the one on the scrubber, with its stored weights', async () => {
+    const seqs = long.snapshots.map((s) => s.seq);
+    expect(seqs.length).toBeGreaterThanOrEqual(40);
+    await app.goto(`#/run/${long.id}`);
+    await app.page.reload();
+    const canvas = app.page.getByTestId('weights');
+    const slider = app.page.getByTestId('epoch-slider');
+    const onScrubber = async () => String(seqs[Number(await slider.inputValue())]);
+    await expect.poll(() => canvas.getAttribute('data-seq')).toBe(await onScrubber());
+
+    const blocks: Partial<Record<LayerName, number>> = {};
+    for (const layer of ['conv2', 'fc1', 'fc2', 'conv1'] as const) {
+      await app.page.getByTestId(`layer-${layer}`).click();
+      // fc1's 40 snapshots are 64 MB: the scrubbing below happens while they arrive.
+      if (layer === 'fc1') await expect.poll(async () => Number(await attr('loaded', 'data-loaded'))).toBeLessThan(seqs.length);
+      for (const key of ['Home', 'ArrowRight', 'ArrowRight', 'End', 'ArrowLeft']) await app.page.keyboard.press(key);
+      await slider.fill(String(Math.floor(seqs.length / 2)));
+      await app.page.keyboard.press('ArrowRight');
+      await expect.poll(() => canvas.getAttribute('data-seq')).toBe(await onScrubber());
+      if (layer === 'conv2') blocks.conv2 = await kernelBlocks([5, 5, 20, 50]);
+    }
+
+    // Every picture drawn, layer by layer (told apart by their widths), against the stored weights drawn here.
+    const draws = (await app.page.evaluate('window.__draws')) as { seq: string; width: number; hash: number; loaded: number | null }[];
+    const expected = new Map<string, number>();
+    for (const layer of LAYERS) {
+      const series = await app.call('weights.series', { runId: long.id, tensor: `${layer}/kernel` });
+      const max = maxAbs(series.data);
+      const kind = defaultLayout(layer, series.shape);
+      series.seqs.forEach((seq, i) => {
+        const picture = renderTensor(tensorAt(series, i), series.shape, layer, {
+          colormap: 'study', scale: { mode: 'layer', max, filterMax: new Float32Array(0) }, layout: kind, columns: blocks[layer],
+        });
+        expected.set(`${picture.width}@${seq}`, pixelHash(picture.rgba));
+      });
+    }
+    expect(draws.length).toBeGreaterThan(20);
+    for (const d of draws) expect(d.hash, `the ${d.width}-wide picture labelled snapshot ${d.seq}`).toBe(expected.get(`${d.width}@${d.seq}`));
+    const fc1 = draws.filter((d) => d.width === layoutFor([800, 500], 'matrix').width);
+    expect(fc1.length).toBeGreaterThan(0);
+    // Drawn before the rest of its series was in memory.
+    expect(fc1[0]!.loaded).toBeLessThan(seqs.length);
+    await app.screenshot('run-forty-fc1-loaded');
     expect(app.errors).toEqual([]);
   });
 });

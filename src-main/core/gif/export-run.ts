@@ -1,16 +1,20 @@
 /**
- * GIF export on the Node side (CLI, and the desktop's main process if it ever needs it): reads a layer's
- * stored series from the database and draws it with the same render module the page uses.
+ * GIF export on the Node side (CLI, and the desktop's main process if it ever needs it): the layer's
+ * scale from the stored statistics, each snapshot read from the database when its frame is drawn, and
+ * the same render module the page uses.
  */
-import { ApiError, type LayerName, type TensorName } from '../../../src-preload/api.ts';
-import { DEFAULT_ZOOM, animationGif, animationRun, type AnimatedGif, type AnimationOptions, type AnimationRun } from '../../shared/render/animation.ts';
+import { ApiError, type TensorName } from '../../../src-preload/api.ts';
+import {
+  DEFAULT_ZOOM, animationGif, animationRun, layerView, statsScale, type AnimatedGif, type AnimationOptions, type ViewOptions,
+} from '../../shared/render/animation.ts';
 import type { GifOptions } from '../../shared/render/gif.ts';
 import type { ColormapName } from '../../shared/render/palette.ts';
 import type { Db } from '../store/db.ts';
 import { getRun } from '../store/runs.ts';
-import { readTensorSeries } from '../store/snapshots.ts';
+import { readTensor } from '../store/snapshots.ts';
+import { readStatsSeries } from '../store/tensor-stats.ts';
 
-export interface ExportGifOptions extends Omit<AnimationOptions, 'zoom' | 'colormap'>, GifOptions {
+export interface ExportGifOptions extends Omit<ViewOptions, 'zoom' | 'colormap'>, AnimationOptions, GifOptions {
   /** One run, or several side by side (compare view). */
   runIds: readonly number[];
   /** Default 'study'. */
@@ -19,22 +23,27 @@ export interface ExportGifOptions extends Omit<AnimationOptions, 'zoom' | 'color
   zoom?: number;
 }
 
-/** Loads what an animation of `layer` needs from one stored run. */
-export function loadAnimationRun(db: Db, runId: number, layer: LayerName): AnimationRun {
-  const run = getRun(db, runId);
-  if (!run) throw new ApiError('not-found', `no run with id ${runId}`, 'runId');
-  const tensor: TensorName = `${layer}/kernel`;
-  const series = readTensorSeries(db, runId, tensor);
-  if (!series) throw new ApiError('not-found', `run ${runId} (${run.name}) has no stored ${tensor} yet`, 'runId');
-  return animationRun(run, series);
-}
-
-export function exportRunGif(db: Db, options: ExportGifOptions): AnimatedGif {
+export async function exportRunGif(db: Db, options: ExportGifOptions): Promise<AnimatedGif> {
   if (options.runIds.length === 0) throw new ApiError('bad-input', 'no run to export', 'runIds');
-  const runs = options.runIds.map((id) => loadAnimationRun(db, id, options.layer));
+  const tensor: TensorName = `${options.layer}/kernel`;
+  const runs = options.runIds.map((id) => {
+    const run = getRun(db, id);
+    if (!run) throw new ApiError('not-found', `no run with id ${id}`, 'runId');
+    const stats = readStatsSeries(db, id, tensor);
+    if (!stats) throw new ApiError('not-found', `run ${id} (${run.name}) has no stored ${tensor} yet`, 'runId');
+    return { run, stats };
+  });
+  const weightsAt = (k: number, seq: number) => {
+    const t = readTensor(db, options.runIds[k]!, tensor, seq);
+    if (!t) throw new ApiError('not-found', `run ${options.runIds[k]} has no snapshot ${seq}`, 'runId');
+    return t.data;
+  };
   try {
-    return animationGif(runs, { ...options, colormap: options.colormap ?? 'study', zoom: options.zoom ?? DEFAULT_ZOOM[options.layer] }, options);
+    const viewOptions = { ...options, colormap: options.colormap ?? 'study', zoom: options.zoom ?? DEFAULT_ZOOM[options.layer] };
+    const view = layerView(runs.map((r) => r.stats.shape), statsScale(runs.map((r) => r.stats), options.diff), viewOptions);
+    return await animationGif(runs.map((r) => animationRun(r.run)), view, options, weightsAt, options);
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     // Bad ranges, layouts and GIF settings are the caller's to fix: say so as input errors.
     throw new ApiError('bad-input', err instanceof Error ? err.message : String(err));
   }

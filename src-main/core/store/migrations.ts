@@ -3,6 +3,8 @@
  * all pending steps run in one transaction. Append new steps; never edit a released one.
  */
 import type { Database } from 'better-sqlite3';
+import type { TensorName } from '../../../src-preload/api.ts';
+import { tensorStats, writeStats } from './tensor-stats.ts';
 
 export interface Migration {
   version: number;
@@ -128,6 +130,56 @@ export const migrations: Migration[] = [
           indices TEXT    NOT NULL           -- JSON [index, …]
         ) STRICT;
       `);
+    },
+  },
+  {
+    // Statistics of every tensor (tensor-stats.ts), so that the viewer's scale, legend and change heat
+    // map never scan a whole series; computed here once for the runs stored before.
+    version: 5,
+    up(db) {
+      db.exec(`
+        CREATE TABLE tensor_stats (
+          snapshot_id    INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+          name           TEXT    NOT NULL,
+          min            REAL    NOT NULL,
+          max            REAL    NOT NULL,
+          max_abs        REAL    NOT NULL,
+          norm           REAL    NOT NULL,
+          -- float32 per filter (the tensor's last axis): max |w_f|, ‖w_f‖, and the same of the change
+          -- since the run's previous stored snapshot and since its first
+          filter_max_abs BLOB    NOT NULL,
+          filter_norm    BLOB    NOT NULL,
+          prev_max_abs   BLOB    NOT NULL,
+          prev_norm      BLOB    NOT NULL,
+          init_max_abs   BLOB    NOT NULL,
+          init_norm      BLOB    NOT NULL,
+          PRIMARY KEY (snapshot_id, name)
+        ) STRICT, WITHOUT ROWID;
+      `);
+      // One tensor of one run at a time, in seq order, holding only the previous and the first.
+      const series = db
+        .prepare(
+          `SELECT s.run_id AS runId, t.name FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id
+           WHERE s.seq = (SELECT MIN(seq) FROM snapshots WHERE run_id = s.run_id)`,
+        )
+        .all() as { runId: number; name: TensorName }[];
+      const seqsOf = db.prepare(
+        `SELECT s.id, t.id AS tensorId FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id AND t.name = $name
+         WHERE s.run_id = $runId ORDER BY s.seq`,
+      );
+      const tensor = db.prepare('SELECT shape, data FROM tensors WHERE id = $id');
+      for (const { runId, name } of series) {
+        let init: Float32Array | undefined;
+        let prev: Float32Array | undefined;
+        for (const { id, tensorId } of seqsOf.all({ runId, name }) as { id: number; tensorId: number }[]) {
+          const row = tensor.get({ id: tensorId }) as { shape: string; data: Buffer };
+          const w = new Float32Array(row.data.byteLength / 4);
+          new Uint8Array(w.buffer).set(row.data);
+          writeStats(db, id, name, tensorStats(JSON.parse(row.shape) as number[], w, prev, init));
+          init ??= w;
+          prev = w;
+        }
+      }
     },
   },
 ];

@@ -1,6 +1,7 @@
 /**
  * Snapshots: one per stored point of a run (seq 0 = initial weights), with its metrics, per-layer change
- * statistics and every weight tensor as raw little-endian float32.
+ * statistics, every weight tensor as raw little-endian float32, and each tensor's statistics
+ * (`tensor-stats.ts`), written in the same transaction whoever stores the snapshot.
  *
  * Hot reads — one tensor by (run, seq, name) and one tensor's whole series — go through the
  * `snapshots (run_id, seq)` and `tensors (snapshot_id, name)` unique indexes.
@@ -9,11 +10,15 @@ import type { LayerChange, LayerName, SnapshotInfo, TensorName, TensorSeries, Te
 import type { Snapshot } from '../../trainer/protocol.ts';
 import { writeConfusion } from './activations.ts';
 import { now, type Db } from './db.ts';
+import { tensorStats, writeStats } from './tensor-stats.ts';
 
 /** The bytes of a float32 array as stored (the platforms Weightlapse runs on are little-endian). */
 const toBlob = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-/** Writes one snapshot and all its tensors in one transaction: a crash leaves all of it or none. */
+/**
+ * Writes one snapshot, all its tensors and their statistics in one transaction: a crash leaves all of
+ * it or none. The statistics compare each tensor with the run's previous stored snapshot and its first.
+ */
 export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot, extra?: () => void): void {
   const insertSnap = db.prepare(
     `INSERT INTO snapshots (run_id, seq, epoch, train_loss, train_accuracy, test_loss, test_accuracy, layers, created_at)
@@ -22,7 +27,11 @@ export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot, extra?
   const insertTensor = db.prepare(
     'INSERT INTO tensors (snapshot_id, name, shape, data) VALUES ($snapshotId, $name, $shape, $data)',
   );
+  const neighbour = (which: 'MAX' | 'MIN') =>
+    db.prepare(`SELECT ${which}(seq) AS seq FROM snapshots WHERE run_id = $runId AND seq < $seq`).get({ runId, seq: snapshot.seq }) as { seq: number | null };
   db.transaction(() => {
+    const prevSeq = neighbour('MAX').seq;
+    const initSeq = neighbour('MIN').seq;
     const { lastInsertRowid } = insertSnap.run({
       runId,
       seq: snapshot.seq,
@@ -33,6 +42,9 @@ export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot, extra?
     });
     for (const t of snapshot.tensors) {
       insertTensor.run({ snapshotId: lastInsertRowid, name: t.name, shape: JSON.stringify(t.shape), data: toBlob(t.data) });
+      const prev = prevSeq === null ? undefined : readTensor(db, runId, t.name, prevSeq)?.data;
+      const init = initSeq === null ? undefined : initSeq === prevSeq ? prev : readTensor(db, runId, t.name, initSeq)?.data;
+      writeStats(db, lastInsertRowid, t.name, tensorStats(t.shape, t.data, prev, init));
     }
     if (snapshot.confusion) writeConfusion(db, runId, snapshot.seq, snapshot.confusion);
     extra?.();

@@ -1,14 +1,16 @@
 /**
- * A layer of one or more runs over time, drawn the same way on screen and in a GIF. The page builds a
- * `LayerView` once per (runs, layer, options) and draws snapshot i with `renderStep`; every GIF (the run
- * page's, the compare view's, `weightlapse export-gif`) comes from `animationGif`, whose frames
- * (`animationFrames`) are drawn with the same `renderStep`, with caption and legend added.
+ * A layer of one or more runs over time, drawn the same way on screen and in a GIF. A `LayerView` holds
+ * what does not change with the snapshot: each run's kernel shape and picture, and one scale fixed over
+ * the whole animation (from the stored statistics, never from a scan of the weights). `renderFrame`
+ * draws one snapshot's weights with it. Every GIF — the run page's, the compare view's, `weightlapse
+ * export-gif` — comes from `animationGif`, which fetches the snapshots from a `WeightSource` one frame
+ * at a time (never every frame's tensors at once), draws each with `renderFrame` and adds caption and legend.
  */
-import type { LayerName, RunDetail, SnapshotInfo, TensorSeries } from '../../../src-preload/api.ts';
-import { diffSeries, filterChange, refIndex, tensorAt, topFilters, type DiffRef } from './diff.ts';
+import type { LayerName, RunDetail, SnapshotInfo, TensorStats } from '../../../src-preload/api.ts';
+import { filterChange, refSeq, topFilters, type DiffRef } from './diff.ts';
 import { composeFrame, frameWidth, type Frame, type FrameSpec } from './frame.ts';
-import { encodeGif, type GifOptions } from './gif.ts';
-import { defaultLayout, layoutsFor, type LayoutKind } from './layout.ts';
+import { gifWriter, type GifOptions } from './gif.ts';
+import { defaultLayout, layoutFor, layoutsFor, type LayoutKind } from './layout.ts';
 import type { ColormapName } from './palette.ts';
 import { renderIndices, type RenderedTensor } from './render.ts';
 import { mergeScales, scaleFor, type Scale, type ScaleMode } from './scale.ts';
@@ -36,63 +38,68 @@ export interface ViewOptions {
 
 export interface LayerView {
   options: ViewOptions;
-  /** Per run: the stored weights and what is drawn (the weights, or their differences). */
-  runs: { series: TensorSeries; drawn: TensorSeries; layout: LayoutKind }[];
+  /** Per run: its kernel's shape and the picture it is drawn as. */
+  runs: { shape: readonly number[]; layout: LayoutKind }[];
   /** One scale for the whole animation and every run. */
   scale: Scale;
 }
 
-export function layerView(series: readonly TensorSeries[], options: ViewOptions): LayerView {
-  if (series.length === 0) throw new Error('layerView: no runs');
-  const diff = options.diff ?? 'none';
-  const mode = options.scaleMode ?? 'layer';
+/** The view of runs whose kernels have these shapes, on `scale` (`statsScale`, or a difference's from `weights.diffScale`). */
+export function layerView(shapes: readonly (readonly number[])[], scale: Scale, options: ViewOptions): LayerView {
+  if (shapes.length === 0) throw new Error('layerView: no runs');
   const { layout } = options;
-  if (layout && !series.some((s) => layoutsFor(s.shape).includes(layout))) {
-    const s = series[0]!;
-    throw new Error(`layout '${layout}' does not fit ${options.layer} of shape [${s.shape.join(', ')}] (fits: ${layoutsFor(s.shape).join(', ')})`);
+  if (layout && !shapes.some((s) => layoutsFor(s).includes(layout))) {
+    const s = shapes[0]!;
+    throw new Error(`layout '${layout}' does not fit ${options.layer} of shape [${s.join(', ')}] (fits: ${layoutsFor(s).join(', ')})`);
   }
   // In a comparison, a run whose shape does not take the layout gets its usual one (an RGB composite, though,
   // cannot share a palette with colour-mapped runs: refused below).
-  const runs = series.map((s) => {
-    const fits = options.layout && layoutsFor(s.shape).includes(options.layout);
-    return {
-      series: s,
-      drawn: diff === 'none' ? s : diffSeries(s, diff),
-      layout: fits ? options.layout! : defaultLayout(options.layer, s.shape),
-    };
-  });
+  const runs = shapes.map((shape) => ({
+    shape,
+    layout: layout && layoutsFor(shape).includes(layout) ? layout : defaultLayout(options.layer, shape),
+  }));
   if (new Set(runs.map((r) => r.layout === 'rgb')).size > 1) {
     throw new Error('the RGB composite needs colour inputs in every run compared; choose another layout');
   }
-  const scale = mergeScales(runs.map((r) => scaleFor(r.drawn.shape, r.drawn.data, mode)));
-  return { options, runs, scale };
+  return { options, runs, scale: { ...scale, mode: options.scaleMode ?? 'layer' } };
 }
 
-/** The filters to outline at position i of a run (diff mode with outlineTop only). */
-export function changedFilters(view: LayerView, run: number, i: number): number[] {
+/**
+ * The fixed scale of runs from their stored statistics: over every snapshot, the largest |w| (or, in
+ * diff mode, the largest change since the previous or the first snapshot) per filter. A chosen
+ * reference snapshot is not in the statistics: its scale comes from `weights.diffScale`.
+ */
+export function statsScale(stats: readonly Pick<TensorStats, 'shape' | 'filterMaxAbs' | 'prevMaxAbs' | 'initMaxAbs'>[], diff: ViewOptions['diff'] = 'none'): Scale {
+  if (typeof diff === 'object') throw new Error(`the scale of a difference to snapshot ${diff.seq} is not in the statistics`);
+  const key = diff === 'prev' ? 'prevMaxAbs' : diff === 'init' ? 'initMaxAbs' : 'filterMaxAbs';
+  return mergeScales(stats.map((s) => scaleFor(s.shape, s[key], 'layer')));
+}
+
+/** The filters to outline (diff mode with outlineTop only): those that changed most relative to the reference. */
+export function changedFilters(view: LayerView, run: number, weights: Float32Array, ref: Float32Array): number[] {
   const { diff = 'none', outlineTop = 0 } = view.options;
   if (diff === 'none' || outlineTop <= 0) return [];
-  const { series } = view.runs[run]!;
-  const change = filterChange(series.shape, tensorAt(series, i), tensorAt(series, refIndex(series, i, diff)));
-  return topFilters(change, outlineTop);
+  return topFilters(filterChange(view.runs[run]!.shape, weights, ref), outlineTop);
 }
 
-/** Snapshot at position i of run `run`, as drawn on screen and in the GIF. */
-export function renderStep(view: LayerView, run: number, i: number): RenderedTensor {
+/** One snapshot's weights of run `run` as drawn on screen and in the GIF; in diff mode, `ref` is the reference snapshot's. */
+export function renderFrame(view: LayerView, run: number, weights: Float32Array, ref?: Float32Array): RenderedTensor {
   const r = view.runs[run]!;
-  return renderIndices(tensorAt(r.drawn, i), r.drawn.shape, view.options.layer, {
+  const diff = (view.options.diff ?? 'none') !== 'none';
+  if (diff && !ref) throw new Error(`${view.options.layer}: a difference needs its reference snapshot's weights`);
+  return renderIndices(weights, r.shape, view.options.layer, {
     colormap: view.options.colormap,
     scale: view.scale,
     layout: r.layout,
     columns: view.options.columns,
     zoom: view.options.zoom,
-    outline: changedFilters(view, run, i),
+    diffRef: diff ? ref : undefined,
+    outline: diff ? changedFilters(view, run, weights, ref!) : [],
   });
 }
 
 export interface AnimationRun {
-  series: TensorSeries;
-  /** The run's snapshots (at least those in the series), for epochs and accuracy. */
+  /** The run's snapshots, each with the layer's weights: their seqs, epochs and accuracy. */
   snapshots: readonly Pick<SnapshotInfo, 'seq' | 'epoch' | 'metrics'>[];
   /** Planned epochs, for "epoch 7/29" (default: the last stored epoch). */
   epochs?: number;
@@ -100,12 +107,15 @@ export interface AnimationRun {
   name?: string;
 }
 
-/** What an animation needs of a stored run, with the layer's series. */
-export function animationRun(run: Pick<RunDetail, 'snapshots' | 'epochs' | 'name'>, series: TensorSeries): AnimationRun {
-  return { series, snapshots: run.snapshots, epochs: run.epochs, name: run.name };
+/** What an animation needs of a stored run. */
+export function animationRun(run: Pick<RunDetail, 'snapshots' | 'epochs' | 'name'>): AnimationRun {
+  return { snapshots: run.snapshots, epochs: run.epochs, name: run.name };
 }
 
-export interface AnimationOptions extends ViewOptions {
+/** The layer's weights of run `run` (an index into the animation's runs) at snapshot `seq`. */
+export type WeightSource = (run: number, seq: number) => Float32Array | Promise<Float32Array>;
+
+export interface AnimationOptions {
   /** Epoch range, inclusive (default: every stored snapshot). */
   from?: number;
   to?: number;
@@ -114,79 +124,106 @@ export interface AnimationOptions extends ViewOptions {
   textScale?: number;
 }
 
-export interface Animation {
-  frames: Frame[];
-  /** The epoch each frame shows. */
-  epochs: number[];
-  scale: Scale;
-}
-
 export const formatEpoch = (e: number): string => (Number.isInteger(e) ? String(e) : String(Number(e.toFixed(2))));
 const formatAccuracy = (a: number | null | undefined) => (a == null ? null : `${(a * 100).toFixed(1)}%`);
 
+/** The frame at each epoch: per run, which snapshot it shows and its reference, and the texts around the pictures. */
+interface FramePlan {
+  epoch: number;
+  shown: { seq: number; ref?: number }[];
+  spec: Omit<FrameSpec, 'panels' | 'palette'>;
+}
+
 /**
- * Every frame of an animation: one per stored epoch in range (across runs, the union of their epochs;
- * a run that has ended holds its last snapshot), each with caption, run labels and legend.
+ * One frame per stored epoch in range (across runs, the union of their epochs; a run that has ended
+ * holds its last snapshot), each with caption, run labels and legend, all of one size.
  */
-export function animationFrames(runs: readonly AnimationRun[], options: AnimationOptions): Animation {
-  const view = layerView(
-    runs.map((r) => r.series),
-    options,
-  );
-  const epochOf = runs.map((r) => {
-    const bySeq = new Map(r.snapshots.map((s) => [s.seq, s]));
-    return r.series.seqs.map((seq) => {
-      const snap = bySeq.get(seq);
-      if (!snap) throw new Error(`snapshot ${seq} has weights but no metrics`);
-      return snap;
-    });
-  });
+function planFrames(runs: readonly AnimationRun[], view: LayerView, options: AnimationOptions): { plans: FramePlan[]; width: number } {
+  if (runs.some((r) => r.snapshots.length === 0)) throw new Error('a run to animate has no snapshots');
   const from = options.from ?? -Infinity;
   const to = options.to ?? Infinity;
-  const epochs = [...new Set(epochOf.flat().map((s) => s.epoch))].filter((e) => e >= from && e <= to).sort((a, b) => a - b);
+  const stored = runs.flatMap((r) => r.snapshots.map((s) => s.epoch));
+  const epochs = [...new Set(stored)].filter((e) => e >= from && e <= to).sort((a, b) => a - b);
   if (epochs.length === 0) {
-    const stored = epochOf.flat().map((s) => s.epoch);
     throw new Error(
       `no snapshots between epochs ${options.from ?? 'start'} and ${options.to ?? 'end'} (stored: ${formatEpoch(Math.min(...stored))}–${formatEpoch(Math.max(...stored))})`,
     );
   }
-  const total = Math.max(...runs.map((r, j) => r.epochs ?? Math.max(...epochOf[j]!.map((s) => s.epoch))));
+  const total = Math.max(...runs.map((r) => r.epochs ?? r.snapshots.at(-1)!.epoch));
   const compare = runs.length > 1;
-  const mayHold = new Set(epochOf.map((snaps) => snaps.at(-1)!.epoch)).size > 1;
-  const diff = options.diff ?? 'none';
-  const title = `${options.layer}${diff === 'none' ? '' : ` Δ vs ${typeof diff === 'string' ? diff : `snapshot ${diff.seq}`}`}`;
+  const mayHold = new Set(runs.map((r) => r.snapshots.at(-1)!.epoch)).size > 1;
+  const diff = view.options.diff ?? 'none';
+  const title = `${view.options.layer}${diff === 'none' ? '' : ` Δ vs ${typeof diff === 'string' ? diff : `snapshot ${diff.seq}`}`}`;
+  const zoom = view.options.zoom ?? 1;
+  const panels = view.runs.map((r) => {
+    const l = layoutFor(r.shape, r.layout, { columns: view.options.columns });
+    return { width: l.width * zoom, height: l.height * zoom };
+  });
 
-  const specs: FrameSpec[] = epochs.map((t) => {
-    const panels: RenderedTensor[] = [];
+  const plans = epochs.map((t): FramePlan => {
     const labels: string[] = [];
     let accuracy: string | null = null;
-    runs.forEach((r, j) => {
+    const shown = runs.map((r, j) => {
       // The last snapshot at or before t: a run that has ended holds its last frame.
-      const snaps = epochOf[j]!;
-      let i = 0;
-      while (i + 1 < snaps.length && snaps[i + 1]!.epoch <= t) i++;
-      panels.push(renderStep(view, j, i));
-      const acc = formatAccuracy(snaps[i]!.metrics.testAccuracy);
+      const snaps = r.snapshots;
+      let at = 0;
+      while (at + 1 < snaps.length && snaps[at + 1]!.epoch <= t) at++;
+      const acc = formatAccuracy(snaps[at]!.metrics.testAccuracy);
       accuracy = acc;
-      const held = snaps[i]!.epoch < t ? `ended at ${formatEpoch(snaps[i]!.epoch)}` : null;
+      const held = snaps[at]!.epoch < t ? `ended at ${formatEpoch(snaps[at]!.epoch)}` : null;
       // A run that ends early gets a third line, in every frame, so that all frames have one size.
       labels.push([r.name ?? `run ${j + 1}`, acc ?? '', ...(mayHold ? [held ?? ''] : [])].join('\n'));
+      const seqs = snaps.map((s) => s.seq);
+      return { seq: seqs[at]!, ref: diff === 'none' ? undefined : refSeq(seqs, at, diff) };
     });
     const caption = [title, `epoch ${formatEpoch(t)}/${formatEpoch(total)}`, !compare && accuracy ? `test acc ${accuracy}` : null]
       .filter(Boolean)
       .join(' · ');
     return {
-      palette: panels[0]!.palette,
-      panels,
-      labels: compare ? labels : undefined,
-      caption: options.caption === false ? undefined : caption,
-      legend: options.legend === false ? undefined : { max: view.scale.max, mode: view.scale.mode },
-      textScale: options.textScale,
+      epoch: t,
+      shown,
+      spec: {
+        labels: compare ? labels : undefined,
+        caption: options.caption === false ? undefined : caption,
+        legend: options.legend === false ? undefined : { max: view.scale.max, mode: view.scale.mode },
+        textScale: options.textScale,
+      },
     };
   });
   // Captions differ in length from frame to frame; every frame takes the widest one's size.
-  const minWidth = Math.max(...specs.map(frameWidth));
-  return { frames: specs.map((s) => composeFrame({ ...s, minWidth })), epochs, scale: view.scale };
+  const width = Math.max(...plans.map((p) => frameWidth({ ...p.spec, panels })));
+  return { plans, width };
+}
+
+export interface Animation {
+  /** The epoch of each frame. */
+  epochs: number[];
+  /**
+   * The frames, drawn one at a time as they are asked for, each snapshot fetched from `source` when
+   * its frame is drawn; per run only the snapshot shown last and its reference are kept.
+   */
+  frames: AsyncGenerator<Frame>;
+}
+
+/** The animation of `runs` in `view`: its frames in order (checked and planned now, drawn as they are read). */
+export function animationFrames(runs: readonly AnimationRun[], view: LayerView, options: AnimationOptions, source: WeightSource): Animation {
+  if (runs.length !== view.runs.length) throw new Error(`animationFrames: ${runs.length} runs for a view of ${view.runs.length}`);
+  const { plans, width } = planFrames(runs, view, options);
+  async function* frames(): AsyncGenerator<Frame> {
+    const held = runs.map(() => new Map<number, Float32Array>());
+    const weightsAt = async (run: number, seq: number) => held[run]!.get(seq) ?? (await source(run, seq));
+    for (const plan of plans) {
+      const panels: RenderedTensor[] = [];
+      for (const [run, { seq, ref }] of plan.shown.entries()) {
+        const weights = await weightsAt(run, seq);
+        const refWeights = ref === undefined ? undefined : await weightsAt(run, ref);
+        panels.push(renderFrame(view, run, weights, refWeights));
+        held[run] = new Map(ref === undefined ? [[seq, weights]] : [[seq, weights], [ref, refWeights!]]);
+      }
+      yield composeFrame({ ...plan.spec, panels, palette: panels[0]!.palette, minWidth: width });
+    }
+  }
+  return { epochs: plans.map((p) => p.epoch), frames: frames() };
 }
 
 export interface AnimatedGif {
@@ -197,11 +234,20 @@ export interface AnimatedGif {
   epochs: number[];
 }
 
-/** The animation as an animated GIF: the one function behind every GIF export. */
-export function animationGif(runs: readonly AnimationRun[], options: AnimationOptions, gif: GifOptions = {}): AnimatedGif {
-  const animation = animationFrames(runs, options);
-  const first = animation.frames[0]!;
-  // gifenc hands back a fresh array over its own ArrayBuffer (never a shared one).
-  const bytes = encodeGif(animation.frames, gif) as Uint8Array<ArrayBuffer>;
-  return { bytes, width: first.width, height: first.height, epochs: animation.epochs };
+/** The animation as an animated GIF, each frame encoded as soon as it is drawn: the one function behind every GIF export. */
+export async function animationGif(
+  runs: readonly AnimationRun[],
+  view: LayerView,
+  options: AnimationOptions,
+  source: WeightSource,
+  gif: GifOptions = {},
+): Promise<AnimatedGif> {
+  const { epochs, frames } = animationFrames(runs, view, options, source);
+  const writer = gifWriter(epochs.length, gif);
+  let size = { width: 0, height: 0 };
+  for await (const frame of frames) {
+    writer.add(frame);
+    size = { width: frame.width, height: frame.height };
+  }
+  return { bytes: writer.finish(), ...size, epochs };
 }

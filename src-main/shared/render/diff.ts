@@ -1,6 +1,7 @@
 /**
- * What changed: W_e − W_ref, and how much each filter moved relative to its size. Diffs get their
- * own symmetric scale (`scaleFor` over the diff series), since they are far smaller than the weights.
+ * What changed: W_e − W_ref, and how much each filter moved relative to its size. Diffs get their own
+ * symmetric scale (from the stored statistics, or `weights.diffScale`), since they are far smaller
+ * than the weights.
  */
 import type { TensorSeries } from '../../../src-preload/api.ts';
 
@@ -9,31 +10,18 @@ export type DiffRef = 'prev' | 'init' | { seq: number };
 
 const tensorSize = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Position in the series of the reference for position `i`. The first snapshot is its own "prev". */
-export function refIndex(series: TensorSeries, i: number, ref: DiffRef): number {
-  if (ref === 'prev') return Math.max(0, i - 1);
-  if (ref === 'init') return 0;
-  const at = series.seqs.indexOf(ref.seq);
-  if (at < 0) throw new Error(`diff reference: snapshot ${ref.seq} is not in the series`);
-  return at;
+/** The seq of the reference for the snapshot at position `i` of `seqs`. The first snapshot is its own "prev". */
+export function refSeq(seqs: readonly number[], i: number, ref: DiffRef): number {
+  if (ref === 'prev') return seqs[Math.max(0, i - 1)]!;
+  if (ref === 'init') return seqs[0]!;
+  if (!seqs.includes(ref.seq)) throw new Error(`diff reference: snapshot ${ref.seq} is not stored`);
+  return ref.seq;
 }
 
 /** One tensor of a series (a view, no copy). */
 export function tensorAt(series: TensorSeries, i: number): Float32Array {
   const size = tensorSize(series.shape);
   return series.data.subarray(i * size, (i + 1) * size);
-}
-
-/** The series of differences W_e − W_ref, same layout as the series. */
-export function diffSeries(series: TensorSeries, ref: DiffRef): TensorSeries {
-  const size = tensorSize(series.shape);
-  const out = new Float32Array(series.data.length);
-  for (let i = 0; i < series.seqs.length; i++) {
-    const a = i * size;
-    const b = refIndex(series, i, ref) * size;
-    for (let k = 0; k < size; k++) out[a + k] = series.data[a + k]! - series.data[b + k]!;
-  }
-  return { shape: series.shape, seqs: series.seqs, data: out };
 }
 
 /** ‖W_f − Ref_f‖ / ‖Ref_f‖ for each filter f (the last axis); 0 where the reference filter is all zero. */

@@ -27,6 +27,9 @@ export interface FrameSpec {
   minWidth?: number;
 }
 
+/** What a frame's size depends on: its texts and its pictures' widths, not their pixels. */
+export type FrameLayout = Omit<FrameSpec, 'palette' | 'panels'> & { panels: readonly Pick<Picture, 'width'>[] };
+
 export interface Frame extends Picture {
   /** Where each panel was drawn: x, y. */
   panelOrigins: [number, number][];
@@ -49,7 +52,7 @@ export function legendLabels(legend: Legend): [string, string, string] {
 const GAP = 8;
 
 /** The size `composeFrame` will give, without drawing (to size every frame of an animation alike). */
-export function frameWidth(spec: FrameSpec): number {
+export function frameWidth(spec: FrameLayout): number {
   const s = textScaleOf(spec);
   const m = 4 * s;
   const panels = spec.panels.reduce((w, p) => w + p.width, 0) + GAP * s * Math.max(0, spec.panels.length - 1);
@@ -59,7 +62,7 @@ export function frameWidth(spec: FrameSpec): number {
   return Math.max(spec.minWidth ?? 0, panels + 2 * m, caption + 2 * m, legend + 2 * m);
 }
 
-function textScaleOf(spec: FrameSpec): number {
+function textScaleOf(spec: FrameLayout): number {
   if (spec.textScale) return spec.textScale;
   const panels = spec.panels.reduce((w, p) => w + p.width, 0);
   return panels >= 640 ? 2 : 1;

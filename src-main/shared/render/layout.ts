@@ -7,7 +7,8 @@
  * - filters: each output filter as a tile of its input channels side by side, tiles wrapped in columns
  *   (conv1: 20 filters of 5×5; for colour inputs each filter's R, G, B kernels next to each other).
  * - rgb: colour conv1 only, each filter as one RGB composite image.
- * - kernels: one row per output filter, one column per input channel (conv2: 50 × 20 kernels of 5×5).
+ * - kernels: one row per output filter, one column per input channel (conv2: 50 × 20 kernels of 5×5);
+ *   with `columns`, the rows wrap into that many blocks side by side, to use a wide screen.
  * - matrix: a dense kernel as a heat map, one row per output unit, one column per input.
  * - units: fc1 only, each unit's input weights folded back to the pooled s×s×channels volume, as a
  *   tile of channel patches.
@@ -34,7 +35,7 @@ export interface Layout {
 }
 
 export interface LayoutOptions {
-  /** Tiles per row for 'filters', 'rgb' and 'units' (default: about square). */
+  /** Tiles per row for 'filters', 'rgb' and 'units' (default: about square); blocks of rows side by side for 'kernels' (default 1). */
   columns?: number;
   /** 'units': channels of fc1's input volume (conv2's filter count, 50 in LeNet). */
   unitChannels?: number;
@@ -51,6 +52,17 @@ export function layoutsFor(shape: readonly number[]): LayoutKind[] {
 export function defaultLayout(layer: string, shape: readonly number[]): LayoutKind {
   if (shape.length === 2) return 'matrix';
   return layer === 'conv1' ? 'filters' : 'kernels';
+}
+
+/** Background cells between blocks of kernel rows (wider than between kernels, so the blocks read apart). */
+const BLOCK_GAP = 4;
+
+/** How many blocks of kernel rows side by side fit in `cells` cells of width: the 'kernels' columns that use it. */
+export function kernelColumns(shape: readonly number[], cells: number): number {
+  if (shape.length !== 4) return 1;
+  const [, kw, inC, outC] = shape as [number, number, number, number];
+  const block = inC * (kw + 1) - 1;
+  return Math.max(1, Math.min(outC, Math.floor((cells - 2 + BLOCK_GAP) / (block + BLOCK_GAP))));
 }
 
 const unitSide = (inputs: number, channels: number): number | undefined => {
@@ -97,11 +109,14 @@ function build(shape: readonly number[], kind: LayoutKind, options: LayoutOption
     const [kh, kw, inC, outC] = shape as [number, number, number, number];
     const at = (y: number, x: number, c: number, o: number) => ((y * kw + x) * inC + c) * outC + o;
     if (kind === 'kernels') {
+      const block = inC * (kw + 1) - 1;
+      const rows = Math.ceil(outC / Math.max(1, Math.min(outC, options.columns ?? 1)));
       for (let o = 0; o < outC; o++) {
-        const oy = 1 + o * (kh + 1);
-        rect(o, 1, oy, inC * (kw + 1) - 1, kh);
+        const ox = 1 + Math.floor(o / rows) * (block + BLOCK_GAP);
+        const oy = 1 + (o % rows) * (kh + 1);
+        rect(o, ox, oy, block, kh);
         for (let c = 0; c < inC; c++)
-          for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) cell(at(y, x, c, o), 1 + c * (kw + 1) + x, oy + y);
+          for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) cell(at(y, x, c, o), ox + c * (kw + 1) + x, oy + y);
       }
     } else {
       // 'filters' puts the channels side by side; 'rgb' stacks them on one cell.

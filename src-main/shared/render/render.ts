@@ -110,14 +110,20 @@ function subtractInto(a: Float32Array, b: Float32Array): Float32Array {
 }
 
 function drawLevels(img: Uint8Array, layout: Layout, values: Float32Array, scale: Scale): void {
+  const pixelOf = layout.pixelOf;
+  if (scale.mode === 'layer') {
+    // One gain for every weight (the usual case): the loop fc1's 400,000 weights take each frame.
+    const gain = scale.max > 0 ? ZERO / scale.max : 0;
+    for (let i = 0; i < values.length; i++) img[pixelOf[i]!] = levelAt(values[i]!, gain);
+    return;
+  }
   const filters = layout.shape.at(-1)!;
-  // ZERO / max per filter (the same for all in 'layer' mode); 0 draws everything at zero.
+  // ZERO / max per filter; 0 draws everything at zero.
   const gain = new Float64Array(filters);
   for (let f = 0; f < filters; f++) {
     const m = maxFor(scale, f);
     gain[f] = m > 0 ? ZERO / m : 0;
   }
-  const pixelOf = layout.pixelOf;
   for (let i = 0, f = 0; i < values.length; i++, f = f + 1 === filters ? 0 : f + 1) {
     img[pixelOf[i]!] = levelAt(values[i]!, gain[f]!);
   }

@@ -15,7 +15,11 @@ export interface Scale {
   filterMax: Float32Array;
 }
 
-/** The scale of one tensor, or of a series: `data` is one array holding whole tensors, or several. */
+/**
+ * The scale of one tensor, or of a series: `data` is one array holding whole tensors, or several. Fed
+ * the per-filter maxima of stored statistics (snapshots × filters), it gives the run's scale without
+ * its weights.
+ */
 export function scaleFor(shape: readonly number[], data: Float32Array | readonly Float32Array[], mode: ScaleMode): Scale {
   const filters = shape.at(-1) ?? 1;
   const filterMax = new Float32Array(filters);

@@ -1,9 +1,9 @@
 /**
  * How much each filter moved between consecutive snapshots: the data behind the change heat map
- * (snapshots × filters) that shows when each filter settles, and behind a filter's own change curve.
+ * (snapshots × filters) that shows when each filter settles, and behind a filter's own change curves.
+ * Both come from the layer's stored statistics (worked out on the main side), not from its weights.
  */
-import type { TensorSeries } from '@contract/api.ts';
-import { filterChange, tensorAt } from '@render/diff.ts';
+import type { TensorStats } from '@contract/api.ts';
 
 export interface ChangeMatrix {
   /** Rows: snapshot positions 1..n-1 (change since the previous one); columns: filters. */
@@ -13,20 +13,17 @@ export interface ChangeMatrix {
   values: Float32Array;
 }
 
-export function changeMatrix(series: TensorSeries): ChangeMatrix {
-  const filters = series.shape.at(-1) ?? 1;
-  const rows = Math.max(0, series.seqs.length - 1);
-  const values = new Float32Array(rows * filters);
-  for (let i = 1; i <= rows; i++) {
-    values.set(filterChange(series.shape, tensorAt(series, i), tensorAt(series, i - 1)), (i - 1) * filters);
-  }
-  return { rows, filters, values };
+export function changeMatrix(stats: Pick<TensorStats, 'shape' | 'seqs' | 'changePrev'>): ChangeMatrix {
+  const filters = stats.shape.at(-1) ?? 1;
+  const rows = Math.max(0, stats.seqs.length - 1);
+  return { rows, filters, values: stats.changePrev.subarray(filters, (rows + 1) * filters) };
 }
 
-/** One filter's relative change since the initial weights, at every snapshot (0 at the first). */
-export function filterCurve(series: TensorSeries, filter: number): number[] {
-  const init = tensorAt(series, 0);
-  return series.seqs.map((_, i) => filterChange(series.shape, tensorAt(series, i), init)[filter]!);
+/** One filter's relative change at every snapshot, since the previous one or since the first (0 at the first). */
+export function filterCurve(stats: Pick<TensorStats, 'shape' | 'seqs' | 'changePrev' | 'changeInit'>, filter: number, since: 'prev' | 'init'): number[] {
+  const filters = stats.shape.at(-1) ?? 1;
+  const values = since === 'prev' ? stats.changePrev : stats.changeInit;
+  return stats.seqs.map((_, i) => values[i * filters + filter]!);
 }
 
 /**

@@ -1,10 +1,9 @@
 /**
  * The compare view's logic, pure so it is tested alone: one timeline for several runs, which snapshot
- * each run shows on it, which runs a layer can be compared across (and why not), run A − run B along
- * the timeline, the overlaid metric curves, and the outcome table of the study's freeze experiment.
+ * each run shows on it, which runs a layer can be compared across (and why not), the overlaid metric
+ * curves, and the outcome table of the study's freeze experiment.
  */
-import { LAYERS, type LayerName, type RunDetail, type SnapshotInfo, type TensorSeries } from '@contract/api.ts';
-import { tensorAt } from '@render/diff.ts';
+import { LAYERS, type LayerName, type RunDetail, type SnapshotInfo } from '@contract/api.ts';
 
 export const MAX_COMPARED = 4;
 /** One colour per compared run, everywhere it appears (column, charts, table). */
@@ -39,16 +38,6 @@ export function positionAt(epochs: readonly number[], t: number): Position {
   return { index, held: epochs.length > 0 && epochs.at(-1)! < t };
 }
 
-/** The epoch of each tensor in a series, from the run's snapshots (a series holds seqs, not epochs). */
-export function seriesEpochs(series: Pick<TensorSeries, 'seqs'>, snapshots: readonly Pick<SnapshotInfo, 'seq' | 'epoch'>[]): number[] {
-  const bySeq = new Map(snapshots.map((s) => [s.seq, s.epoch]));
-  return series.seqs.map((seq) => {
-    const epoch = bySeq.get(seq);
-    if (epoch === undefined) throw new Error(`snapshot ${seq} has weights but no metrics`);
-    return epoch;
-  });
-}
-
 export const shapeText = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 export interface Compatibility {
@@ -71,28 +60,6 @@ export function compatibility(runs: readonly Pick<RunDetail, 'tensors'>[], layer
     else out.excluded.push({ run: i, reason: `${layer} kernels differ: ${shapeText(first)} vs ${shapeText(shape)}` });
   });
   return out;
-}
-
-export interface Placed {
-  series: TensorSeries;
-  /** The epoch of each of the series' tensors. */
-  epochs: readonly number[];
-}
-
-/** Run A − run B at each epoch of the timeline (each holding its last snapshot past its end). */
-export function differenceSeries(a: Placed, b: Placed, times: readonly number[]): TensorSeries {
-  const shape = a.series.shape;
-  if (shapeText(shape) !== shapeText(b.series.shape)) {
-    throw new Error(`no difference of kernels ${shapeText(shape)} and ${shapeText(b.series.shape)}`);
-  }
-  const size = shape.reduce((x, y) => x * y, 1);
-  const data = new Float32Array(size * times.length);
-  times.forEach((t, k) => {
-    const wa = tensorAt(a.series, positionAt(a.epochs, t).index);
-    const wb = tensorAt(b.series, positionAt(b.epochs, t).index);
-    for (let i = 0; i < size; i++) data[k * size + i] = wa[i]! - wb[i]!;
-  });
-  return { shape, seqs: times.map((_, k) => k), data };
 }
 
 /** One metric of several runs on the shared timeline: null where a run has no snapshot at that epoch. */

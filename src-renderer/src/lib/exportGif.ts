@@ -1,13 +1,11 @@
 /**
  * "Export GIF" from the run page and the compare view: the shared `animationGif` draws the frames with
- * the render module the screen uses (so the file shows what the screen showed) and encodes them, and
- * the host delivers the file: the desktop app asks where to save it, a browser downloads it.
+ * the render module the screen uses (so the file shows what the screen showed), fetching each snapshot
+ * as its frame is drawn, and the host delivers the file: the desktop app asks where to save it, a
+ * browser downloads it.
  */
-import type { ApiClient, AppInfo, LayerName, RunDetail, TensorSeries } from '@contract/api.ts';
-import { animationGif, animationRun, type ViewOptions } from '@render/animation.ts';
-
-/** One run, or the compared runs side by side, each with the layer's series as drawn. */
-export type GifRuns = readonly { run: RunDetail; series: TensorSeries }[];
+import type { ApiClient, AppInfo, LayerName, RunDetail } from '@contract/api.ts';
+import { animationGif, animationRun, type LayerView, type ViewOptions, type WeightSource } from '@render/animation.ts';
 
 export function gifName(run: Pick<RunDetail, 'id' | 'name'>, view: Pick<ViewOptions, 'layer' | 'diff'>): string {
   const slug = run.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || `run-${run.id}`;
@@ -18,14 +16,15 @@ export function gifName(run: Pick<RunDetail, 'id' | 'name'>, view: Pick<ViewOpti
 export const compareGifName = (runs: readonly Pick<RunDetail, 'id'>[], layer: LayerName): string =>
   `compare-${runs.map((r) => r.id).join('-')}-${layer}.gif`;
 
-export function makeGif(runs: GifRuns, view: ViewOptions, fps: number): Uint8Array<ArrayBuffer> {
-  return animationGif(runs.map(({ run, series }) => animationRun(run, series)), view, { fps }).bytes;
+/** The GIF of one run, or of the compared runs side by side, as `view` draws them with the weights from `source`. */
+export async function makeGif(runs: readonly RunDetail[], view: LayerView, source: WeightSource, fps: number): Promise<Uint8Array<ArrayBuffer>> {
+  return (await animationGif(runs.map(animationRun), view, {}, source, { fps })).bytes;
 }
 
 /** Makes the GIF and saves or downloads it; returns where it went (a path, the file name, or null when cancelled). */
-export function exportGif(api: ApiClient, host: AppInfo['host'], runs: GifRuns, view: ViewOptions, fps: number): Promise<string | null> {
-  const name = runs.length === 1 ? gifName(runs[0]!.run, view) : compareGifName(runs.map((r) => r.run), view.layer);
-  return deliverGif(api, host, name, makeGif(runs, view, fps));
+export async function exportGif(api: ApiClient, host: AppInfo['host'], runs: readonly RunDetail[], view: LayerView, source: WeightSource, fps: number): Promise<string | null> {
+  const name = runs.length === 1 ? gifName(runs[0]!, view.options) : compareGifName(runs, view.options.layer);
+  return deliverGif(api, host, name, await makeGif(runs, view, source, fps));
 }
 
 /** Hands encoded GIF bytes to the host (the weights' GIFs and the activation view's); returns where they went. */

@@ -1,29 +1,35 @@
 /**
  * What the run page and the compare view both hold in their stores: the player (position, play/pause,
- * loop, speed, and the timer that steps it) and the cache of the weight series they fetched. A series
- * is fetched once per run and tensor; later calls only fetch the snapshots a running run stored since.
+ * loop, speed, and the timer that steps it) and the weights it plays — each tensor's statistics, and
+ * its snapshots in a cache bounded by `WEIGHT_BUDGET`. Nothing waits for a whole series: the snapshots
+ * on screen are fetched first, the rest of the series follows in the background, nearest the position
+ * first (`weightCache.ts`). Playing steps on only when the next frame is in memory.
  */
-import type { RunDetail, TensorName, TensorSeries } from '@contract/api.ts';
+import type { RunDetail, TensorName, TensorStats } from '@contract/api.ts';
+import type { WeightSource } from '@render/animation.ts';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import { useApi } from './context.ts';
 import { clampIndex, nextIndex } from './playback.ts';
+import { WeightCache, WEIGHT_BUDGET, cacheKey, plan, runOfKey, type Focus } from './weightCache.ts';
 
-/** Appends the snapshots in `more` that `have` lacks (a running run's new epochs). */
-export function appendSeries(have: TensorSeries, more: TensorSeries): TensorSeries {
-  const size = have.shape.reduce((a, b) => a * b, 1);
-  const known = new Set(have.seqs);
-  const keep = more.seqs.map((s, i) => [s, i] as const).filter(([s]) => !known.has(s));
-  if (keep.length === 0) return have;
-  const data = new Float32Array(have.data.length + keep.length * size);
-  data.set(have.data);
-  keep.forEach(([, i], k) => data.set(more.data.subarray(i * size, (i + 1) * size), have.data.length + k * size));
-  return { shape: have.shape, seqs: [...have.seqs, ...keep.map(([s]) => s)], data };
+/**
+ * Snapshots fetched in one background request: a few of a small layer's, one of fc1's (a snapshot that
+ * comes alone is kept as it came, without a copy), never enough to hold up the position's own fetch long.
+ */
+const CHUNK_BYTES = 2 * 2 ** 20;
+
+export interface SeriesPlayerOptions {
+  /** How many positions the player steps through (it changes as a running run stores snapshots). */
+  count: () => number;
+  /** Whether position i can be drawn now: its snapshots are in memory. */
+  ready: (i: number) => boolean;
+  budget?: number;
 }
 
-const keyOf = (runId: number, tensor: TensorName) => `${runId}|${tensor}`;
+/** What the page looks at with the player at position `at` (re-read whenever what it reads changes). */
+export type Foci = (at: number) => Focus[];
 
-/** `count`: how many positions the player steps through (it may change as series arrive). */
-export function useSeriesPlayer(count: () => number) {
+export function useSeriesPlayer(o: SeriesPlayerOptions) {
   const api = useApi();
 
   // ---- The player.
@@ -33,23 +39,29 @@ export function useSeriesPlayer(count: () => number) {
   const fps = ref(4);
 
   function seek(i: number): void {
-    index.value = clampIndex(i, count());
+    index.value = clampIndex(i, o.count());
   }
+  const next = () => nextIndex(index.value, o.count(), loop.value);
+  /** Playing, and the next frame is not in memory yet: the player waits for it (and says so). */
+  const waiting = computed(() => {
+    const n = playing.value ? next() : null;
+    return n !== null && !o.ready(n);
+  });
   let timer: ReturnType<typeof setInterval> | null = null;
   function stopTimer(): void {
     if (timer) clearInterval(timer);
     timer = null;
   }
   function tick(): void {
-    const next = nextIndex(index.value, count(), loop.value);
-    if (next === null) playing.value = false;
-    else index.value = next;
+    const n = next();
+    if (n === null) playing.value = false;
+    else if (o.ready(n)) index.value = n;
   }
   watch([playing, fps], ([on, rate]) => {
     stopTimer();
     if (!on) return;
     // Pressing play at the last frame starts over, as every video player does.
-    if (index.value >= count() - 1) index.value = 0;
+    if (index.value >= o.count() - 1) index.value = 0;
     timer = setInterval(tick, 1000 / rate);
   });
   const toggle = () => (playing.value = !playing.value);
@@ -58,55 +70,133 @@ export function useSeriesPlayer(count: () => number) {
     stopTimer();
   }
   /** True when the player shows the last position (a running run's newest snapshot is followed from there). */
-  const atEnd = () => index.value >= count() - 1;
+  const atEnd = () => index.value >= o.count() - 1;
 
-  // ---- The series cache: per run and tensor, raw (never deep-reactive: megabytes of floats).
-  const series = shallowRef<Record<string, TensorSeries>>({});
-  const inFlight = ref(0);
-  const loading = computed(() => inFlight.value > 0);
-  /** Bumped when series are dropped, so that a fetch started before does not bring its run back. */
+  // ---- Statistics, per run and tensor (small: a few numbers per snapshot).
+  const stats = shallowRef<Record<string, TensorStats>>({});
+  const statsOf = (runId: number, tensor: TensorName): TensorStats | undefined => stats.value[cacheKey(runId, tensor)];
+  /** Bumped when runs are dropped, so that an answer to an older request does not bring one back. */
   let generation = 0;
 
-  const seriesOf = (runId: number, tensor: TensorName): TensorSeries | undefined => series.value[keyOf(runId, tensor)];
-
-  /**
-   * Fetches what is missing of each (run, tensor): all of it the first time, a running run's new
-   * snapshots later. A tensor the run does not have, or a run with no snapshot yet, fetches nothing.
-   */
-  async function fetchSeries(wanted: readonly { run: RunDetail; tensor: TensorName }[]): Promise<void> {
+  /** Fetches the statistics the runs lack (or have for fewer snapshots than they now store). */
+  async function loadStats(wanted: readonly { run: RunDetail; tensor: TensorName }[]): Promise<void> {
     const started = generation;
-    inFlight.value++;
+    const got = await Promise.all(
+      wanted
+        .filter(({ run, tensor }) => run.tensors.some((t) => t.name === tensor) && run.snapshots.length > 0)
+        .filter(({ run, tensor }) => statsOf(run.id, tensor)?.seqs.length !== run.snapshots.length)
+        .map(async ({ run, tensor }) => [cacheKey(run.id, tensor), markRaw(await api.call('weights.stats', { runId: run.id, tensor }))] as const),
+    );
+    if (started === generation && got.length) stats.value = { ...stats.value, ...Object.fromEntries(got) };
+  }
+
+  // ---- Snapshots, within the budget.
+  const cache = new WeightCache(o.budget ?? WEIGHT_BUDGET);
+  /** Read by everything that reads the cache, so that it follows what arrives and what is evicted. */
+  const version = shallowRef(0);
+  const inFlight = new Set<string>();
+  let background = false;
+  const failed = new Set<string>();
+  /** A fetch failed (the run was deleted, a snapshot is missing): said in place, and not tried again. */
+  const loadError = ref<string | null>(null);
+  const inFlightCount = ref(0);
+  const loading = computed(() => inFlightCount.value > 0);
+
+  const tensorAt = (runId: number, tensor: TensorName, seq: number): Float32Array | undefined => {
+    void version.value;
+    return cache.get(cacheKey(runId, tensor), seq);
+  };
+  const loadedSeqs = (runId: number, tensor: TensorName): Set<number> => {
+    void version.value;
+    return cache.seqsOf(cacheKey(runId, tensor));
+  };
+
+  async function fetchInto(key: string, seqs: number[]): Promise<void> {
+    const ids = seqs.map((s) => `${key}#${s}`);
+    ids.forEach((id) => inFlight.add(id));
+    inFlightCount.value++;
+    const started = generation;
     try {
-      const got = await Promise.all(
-        wanted.map(async ({ run, tensor }) => {
-          if (!run.tensors.some((t) => t.name === tensor)) return null;
-          const have = seriesOf(run.id, tensor);
-          const missing = run.snapshots.map((s) => s.seq).filter((s) => !have?.seqs.includes(s));
-          if (missing.length === 0) return null;
-          const more = await api.call('weights.series', have ? { runId: run.id, tensor, seqs: missing } : { runId: run.id, tensor });
-          return [run.id, tensor, more] as const;
-        }),
-      );
+      const [runId, tensor] = [runOfKey(key), key.slice(key.indexOf('|') + 1) as TensorName];
+      const got = await api.call('weights.series', { runId, tensor, seqs });
       if (started !== generation) return;
-      const next = { ...series.value };
-      for (const g of got) {
-        if (!g) continue;
-        const [runId, tensor, more] = g;
-        // Appended to what is there now: another fetch may have added snapshots meanwhile.
-        const have = seriesOf(runId, tensor);
-        next[keyOf(runId, tensor)] = markRaw(have ? appendSeries(have, more) : more);
-      }
-      series.value = next;
+      const size = got.data.length / got.seqs.length;
+      // One snapshot is kept as it came; several are copied apart, so that evicting one frees its memory.
+      got.seqs.forEach((seq, i) => cache.put(key, seq, got.seqs.length === 1 ? got.data : got.data.slice(i * size, (i + 1) * size)));
+      version.value++;
+    } catch (err) {
+      failed.add(key);
+      loadError.value = (err as Error).message;
     } finally {
-      inFlight.value--;
+      ids.forEach((id) => inFlight.delete(id));
+      inFlightCount.value--;
     }
   }
 
-  /** Keeps only the series of these runs (the others were closed). */
-  function keepRuns(runIds: readonly number[]): void {
-    generation++;
-    series.value = Object.fromEntries(Object.entries(series.value).filter(([k]) => runIds.includes(Number(k.split('|')[0]))));
+  let foci: Foci = () => [];
+  /** Starts the fetches the page needs now: what is on screen at once, the rest of the plan one chunk at a time. */
+  function pump(): void {
+    const want = foci(index.value).filter((f) => !failed.has(f.key) && f.seqs.length > 0);
+    const wanted = plan(want, cache.budget);
+    cache.keep(wanted);
+    const missing = (key: string, seq: number) => !cache.has(key, seq) && !inFlight.has(`${key}#${seq}`);
+    for (const f of want) {
+      const urgent = f.urgent.filter((s) => missing(f.key, s));
+      if (urgent.length) void fetchInto(f.key, urgent).then(pump);
+    }
+    // The background waits while what the screen needs is on its way: they would share one connection and one server.
+    const screenPending = want.some((f) => f.urgent.some((s) => !cache.has(f.key, s)));
+    if (background || screenPending) return;
+    const first = wanted.find((w) => missing(w.key, w.seq));
+    if (!first) return;
+    const bytes = want.find((f) => f.key === first.key)!.bytes;
+    const chunk = wanted
+      .filter((w) => w.key === first.key && missing(w.key, w.seq))
+      .slice(0, Math.max(1, Math.floor(CHUNK_BYTES / bytes)))
+      .map((w) => w.seq);
+    background = true;
+    void fetchInto(first.key, chunk).finally(() => {
+      background = false;
+      pump();
+    });
+  }
+  /** From now on, keeps in memory what `f` says the page looks at, fetching what is missing. */
+  function follow(f: Foci): void {
+    foci = f;
+    watch(() => f(index.value), pump, { immediate: true });
   }
 
-  return { index, playing, loop, fps, seek, toggle, stop, atEnd, series, loading, seriesOf, fetchSeries, keepRuns };
+  /** Keeps only the statistics and snapshots of these runs (the others were closed). */
+  function keepRuns(runIds: readonly number[]): void {
+    generation++;
+    cache.keepRuns(runIds);
+    stats.value = Object.fromEntries(Object.entries(stats.value).filter(([k]) => runIds.includes(runOfKey(k))));
+    failed.clear();
+    loadError.value = null;
+    version.value++;
+  }
+
+  /**
+   * The weights of a layer for a GIF export, snapshot by snapshot in the order the frames need them:
+   * from memory where they are, otherwise fetched a chunk ahead and held only until their frame is drawn.
+   */
+  function exportSource(runs: readonly { runId: number; seqs: readonly number[] }[], tensor: TensorName, bytes: number): WeightSource {
+    const held = runs.map(() => new Map<number, Float32Array>());
+    return async (k, seq) => {
+      const { runId, seqs } = runs[k]!;
+      const have = cache.get(cacheKey(runId, tensor), seq) ?? held[k]!.get(seq);
+      if (have) return have;
+      const from = seqs.indexOf(seq);
+      const ahead = from < 0 ? [seq] : seqs.slice(from, from + Math.max(1, Math.floor(CHUNK_BYTES / bytes)));
+      const got = await api.call('weights.series', { runId, tensor, seqs: ahead });
+      const size = got.data.length / got.seqs.length;
+      held[k] = new Map(got.seqs.map((s, i) => [s, got.data.subarray(i * size, (i + 1) * size)]));
+      return held[k]!.get(seq)!;
+    };
+  }
+
+  return {
+    index, playing, loop, fps, waiting, seek, toggle, stop, atEnd,
+    stats, statsOf, loadStats, tensorAt, loadedSeqs, loading, loadError, keepRuns, follow, exportSource,
+  };
 }

@@ -1,25 +1,28 @@
 /**
  * The run page: which run, layer and snapshot are shown, how (colour map, scale, layout, zoom, diff),
- * and the player with its series cache (`useSeriesPlayer`). A layer's series is fetched once and sliced,
- * so scrubbing and playing never wait on the disk; a running run's new snapshots are appended as they come.
+ * and the player with the weights it plays (`useSeriesPlayer`). The fixed scale and the legend come
+ * from the layer's stored statistics; a layer switch fetches the snapshot on screen first and draws it,
+ * and the rest of the series follows in the background. A running run's new snapshots join as they come.
  */
-import type { LayerName, RunDetail, SnapshotInfo, TensorName } from '@contract/api.ts';
-import { DEFAULT_ZOOM, layerView, renderStep, type LayerView } from '@render/animation.ts';
-import type { DiffRef } from '@render/diff.ts';
-import type { LayoutKind } from '@render/layout.ts';
+import { LAYERS, type LayerName, type RunDetail, type SnapshotInfo, type TensorName } from '@contract/api.ts';
+import { DEFAULT_ZOOM, layerView, renderFrame, statsScale, type LayerView } from '@render/animation.ts';
+import { refSeq, type DiffRef } from '@render/diff.ts';
+import { defaultLayout, layoutFor, type LayoutKind } from '@render/layout.ts';
 import type { ColormapName } from '@render/palette.ts';
-import type { ScaleMode } from '@render/scale.ts';
+import { scaleFor, type Scale, type ScaleMode } from '@render/scale.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
-import { computed, markRaw, ref, shallowRef } from 'vue';
+import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import { useApi } from '../lib/context.ts';
-import { clampIndex } from '../lib/playback.ts';
 import { useSeriesPlayer } from '../lib/useSeriesPlayer.ts';
+import { cacheKey, type Focus } from '../lib/weightCache.ts';
 
 export type DiffMode = 'none' | 'prev' | 'init' | 'seq';
 
 export const ZOOMS = [1, 2, 3, 4, 6, 8, 12, 16, 24] as const;
 
 export const kernelOf = (layer: LayerName): TensorName => `${layer}/kernel`;
+/** Bytes of one snapshot of a tensor of this shape. */
+export const tensorBytes = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1) * 4;
 
 export const useViewerStore = defineStore('viewer', () => {
   const api = useApi();
@@ -31,6 +34,8 @@ export const useViewerStore = defineStore('viewer', () => {
   const scaleMode = ref<ScaleMode>('layer');
   /** undefined: the layer's usual picture. */
   const layout = ref<LayoutKind | undefined>(undefined);
+  /** Blocks of kernel rows side by side (conv2's grid), set by the page to fill its width. */
+  const columns = ref<number | undefined>(undefined);
   const zoom = ref(DEFAULT_ZOOM.conv1);
   const diff = ref<DiffMode>('none');
   /** The chosen reference snapshot when `diff` is 'seq'. */
@@ -39,42 +44,103 @@ export const useViewerStore = defineStore('viewer', () => {
   const outlineTop = ref(5);
 
   const snapshots = computed<SnapshotInfo[]>(() => run.value?.snapshots ?? []);
-  /** Position: in the layer's series (= in `run.snapshots`, which hold the same seqs in order). */
-  const player = useSeriesPlayer(() => count.value);
-  const { index, playing, loop, fps, series, loading } = player;
-  const current = computed(() => (run.value && player.seriesOf(run.value.id, kernelOf(layer.value))) ?? null);
-  const count = computed(() => current.value?.seqs.length ?? snapshots.value.length);
-  const snapshot = computed(() => {
-    const seq = current.value?.seqs[index.value];
-    return snapshots.value.find((s) => s.seq === seq) ?? snapshots.value[index.value] ?? null;
-  });
+  const seqs = computed(() => snapshots.value.map((s) => s.seq));
+  const tensor = computed(() => kernelOf(layer.value));
+  const shape = computed(() => run.value?.tensors.find((t) => t.name === tensor.value)?.shape ?? null);
   const diffRef = computed<DiffRef | null>(() =>
     diff.value === 'none' ? null : diff.value === 'seq' ? { seq: diffSeq.value } : diff.value,
   );
+  /** The snapshots position i draws: its own, and its diff reference's. */
+  const needed = (i: number): number[] => {
+    const s = seqs.value;
+    if (i < 0 || i >= s.length) return [];
+    const ref = diffRef.value && s.includes(diffSeq.value) ? refSeq(s, i, diffRef.value) : undefined;
+    return ref === undefined || ref === s[i] ? [s[i]!] : [s[i]!, ref];
+  };
+  const weightsAt = (seq: number | undefined) => (run.value && seq !== undefined ? player.tensorAt(run.value.id, tensor.value, seq) : undefined);
 
-  /** Everything that does not change with the epoch: the drawn series and the fixed scale. */
+  const player = useSeriesPlayer({
+    count: () => snapshots.value.length,
+    ready: (i) => needed(i).every((seq) => weightsAt(seq) !== undefined),
+  });
+  player.follow((at) => {
+    const r = run.value;
+    if (!r || !shape.value || r.snapshots.length === 0) return [];
+    const shown: Focus = { key: cacheKey(r.id, tensor.value), seqs: seqs.value, at, bytes: tensorBytes(shape.value), urgent: needed(at) };
+    // While nothing plays, the other layers' snapshot at the position too, once this one's series is in:
+    // a switch to them then only draws.
+    const others: Focus[] = player.playing.value
+      ? []
+      : r.tensors
+          .filter((t) => t.name !== tensor.value && LAYERS.some((l) => kernelOf(l) === t.name))
+          .map((t) => ({ key: cacheKey(r.id, t.name), seqs: [seqs.value[at]!], at: 0, bytes: tensorBytes(t.shape), urgent: [], later: true }));
+    return [shown, ...others];
+  });
+  const { index, playing, loop, fps, waiting, loading } = player;
+
+  /** The snapshot on the scrubber. */
+  const snapshot = computed(() => snapshots.value[index.value] ?? null);
+  const stats = computed(() => (run.value ? (player.statsOf(run.value.id, tensor.value) ?? null) : null));
+
+  /** "− epoch": its scale is not in the statistics; the main side works it out (for the reference it was asked for). */
+  const seqScale = shallowRef<{ key: string; scale: Scale } | null>(null);
+  const seqScaleKey = computed(() => (run.value && diff.value === 'seq' ? `${run.value.id}|${tensor.value}|${diffSeq.value}|${seqs.value.length}` : null));
+  watch(seqScaleKey, async (key) => {
+    const r = run.value;
+    if (!key || !r || !seqs.value.includes(diffSeq.value)) return;
+    try {
+      const { filterMaxAbs } = await api.call('weights.diffScale', {
+        tensor: tensor.value, a: { runId: r.id, seqs: seqs.value }, b: { runId: r.id, seqs: seqs.value.map(() => diffSeq.value) },
+      });
+      if (seqScaleKey.value === key) seqScale.value = markRaw({ key, scale: scaleFor([filterMaxAbs.length], filterMaxAbs, 'layer') });
+    } catch (err) {
+      error.value = (err as Error).message;
+    }
+  });
+
+  /** Everything that does not change with the epoch: the layer's picture and its fixed scale. */
   const view = computed<LayerView | null>(() => {
-    const s = current.value;
-    if (!s || s.seqs.length === 0) return null;
+    const s = stats.value;
     const ref = diffRef.value;
-    if (ref && typeof ref === 'object' && !s.seqs.includes(ref.seq)) return null;
+    if (!s || (ref && typeof ref === 'object' && !s.seqs.includes(ref.seq))) return null;
+    const scale = ref && typeof ref === 'object' ? (seqScale.value?.key === seqScaleKey.value ? seqScale.value?.scale : null) : statsScale([s], ref ?? 'none');
+    if (!scale) return null;
     return markRaw(
-      layerView([s], {
+      layerView([s.shape], scale, {
         layer: layer.value,
         colormap: colormap.value,
         scaleMode: scaleMode.value,
         layout: layout.value,
+        columns: columns.value,
         // Drawn at 1 cell per weight and enlarged by the canvas's CSS (nearest-neighbour, so just as
-        // sharp): upscaling 36,000 conv2 cells to 580,000 pixels per epoch step cost most of a frame.
+        // sharp): upscaling conv2's 36,000 cells to 580,000 pixels per epoch step cost most of a frame.
         zoom: 1,
         diff: ref ?? 'none',
         outlineTop: ref ? outlineTop.value : 0,
       }),
     );
   });
-  const picture = computed(() => (view.value ? markRaw(renderStep(view.value, 0, clampIndex(index.value, count.value))) : null));
+  /** The shown snapshot's weights and its reference's, when both are in memory. */
+  const weights = computed(() => weightsAt(seqs.value[index.value]));
+  const refWeights = computed(() => {
+    const [, ref] = needed(index.value);
+    return ref === undefined ? weights.value : weightsAt(ref);
+  });
+  /** The picture of the snapshot on the scrubber; null while its weights are on the way (never another snapshot's). */
+  const picture = computed(() => {
+    const v = view.value;
+    const w = weights.value;
+    if (!v || !w || (diffRef.value && !refWeights.value)) return null;
+    return markRaw(renderFrame(v, 0, w, refWeights.value));
+  });
+  /** Per position: whether its weights are in memory (the scrubber shows it). */
+  const loaded = computed(() => {
+    const have = run.value ? player.loadedSeqs(run.value.id, tensor.value) : new Set<number>();
+    return seqs.value.map((s) => have.has(s));
+  });
 
-  async function open(id: number): Promise<void> {
+  /** Opens a run at snapshot `seq` (default: its last), so that the first fetch is the snapshot shown. */
+  async function open(id: number, seq?: number): Promise<void> {
     if (run.value?.id !== id) {
       player.keepRuns([]);
       run.value = null;
@@ -82,26 +148,54 @@ export const useViewerStore = defineStore('viewer', () => {
     error.value = null;
     try {
       run.value = markRaw(await api.call('runs.get', { id }));
+      const at = seq === undefined ? -1 : seqs.value.indexOf(seq);
+      player.seek(at >= 0 ? at : snapshots.value.length - 1);
+      prepareLayouts(run.value);
       await loadLayer(layer.value);
+      // The other layers' statistics too (a few numbers a snapshot), for a quick switch. (Should this
+      // fail, choosing that layer asks again, and says why.)
+      const r = run.value;
+      void player.loadStats(LAYERS.filter((l) => l !== layer.value).map((l) => ({ run: r, tensor: kernelOf(l) }))).catch(() => undefined);
     } catch (err) {
       error.value = (err as Error).message;
     }
   }
 
-  /** Fetches the layer's series once; later calls only fetch snapshots stored since. */
-  async function loadLayer(l: LayerName): Promise<void> {
-    if (run.value) await player.fetchSeries([{ run: run.value, tensor: kernelOf(l) }]);
+  /**
+   * Works out, once the page is idle, where each layer's weights go on its picture (fc1's 400,000 cells
+   * take a while the first time), so that switching to a layer later only fetches and draws.
+   */
+  function prepareLayouts(r: RunDetail): void {
+    const prepare = () => {
+      for (const l of LAYERS) {
+        const t = r.tensors.find((x) => x.name === kernelOf(l));
+        if (t) layoutFor(t.shape, defaultLayout(l, t.shape));
+      }
+    };
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(prepare);
+    else setTimeout(prepare, 0);
   }
 
-  /** A running run stored a snapshot or changed status: fetch its details and the shown layer's new weights. */
+  /** The layer's statistics (its scale, legend and change heat map); its snapshots follow by themselves. */
+  async function loadLayer(l: LayerName): Promise<void> {
+    if (run.value) await player.loadStats([{ run: run.value, tensor: kernelOf(l) }]);
+  }
+
+  /** A running run stored a snapshot or changed status (or was deleted): its details, and the layer's new statistics. */
   async function refresh(): Promise<void> {
     const r = run.value;
     if (!r) return;
     const followNewest = player.atEnd();
-    run.value = markRaw(await api.call('runs.get', { id: r.id }));
+    try {
+      run.value = markRaw(await api.call('runs.get', { id: r.id }));
+    } catch (err) {
+      player.stop();
+      error.value = `${(err as Error).message}: this run is gone (deleted, or its database changed).`;
+      return;
+    }
     await loadLayer(layer.value);
     // Following the newest epoch while training is the natural thing; a person scrubbing back is left alone.
-    if (followNewest && !playing.value) index.value = count.value - 1;
+    if (followNewest && !playing.value) index.value = snapshots.value.length - 1;
   }
 
   function setLayer(l: LayerName): void {
@@ -112,9 +206,10 @@ export const useViewerStore = defineStore('viewer', () => {
   }
 
   return {
-    run, error, layer, index, colormap, scaleMode, layout, zoom, diff, diffSeq, outlineTop, playing, loop, fps,
-    series, loading, snapshots, current, count, snapshot, diffRef, view, picture,
+    run, error, layer, index, colormap, scaleMode, layout, columns, zoom, diff, diffSeq, outlineTop, playing, loop, fps, waiting,
+    loading, loadError: player.loadError, snapshots, seqs, shape, snapshot, stats, diffRef, view, weights, refWeights, picture, loaded,
     open, loadLayer, refresh, setLayer, seek: player.seek, toggle: player.toggle, close: player.stop,
+    exportSource: player.exportSource,
   };
 });
 

@@ -1,11 +1,11 @@
-import { LAYERS, runConfigSchema, type LayerName, type RunDetail, type SnapshotInfo, type TensorSeries } from '@contract/api.ts';
-import { layerView } from '@render/animation.ts';
+import { LAYERS, runConfigSchema, type LayerName, type RunDetail, type SnapshotInfo } from '@contract/api.ts';
+import { layerView, statsScale } from '@render/animation.ts';
 import { tensorAt } from '@render/diff.ts';
 import { layoutFor } from '@render/layout.ts';
 import { GifReader } from 'omggif';
 import { describe, expect, it } from 'vitest';
 import {
-  compatibility, differenceSeries, freezePair, outcome, overlay, parseRunIds, positionAt, seriesEpochs, timeline,
+  compatibility, freezePair, outcome, overlay, parseRunIds, positionAt, timeline,
 } from '../../../src-renderer/src/lib/compare.ts';
 import { compareGifName, makeGif } from '../../../src-renderer/src/lib/exportGif.ts';
 import { makeSeries } from '../shared/render/series.ts';
@@ -58,12 +58,6 @@ describe('one timeline for several runs', () => {
     expect(positionAt(b, 3)).toEqual({ index: 2, held: true });
     expect(positionAt(a, 3)).toEqual({ index: 4, held: false });
   });
-
-  it('reads a series’ epochs from the run’s snapshots, and refuses weights without metrics', () => {
-    const snaps = [snap(0, 0), snap(1, 0.5), snap(2, 1)];
-    expect(seriesEpochs({ seqs: [0, 2] }, snaps)).toEqual([0, 1]);
-    expect(() => seriesEpochs({ seqs: [0, 5] }, snaps)).toThrow(/snapshot 5/);
-  });
 });
 
 describe('which layers compare across data sets of different shapes', () => {
@@ -86,28 +80,19 @@ describe('which layers compare across data sets of different shapes', () => {
   });
 });
 
-describe('run A − run B', () => {
-  it('subtracts at each timeline epoch, the shorter run holding its last snapshot', () => {
-    const a = makeSeries([5, 5, 1, 20], 4, 1);
-    const b = makeSeries([5, 5, 1, 20], 2, 2);
-    const times = [0, 1, 2, 3];
-    const d = differenceSeries({ series: a, epochs: [0, 1, 2, 3] }, { series: b, epochs: [0, 1] }, times);
-    expect(d.seqs).toEqual([0, 1, 2, 3]);
-    for (const [k, bi] of [[0, 0], [1, 1], [2, 1], [3, 1]] as const) {
-      const want = tensorAt(a, k).map((v, i) => v - tensorAt(b, bi)[i]!);
-      expect(tensorAt(d, k)).toEqual(want);
-    }
-    expect(() => differenceSeries({ series: a, epochs: [0] }, { series: makeSeries([500, 10], 1), epochs: [0] }, [0])).toThrow(/\[5,5,1,20\] and \[500,10\]/);
-  });
-
-  it('puts every compared run on one scale: the largest |w| of all their series', () => {
-    const a = makeSeries([5, 5, 1, 20], 3, 1);
-    const b = makeSeries([5, 5, 1, 20], 3, 9);
-    b.data[17] = 4.5;
-    const view = layerView([a, b], { layer: 'conv1', colormap: 'study' });
-    const maxAbs = (s: TensorSeries) => s.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    expect(view.scale.max).toBe(Math.max(maxAbs(a), maxAbs(b)));
+describe('one scale for the compared runs', () => {
+  it('is the largest |w| over every snapshot of every run, from their statistics', () => {
+    const stats = (perSnapshot: number[][]) => {
+      const filterMaxAbs = Float32Array.from(perSnapshot.flat());
+      return { shape: [5, 5, 1, 2], filterMaxAbs, prevMaxAbs: filterMaxAbs.map(() => 0.01), initMaxAbs: filterMaxAbs.map(() => 0.02) };
+    };
+    const a = stats([[0.1, 0.2], [0.3, 0.25]]);
+    const b = stats([[0.1, 4.5], [0.2, 0.1]]);
+    const view = layerView([a.shape, b.shape], statsScale([a, b]), { layer: 'conv1', colormap: 'study' });
     expect(view.scale.max).toBe(Math.fround(4.5));
+    expect(Array.from(view.scale.filterMax)).toEqual([Math.fround(0.3), Math.fround(4.5)]);
+    expect(statsScale([a, b], 'init').max).toBe(Math.fround(0.02));
+    expect(() => statsScale([a], { seq: 1 })).toThrow(/not in the statistics/);
   });
 });
 
@@ -141,16 +126,19 @@ describe('metrics of several runs', () => {
 });
 
 describe('the compare GIF', () => {
-  it('has one frame per timeline epoch, with the runs side by side', () => {
+  it('has one frame per timeline epoch, with the runs side by side, each snapshot fetched once as its frame is drawn', async () => {
     const a = run(1, [0, 1, 2]);
     const b = run(2, [0, 1]);
-    const sa = makeSeries([5, 5, 1, 20], 3, 1);
-    const sb = makeSeries([5, 5, 1, 20], 2, 2);
-    const bytes = makeGif([{ run: a, series: sa }, { run: b, series: sb }], { layer: 'conv1', colormap: 'study', zoom: 6 }, 4);
+    const series = [makeSeries([5, 5, 1, 20], 3, 1), makeSeries([5, 5, 1, 20], 2, 2)];
+    const view = layerView([[5, 5, 1, 20], [5, 5, 1, 20]], { mode: 'layer', max: 1, filterMax: new Float32Array(20).fill(1) }, { layer: 'conv1', colormap: 'study', zoom: 6 });
+    const asked: string[] = [];
+    const bytes = await makeGif([a, b], view, (k, seq) => (asked.push(`${k}:${seq}`), tensorAt(series[k]!, seq)), 4);
     const gif = new GifReader(bytes);
     expect(gif.numFrames()).toBe(3);
     // Two conv1 pictures at zoom 6 side by side (one would be about half as wide).
     expect(gif.width).toBeGreaterThanOrEqual(2 * 6 * layoutFor([5, 5, 1, 20], 'filters').width);
     expect(compareGifName([a, b], 'conv1')).toBe('compare-1-2-conv1.gif');
+    // Run b holds its last snapshot in the last frame: not fetched again.
+    expect(asked).toEqual(['0:0', '1:0', '0:1', '1:1', '0:2']);
   });
 });

@@ -1,5 +1,5 @@
-import type { RunSummary, TensorSeries } from '@contract/api.ts';
-import { filterChange, topFilters } from '@render/diff.ts';
+import type { RunSummary, TensorStats } from '@contract/api.ts';
+import { topFilters } from '@render/diff.ts';
 import { describe, expect, it } from 'vitest';
 import { changeMatrix, filterCurve, heatIndices, logUnit } from '../../../src-renderer/src/lib/change.ts';
 import { fieldError } from '../../../src-renderer/src/lib/errors.ts';
@@ -9,7 +9,7 @@ import { clampIndex, keyAction, nextIndex } from '../../../src-renderer/src/lib/
 import { parseQuery, stringifyQuery } from '../../../src-renderer/src/lib/query.ts';
 import { sampleMosaic } from '../../../src-main/shared/render/samples.ts';
 import { sortRuns } from '../../../src-renderer/src/lib/sortRuns.ts';
-import { appendSeries } from '../../../src-renderer/src/lib/useSeriesPlayer.ts';
+import { WeightCache, outward, plan } from '../../../src-renderer/src/lib/weightCache.ts';
 import { ApiError, runConfigSchema } from '../../../src-preload/api.ts';
 import { isShortcut, type KeyPress } from '../../../src-renderer/src/lib/keys.ts';
 import { CONFIG_FIELDS, NUMBER_FIELDS, configDraft, configInput } from '../../../src-renderer/src/lib/runConfig.ts';
@@ -84,41 +84,33 @@ describe('playback', () => {
   });
 });
 
-/** Two filters (last axis) of 2 values each, over three snapshots. */
-const series: TensorSeries = {
+/** Two filters over three snapshots, as the statistics give them: filter 0 moves first, filter 1 later and more. */
+const stats: Pick<TensorStats, 'shape' | 'seqs' | 'changePrev' | 'changeInit'> = {
   shape: [2, 2],
   seqs: [0, 1, 2],
-  data: Float32Array.from([
-    1, 2, 3, 4, // seq 0: filter 0 = (1, 3), filter 1 = (2, 4)
-    2, 2, 3, 4, // seq 1: filter 0 moved by (1, 0)
-    2, 2, 3, 8, // seq 2: filter 1 moved by (0, 4)
-  ]),
+  changePrev: Float32Array.from([0, 0, 0.3, 0, 0, 0.9]),
+  changeInit: Float32Array.from([0, 0, 0.3, 0, 0.3, 0.9]),
 };
 
-describe('change over a series', () => {
-  it('gives each filter its relative change since the previous snapshot', () => {
-    const m = changeMatrix(series);
+describe('change over a run, from the statistics', () => {
+  it('gives each filter its relative change since the previous snapshot, from the second on', () => {
+    const m = changeMatrix(stats);
     expect(m).toMatchObject({ rows: 2, filters: 2 });
-    expect(m.values[0]).toBeCloseTo(1 / Math.hypot(1, 3), 6);
-    expect(m.values[1]).toBe(0);
-    expect(m.values[2]).toBe(0);
-    expect(m.values[3]).toBeCloseTo(4 / Math.hypot(2, 4), 6);
-    expect(Array.from(m.values.subarray(2))).toEqual(Array.from(filterChange(series.shape, series.data.subarray(8), series.data.subarray(4, 8))));
+    expect(Array.from(m.values)).toEqual(Array.from(stats.changePrev.subarray(2)));
   });
 
-  it('gives one filter its change since the initial weights', () => {
-    const curve = filterCurve(series, 0);
-    expect(curve[0]).toBe(0);
-    expect(curve[2]).toBeCloseTo(1 / Math.hypot(1, 3), 6);
+  it('gives one filter its change since the initial weights or the previous snapshot', () => {
+    expect(filterCurve(stats, 0, 'init')).toEqual([0, 0.3, 0.3].map(Math.fround));
+    expect(filterCurve(stats, 1, 'prev')).toEqual([0, 0, 0.9].map(Math.fround));
   });
 
   it('maps changes to a log scale and to the positive half of the palette, time along x', () => {
-    const m = changeMatrix(series);
+    const m = changeMatrix(stats);
     const { t, min, max } = logUnit(m.values);
-    expect(min).toBeCloseTo(1 / Math.hypot(1, 3), 6);
-    expect(max).toBeCloseTo(4 / Math.hypot(2, 4), 6);
+    expect(min).toBeCloseTo(0.3, 6);
+    expect(max).toBeCloseTo(0.9, 6);
     expect(t[3]).toBe(1);
-    expect(t[0]).toBe(0);
+    expect(t[0]).toBe(0); // filter 0 at step 1: the smallest positive change
     const idx = heatIndices(m, t, 123, 246);
     // Filter 1 (second row of the picture) at step 2 (second column) changed most.
     expect(idx[1 * m.rows + 1]).toBe(246);
@@ -126,14 +118,39 @@ describe('change over a series', () => {
   });
 });
 
-describe('a growing series', () => {
-  it('appends only the snapshots it lacks', () => {
-    const first: TensorSeries = { shape: series.shape, seqs: [0, 1], data: series.data.slice(0, 8) };
-    const more: TensorSeries = { shape: series.shape, seqs: [1, 2], data: series.data.slice(4) };
-    const all = appendSeries(first, more);
-    expect(all.seqs).toEqual([0, 1, 2]);
-    expect(Array.from(all.data)).toEqual(Array.from(series.data));
-    expect(appendSeries(all, more)).toBe(all);
+describe('the weights in memory', () => {
+  it('are wanted nearest the position first, ahead before behind', () => {
+    expect(outward(6, 2)).toEqual([2, 3, 1, 4, 0, 5]);
+    expect(outward(3, 2)).toEqual([2, 1, 0]);
+  });
+
+  it('are planned urgent first, then outward from each series in turn, as far as the budget goes', () => {
+    const a = { key: 'a', seqs: [0, 1, 2, 3, 4], at: 4, bytes: 10, urgent: [4, 0] };
+    const b = { key: 'b', seqs: [0, 5, 9], at: 0, bytes: 10, urgent: [0] };
+    const wanted = plan([a, b], 60).map((w) => `${w.key}${w.seq}`);
+    expect(wanted).toEqual(['a4', 'a0', 'b0', 'a3', 'b5', 'a2']);
+    expect(plan([a], 1000)).toHaveLength(5);
+    // Another layer's snapshot at the position comes after all that, if it still fits.
+    const other = { key: 'c', seqs: [4], at: 0, bytes: 10, urgent: [], later: true };
+    expect(plan([other, a], 1000).map((w) => `${w.key}${w.seq}`)).toEqual(['a4', 'a0', 'a3', 'a2', 'a1', 'c4']);
+    expect(plan([a, other], 50).map((w) => w.key)).not.toContain('c');
+  });
+
+  it('stay within the budget, evicting the least recently used and keeping what the plan keeps', () => {
+    const cache = new WeightCache(3 * 40);
+    const t = () => new Float32Array(10);
+    for (const seq of [0, 1, 2]) cache.put('a', seq, t());
+    expect(cache.bytes).toBe(120);
+    cache.get('a', 0);
+    cache.put('a', 3, t());
+    expect([...cache.seqsOf('a')].sort()).toEqual([0, 2, 3]);
+    expect(cache.bytes).toBe(120);
+    // The plan around seq 3: 3, 2 — seq 0 is the one to go.
+    cache.keep([{ key: 'a', seq: 3 }, { key: 'a', seq: 2 }]);
+    cache.put('b', 0, t());
+    expect([...cache.seqsOf('a')].sort()).toEqual([2, 3]);
+    cache.keepRuns([]);
+    expect(cache.bytes).toBe(0);
   });
 });
 

@@ -1,18 +1,22 @@
 /**
  * The stores against the real core: a fresh SQLite file, the real handlers (through `coreClient`).
- * The viewer and compare stores get runs written into that file by the store's own `insertSnapshot`.
+ * The viewer and compare stores get runs written into that file by the store's own `insertSnapshot`;
+ * their numbers are checked against the whole series fetched here through the API.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
+import { effectScope } from 'vue';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, LAYERS, type LayerChange, type LayerName, type TensorSeries } from '../../../src-preload/api.ts';
+import { ApiError, LAYERS, type ApiClient, type LayerChange, type LayerName, type TensorSeries } from '../../../src-preload/api.ts';
 import { DEFAULT_ZOOM } from '../../../src-main/shared/render/animation.ts';
-import { diffSeries, tensorAt } from '../../../src-main/shared/render/diff.ts';
+import { tensorAt } from '../../../src-main/shared/render/diff.ts';
 import { openCore, type Core } from '../../../src-main/core/startup.ts';
 import { insertSnapshot } from '../../../src-main/core/store/snapshots.ts';
 import { setApi } from '../../../src-renderer/src/lib/context.ts';
+import { useSeriesPlayer } from '../../../src-renderer/src/lib/useSeriesPlayer.ts';
+import { cacheKey } from '../../../src-renderer/src/lib/weightCache.ts';
 import { useCompareStore } from '../../../src-renderer/src/stores/compare.ts';
 import { useDatasetsStore } from '../../../src-renderer/src/stores/datasets.ts';
 import { useRunsStore } from '../../../src-renderer/src/stores/runs.ts';
@@ -94,15 +98,19 @@ describe('the runs store', () => {
 });
 
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const api = () => coreClient(core);
+const series = (runId: number, layer: LayerName) => api().call('weights.series', { runId, tensor: `${layer}/kernel` });
+/** Every snapshot's difference to one reference position of the series. */
+const minus = (s: TensorSeries, ref: (i: number) => number) => s.data.map((v, k) => v - tensorAt(s, ref(Math.floor(k / (s.data.length / s.seqs.length))))[k % (s.data.length / s.seqs.length)]!);
 
-/** Stores one more snapshot of every tensor the run has (what a trainer does each epoch), the last one's weights plus `step`. */
+/** Stores one more snapshot of every tensor the run has (what a trainer does each epoch): the last one's weights plus `step`. */
 async function appendSnapshot(runId: number, epoch: number, step: number): Promise<void> {
-  const run = await coreClient(core).call('runs.get', { id: runId });
+  const run = await api().call('runs.get', { id: runId });
   const last = run.snapshots.at(-1)!;
   const layers = Object.fromEntries(LAYERS.map((l) => [l, { norm: 1, relChangePrev: 0, relChangeInit: 0 }])) as Record<LayerName, LayerChange>;
   const tensors = await Promise.all(
     run.tensors.map(async ({ name, shape }) => {
-      const { data } = await coreClient(core).call('weights.get', { runId, tensor: name, seq: last.seq });
+      const { data } = await api().call('weights.get', { runId, tensor: name, seq: last.seq });
       return { name, shape, data: data.map((v) => v + step) };
     }),
   );
@@ -110,69 +118,83 @@ async function appendSnapshot(runId: number, epoch: number, step: number): Promi
 }
 
 describe('the viewer store', () => {
-  it('opens a run at conv1 and draws it on the scale of its whole series', async () => {
+  it('opens a run at its last snapshot, draws it on the scale of its whole series, and fills in the rest behind', async () => {
     const id = storeRun(core.ctx.db, 'alpha', [0, 0.5, 1, 2]);
     const viewer = useViewerStore();
     await viewer.open(id);
     expect(viewer.error).toBeNull();
     expect(viewer.run?.name).toBe('alpha');
-    const series = viewer.current as TensorSeries;
-    expect(series.seqs).toEqual([0, 1, 2, 3]);
-    expect(viewer.count).toBe(4);
-    expect(viewer.view!.scale.max).toBe(maxAbs(series.data));
-    viewer.seek(9);
     expect(viewer.index).toBe(3);
-    expect(viewer.snapshot?.epoch).toBe(2);
-    expect(viewer.picture?.layout.kind).toBe('filters');
+    const all = await series(id, 'conv1');
+    expect(viewer.view!.scale.max).toBe(maxAbs(all.data));
+    await expect.poll(() => viewer.picture?.layout.kind).toBe('filters');
+    expect(viewer.weights).toEqual(tensorAt(all, 3));
+    await expect.poll(() => viewer.loaded).toEqual([true, true, true, true]);
+    viewer.seek(9);
+    expect([viewer.index, viewer.snapshot?.epoch]).toEqual([3, 2]);
   });
 
-  it('fetches another layer when it is chosen, at that layer’s zoom, and draws diffs on their own scale', async () => {
+  it('switches layer at that layer’s zoom, and draws differences on their own scale (− previous, − initial, − a chosen epoch)', async () => {
     const id = storeRun(core.ctx.db, 'alpha', [0, 1, 2]);
     const viewer = useViewerStore();
-    await viewer.open(id);
+    await viewer.open(id, 1);
     viewer.setLayer('conv2');
     expect(viewer.zoom).toBe(DEFAULT_ZOOM.conv2);
-    await expect.poll(() => viewer.current?.shape).toEqual([5, 5, 20, 50]);
-    expect(viewer.picture?.layout.kind).toBe('kernels');
+    await expect.poll(() => viewer.picture?.layout.kind).toBe('kernels');
+    const all = await series(id, 'conv2');
+    expect(viewer.weights).toEqual(tensorAt(all, 1));
     const plain = viewer.view!.scale.max;
     viewer.diff = 'init';
-    expect(viewer.view!.scale.max).toBe(maxAbs(diffSeries(viewer.current!, 'init').data));
+    expect(viewer.view!.scale.max).toBe(maxAbs(minus(all, () => 0)));
     expect(viewer.view!.scale.max).toBeLessThan(plain);
+    viewer.diff = 'prev';
+    expect(viewer.view!.scale.max).toBe(maxAbs(minus(all, (i) => Math.max(0, i - 1))));
+    viewer.diffSeq = 2;
+    viewer.diff = 'seq';
+    await expect.poll(() => viewer.view?.scale.max).toBe(maxAbs(minus(all, () => 2)));
+    await expect.poll(() => viewer.picture !== null).toBe(true);
+    expect(viewer.refWeights).toEqual(tensorAt(all, 2));
   });
 
-  it('says so in place when the run does not exist', async () => {
+  it('says so in place when the run does not exist, or is deleted while it is open', async () => {
     const viewer = useViewerStore();
     await viewer.open(404);
     expect(viewer.error).toMatch(/no run .*404/);
     expect(viewer.view).toBeNull();
+
+    const id = storeRun(core.ctx.db, 'doomed', [0, 1]);
+    await viewer.open(id);
+    await api().call('runs.remove', { id });
+    await viewer.refresh();
+    expect(viewer.error).toMatch(new RegExp(`no run #${id}.*gone`));
   });
 
   it('follows a running run’s new snapshots from the end, and leaves a person who scrubbed back where they are', async () => {
     const id = storeRun(core.ctx.db, 'growing', [0, 1]);
     const viewer = useViewerStore();
     await viewer.open(id);
-    viewer.seek(1);
     await appendSnapshot(id, 2, 0.5);
     await viewer.refresh();
-    expect(viewer.current!.seqs).toEqual([0, 1, 2]);
+    expect(viewer.snapshots.length).toBe(3);
     expect(viewer.index).toBe(2);
-    expect(tensorAt(viewer.current!, 2)[0]).toBeCloseTo(tensorAt(viewer.current!, 1)[0]! + 0.5, 5);
+    expect(viewer.stats?.seqs).toEqual([0, 1, 2]);
+    await expect.poll(() => viewer.weights?.[0]).toBeCloseTo((await series(id, 'conv1')).data[500]! + 0.5, 5);
 
     viewer.seek(0);
     await appendSnapshot(id, 3, 0.5);
     await viewer.refresh();
-    expect(viewer.count).toBe(4);
+    expect(viewer.snapshots.length).toBe(4);
     expect(viewer.index).toBe(0);
   });
 
   it('plays at its speed, starts over at the end, and stops at the end without loop', async () => {
+    const id = storeRun(core.ctx.db, 'alpha', [0, 1, 2]);
+    const viewer = useViewerStore();
+    await viewer.open(id);
+    await expect.poll(() => viewer.loaded.every(Boolean)).toBe(true);
     vi.useFakeTimers();
     try {
-      const id = storeRun(core.ctx.db, 'alpha', [0, 1, 2]);
-      const viewer = useViewerStore();
-      await viewer.open(id);
       viewer.fps = 10;
-      viewer.seek(2);
       viewer.toggle();
       await vi.advanceTimersByTimeAsync(0);
       expect(viewer.index).toBe(0); // play at the last frame starts over
@@ -190,8 +212,75 @@ describe('the viewer store', () => {
   });
 });
 
+describe('the weights a page keeps in memory', () => {
+  /** The real core's client, with every weights.series call logged and held until `release()` (a slow network). */
+  function gatedClient() {
+    const real = api();
+    const calls: number[][] = [];
+    const held: (() => void)[] = [];
+    let open = false;
+    const client: ApiClient = {
+      async call(method, input) {
+        if (method === 'weights.series') {
+          calls.push([...((input as { seqs?: number[] }).seqs ?? [])]);
+          if (!open) await new Promise<void>((go) => held.push(go));
+        }
+        return real.call(method, input);
+      },
+      on: real.on,
+    };
+    return { client, calls, release: () => ((open = true), held.splice(0).forEach((go) => go())) };
+  }
+
+  /** The composable alone, on conv2 of a stored run, at position `at`, with a budget of `fit` snapshots. */
+  function player(runSeqs: number[], runId: number, at: number, fit: number) {
+    const scope = effectScope();
+    const loadedAt = (i: number): boolean => p.tensorAt(runId, 'conv2/kernel', runSeqs[i]!) !== undefined;
+    const p: ReturnType<typeof useSeriesPlayer> = scope.run(() => useSeriesPlayer({ count: () => runSeqs.length, ready: loadedAt, budget: fit * 100_000 }))!;
+    p.seek(at);
+    scope.run(() => p.follow((i: number) => [{ key: cacheKey(runId, 'conv2/kernel'), seqs: runSeqs, at: i, bytes: 100_000, urgent: [runSeqs[i]!] }]));
+    return { p, stop: () => scope.stop(), loaded: () => [...p.loadedSeqs(runId, 'conv2/kernel')].sort((a, b) => a - b) };
+  }
+
+  it('fetches the snapshot on screen alone first, then the nearest ones, within the budget; farther ones are evicted as the position moves', async () => {
+    const id = storeRun(core.ctx.db, 'ten', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const gate = gatedClient();
+    setApi(gate.client);
+    const seqs = [...Array(10).keys()];
+    const { p, stop, loaded } = player(seqs, id, 8, 4);
+    await expect.poll(() => gate.calls.length).toBeGreaterThan(0);
+    expect(gate.calls[0]).toEqual([8]);
+    gate.release();
+    await expect.poll(loaded).toEqual([6, 7, 8, 9]);
+    expect(gate.calls.flat().sort((a, b) => a - b)).toEqual([6, 7, 8, 9]);
+    expect(p.tensorAt(id, 'conv2/kernel', 7)).toEqual(tensorAt(await series(id, 'conv2'), 7));
+
+    p.seek(1);
+    await expect.poll(loaded).toEqual([0, 1, 2, 3]);
+    p.seek(9);
+    await expect.poll(loaded).toEqual([6, 7, 8, 9]);
+    stop();
+  });
+
+  it('plays on only to a frame in memory, and says it waits', async () => {
+    const id = storeRun(core.ctx.db, 'five', [0, 1, 2, 3, 4]);
+    const gate = gatedClient();
+    setApi(gate.client);
+    const { p, stop } = player([0, 1, 2, 3, 4], id, 0, 5);
+    p.fps.value = 30;
+    p.toggle();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.index.value).toBe(0);
+    expect(p.waiting.value).toBe(true);
+    gate.release();
+    await expect.poll(() => p.index.value).toBeGreaterThan(0);
+    p.stop();
+    stop();
+  });
+});
+
 describe('the compare store', () => {
-  it('puts the runs on one timeline and one scale; a shorter run holds its last snapshot', async () => {
+  it('puts the runs on one timeline and one scale; a shorter run holds its last snapshot; A − B on its own scale', async () => {
     const a = storeRun(core.ctx.db, 'long', [0, 0.5, 1, 2], 1);
     const b = storeRun(core.ctx.db, 'short', [0, 1], 2);
     const compare = useCompareStore();
@@ -199,20 +288,22 @@ describe('the compare store', () => {
     expect(compare.error).toBeNull();
     expect(compare.shown).toEqual([0, 1]);
     expect(compare.times).toEqual([0, 0.5, 1, 2]);
-    const [sa, sb] = compare.stored!;
-    expect(compare.view!.scale.max).toBe(Math.max(maxAbs(sa!.data), maxAbs(sb!.data)));
+    const [sa, sb] = [await series(a, 'conv1'), await series(b, 'conv1')];
+    expect(compare.view!.scale.max).toBe(Math.max(maxAbs(sa.data), maxAbs(sb.data)));
 
     compare.seekEpoch(2);
     expect(compare.positions).toEqual([{ index: 3, held: false }, { index: 1, held: true }]);
     compare.seekEpoch(0.6);
     expect(compare.epoch).toBe(0.5);
     expect(compare.positions[1]).toEqual({ index: 0, held: false });
-    // A − B at the shown epoch: run A's snapshot minus the one run B shows there.
-    const d = tensorAt(compare.difference!.series, compare.index);
-    expect(d[5]).toBeCloseTo(tensorAt(sa!, 1)[5]! - tensorAt(sb!, 0)[5]!, 6);
+    // A − B at the shown epoch: run A's snapshot minus the one run B shows there; its scale over the whole timeline.
+    await expect.poll(() => compare.difference !== null).toBe(true);
+    expect(compare.difference!.values[5]).toBeCloseTo(tensorAt(sa, 1)[5]! - tensorAt(sb, 0)[5]!, 6);
+    const pairs = [[0, 0], [1, 0], [2, 1], [3, 1]];
+    expect(compare.difference!.scale.max).toBe(Math.max(...pairs.map(([i, j]) => maxAbs(tensorAt(sa, i!).map((v, k) => v - tensorAt(sb, j!)[k]!)))));
   });
 
-  it('matches conv2 filters after fetching conv1 too, and keeps what it fetched for runs that stay', async () => {
+  it('matches conv2 filters on the last snapshots (conv1’s too), and keeps what it fetched for runs that stay', async () => {
     const a = storeRun(core.ctx.db, 'a', [0, 1], 1);
     const b = storeRun(core.ctx.db, 'b', [0, 1], 2);
     const c = storeRun(core.ctx.db, 'c', [0, 1], 3);
@@ -220,14 +311,15 @@ describe('the compare store', () => {
     await compare.open([a, b]);
     compare.setLayer('conv2');
     compare.match = true;
-    await expect.poll(() => compare.matches[1]?.order.length).toBe(50);
-    expect(Object.keys(compare.series).sort()).toEqual([`${a}|conv1/kernel`, `${a}|conv2/kernel`, `${b}|conv1/kernel`, `${b}|conv2/kernel`]);
+    await expect.poll(() => compare.matches?.[1]?.outputs.order.length).toBe(50);
+    expect(compare.matches![1]!.inputs).toHaveLength(20);
+    await expect.poll(() => compare.columns.every((col) => col !== null)).toBe(true);
 
-    const kept = compare.series[`${a}|conv2/kernel`];
+    compare.match = false;
     await compare.open([a, c]);
-    expect(compare.series[`${a}|conv2/kernel`]).toBe(kept);
-    expect(Object.keys(compare.series).some((k) => k.startsWith(`${b}|`))).toBe(false);
     expect(compare.runs.map((r) => r.name)).toEqual(['a', 'c']);
+    // Run a's snapshot on screen is still in memory: drawn at once.
+    expect(compare.columns[0]).not.toBeNull();
   });
 
   it('says which run is missing', async () => {

@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { diffSeries, filterChange, tensorAt, topFilters } from '../../../../src-main/shared/render/diff.ts';
-import { makeSeries } from './series.ts';
+import { filterChange, refSeq, topFilters } from '../../../../src-main/shared/render/diff.ts';
 
 describe('diffs', () => {
-  const s = makeSeries([5, 5, 1, 20], 4);
-
-  it('subtract the previous snapshot, the first one, or a chosen one', () => {
-    const prev = diffSeries(s, 'prev');
-    const init = diffSeries(s, 'init');
-    const chosen = diffSeries(s, { seq: 2 });
-    for (const i of [0, 137, 499]) {
-      expect(tensorAt(prev, 0)[i]).toBe(0);
-      expect(tensorAt(prev, 3)[i]).toBeCloseTo(tensorAt(s, 3)[i]! - tensorAt(s, 2)[i]!, 6);
-      expect(tensorAt(init, 3)[i]).toBeCloseTo(tensorAt(s, 3)[i]! - tensorAt(s, 0)[i]!, 6);
-      expect(tensorAt(chosen, 1)[i]).toBeCloseTo(tensorAt(s, 1)[i]! - tensorAt(s, 2)[i]!, 6);
-    }
-    expect(() => diffSeries(s, { seq: 99 })).toThrow(/snapshot 99 is not in the series/);
+  it('are taken against the previous stored snapshot, the first one, or a chosen one', () => {
+    const seqs = [0, 1, 2, 5, 9];
+    expect(refSeq(seqs, 0, 'prev')).toBe(0);
+    expect(refSeq(seqs, 3, 'prev')).toBe(2);
+    expect(refSeq(seqs, 4, 'init')).toBe(0);
+    expect(refSeq(seqs, 1, { seq: 5 })).toBe(5);
+    expect(() => refSeq(seqs, 1, { seq: 7 })).toThrow(/snapshot 7 is not stored/);
   });
 
   it('measure each filter’s relative change and rank the largest first', () => {

@@ -61,5 +61,12 @@ describe('palettes', () => {
     expect(levelOf(5, 1)).toBe(LEVELS - 1);
     expect(levelOf(0.3, 0)).toBe(ZERO);
     for (const v of [0.01, 0.37, 0.5, 0.93]) expect(levelOf(v, 1) + levelOf(-v, 1)).toBe(2 * ZERO);
+    // Rounded as Math.round rounds |v|, halves away from zero, all the way across the scale; ±Infinity at the ends.
+    for (let k = -130; k <= 130; k += 0.25) {
+      const x = (k / ZERO) * (ZERO / 1);
+      const want = Math.min(LEVELS - 1, Math.max(0, x < 0 ? ZERO - Math.round(-x) : ZERO + Math.round(x)));
+      expect(levelOf(k / ZERO, 1), `at ${k}`).toBe(want);
+    }
+    expect([levelOf(Infinity, 1), levelOf(-Infinity, 1), levelOf(NaN, 1)]).toEqual([LEVELS - 1, 0, ZERO]);
   });
 });
