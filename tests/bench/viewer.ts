@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { LAYERS, runConfigSchema, type LayerName, type TensorName } from '../../src-preload/api.ts';
 import { appRoot, rendererDir } from '../../src-main/core/paths.ts';
-import { openDatabase, type Db } from '../../src-main/core/store/db.ts';
+import { openDatabase, SCHEMA_VERSION, type Db } from '../../src-main/core/store/db.ts';
 import { createRun } from '../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../src-main/core/store/snapshots.ts';
 import { startServer, type RunningServer } from '../../src-main/server/index.ts';
@@ -58,7 +58,8 @@ const row = (what: string, cells: string[]) => console.log(`${what.padEnd(34)}${
 
 /** The study-length run, trained by the CLI into a database kept in the temp folder between benches. */
 function studyRunDb(): string {
-  const cached = join(tmpdir(), `weightlapse-bench-viewer-${Object.values(STUDY_RUN).join('-')}.db`);
+  // Named for the schema too: a file kept by a build with another schema is not this one's to open.
+  const cached = join(tmpdir(), `weightlapse-bench-viewer-s${SCHEMA_VERSION}-${Object.values(STUDY_RUN).join('-')}.db`);
   if (existsSync(cached)) return cached;
   console.log(`training the study-length run once (${STUDY_RUN.epochs} epochs of ${STUDY_RUN.trainLimit} Fashion-MNIST images) into ${cached} …`);
   const partial = `${cached}.partial`;

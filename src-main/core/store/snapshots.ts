@@ -100,6 +100,16 @@ export function tensorShapes(db: Db, runId: number): { name: TensorName; shape: 
   return rows.map((r) => ({ name: r.name, shape: JSON.parse(r.shape) as number[] }));
 }
 
+/**
+ * A blob as a Float32Array: a view of the Buffer when it has its memory to itself (every blob over a few
+ * kB: a fc1 kernel is 1.6 MB, not worth a second copy), else a copy (a small Buffer may share Node's pool
+ * at any offset).
+ */
+function floatsOf(blob: Buffer): Float32Array {
+  const own = blob.byteOffset === 0 && blob.buffer.byteLength === blob.byteLength;
+  return own ? new Float32Array(blob.buffer, 0, blob.byteLength / 4) : floatsFrom(blob);
+}
+
 /** Copies a blob into a fresh, aligned Float32Array (Buffers from SQLite may sit at any offset). */
 function floatsFrom(blob: Buffer, into?: Float32Array, at = 0): Float32Array {
   const out = into ?? new Float32Array(blob.byteLength / 4);
@@ -121,7 +131,7 @@ export const HOT_QUERIES = {
 
 export function readTensor(db: Db, runId: number, name: TensorName, seq: number): TensorValue | undefined {
   const row = db.prepare(HOT_QUERIES.tensor).get({ runId, seq, name }) as { shape: string; data: Buffer } | undefined;
-  return row && { shape: JSON.parse(row.shape) as number[], data: floatsFrom(row.data) };
+  return row && { shape: JSON.parse(row.shape) as number[], data: floatsOf(row.data) };
 }
 
 /** One tensor at every stored snapshot (or the chosen ones), concatenated in seq order. */
