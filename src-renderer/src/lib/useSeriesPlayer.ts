@@ -78,16 +78,30 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
   /** Bumped when runs are dropped, so that an answer to an older request does not bring one back. */
   let generation = 0;
 
+  /** Statistics on their way, by generation and key: asked again meanwhile, they are waited for, not fetched twice. */
+  const statsInFlight = new Map<string, Promise<void>>();
+
   /** Fetches the statistics the runs lack (or have for fewer snapshots than they now store). */
   async function loadStats(wanted: readonly { run: RunDetail; tensor: TensorName }[]): Promise<void> {
     const started = generation;
-    const got = await Promise.all(
+    const fetchStats = async (run: RunDetail, tensor: TensorName) => {
+      const got = markRaw(await api.call('weights.stats', { runId: run.id, tensor }));
+      if (started === generation) stats.value = { ...stats.value, [cacheKey(run.id, tensor)]: got };
+    };
+    await Promise.all(
       wanted
         .filter(({ run, tensor }) => run.tensors.some((t) => t.name === tensor) && run.snapshots.length > 0)
         .filter(({ run, tensor }) => statsOf(run.id, tensor)?.seqs.length !== run.snapshots.length)
-        .map(async ({ run, tensor }) => [cacheKey(run.id, tensor), markRaw(await api.call('weights.stats', { runId: run.id, tensor }))] as const),
+        .map(({ run, tensor }) => {
+          const id = `${started}:${cacheKey(run.id, tensor)}:${run.snapshots.length}`;
+          let pending = statsInFlight.get(id);
+          if (!pending) {
+            pending = fetchStats(run, tensor).finally(() => statsInFlight.delete(id));
+            statsInFlight.set(id, pending);
+          }
+          return pending;
+        }),
     );
-    if (started === generation && got.length) stats.value = { ...stats.value, ...Object.fromEntries(got) };
   }
 
   // ---- Snapshots, within the budget.
