@@ -116,8 +116,17 @@ export function makeOptimizer(config: RunConfig): tf.Optimizer {
     : tf.train.momentum(config.learningRate, config.momentum);
 }
 
-/** One optimizer step; returns the batch's mean loss and its number of correct predictions. */
-export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D): { loss: number; correct: number } {
+/**
+ * One optimizer step; resolves to the batch's mean loss and its number of correct predictions. Values
+ * are read back asynchronously everywhere in the loop: a GPU backend in Node (WebGPU on Dawn) has no
+ * synchronous read.
+ */
+export async function trainStep(
+  net: LeNet,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+): Promise<{ loss: number; correct: number }> {
   let correct: tf.Scalar | undefined;
   const forward = () => {
     const out = logits(net, x, true);
@@ -133,10 +142,9 @@ export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y
     tf.dispose(grads);
     lossTensor = value as tf.Scalar;
   }
-  const loss = lossTensor.dataSync()[0]!;
-  const hits = correct!.dataSync()[0]!;
+  const [loss, hits] = await Promise.all([lossTensor.data(), correct!.data()]);
   tf.dispose([lossTensor, correct!]);
-  return { loss, correct: hits };
+  return { loss: loss[0]!, correct: hits[0]! };
 }
 
 /** Mean loss and accuracy over a whole split; undefined if `shouldStop` said so part-way. */
@@ -147,24 +155,27 @@ export async function evaluate(net: LeNet, split: Split, geometry: Geometry, sho
     await yieldToEvents();
     if (shouldStop()) return undefined;
     const end = Math.min(split.count, start + EVAL_BATCH);
-    const [loss, hits] = tf.tidy(() => {
+    const sums = tf.tidy(() => {
       const { x, y } = batchTensors(split, geometry, start, end);
       const out = logits(net, x);
       const l = tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start);
       const c = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32'));
-      return [l.dataSync()[0]!, c.dataSync()[0]!];
+      return tf.stack([l, c]);
     });
-    lossSum += loss;
-    correct += hits;
+    const [loss, hits] = await sums.data();
+    sums.dispose();
+    lossSum += loss!;
+    correct += hits!;
   }
   return { loss: lossSum / split.count, accuracy: correct / split.count };
 }
 
 async function saveOptimizer(optimizer: tf.Optimizer): Promise<OptimizerState> {
   const [iter, ...slots] = await optimizer.getWeights();
-  const iterations = iter ? iter.tensor.dataSync()[0]! : 0;
+  const iterations = iter ? (await iter.tensor.data())[0]! : 0;
   iter?.tensor.dispose(); // a fresh scalar; the slots are the optimizer's own variables
-  return { iterations, slots: slots.map((s) => ({ shape: s.tensor.shape, data: s.tensor.dataSync().slice() as Float32Array })) };
+  const data = await Promise.all(slots.map((s) => s.tensor.data<'float32'>()));
+  return { iterations, slots: slots.map((s, i) => ({ shape: s.tensor.shape, data: data[i]!.slice() })) };
 }
 
 async function restoreOptimizer(optimizer: tf.Optimizer, state: OptimizerState): Promise<void> {
@@ -223,11 +234,14 @@ async function loop(
   let initial: Kernels;
   let previous: Kernels;
 
-  const readWeights = () => new Map(net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array]));
+  const readWeights = async () => {
+    const data = await Promise.all(net.weights.map((w) => w.variable.data<'float32'>()));
+    return new Map(net.weights.map((w, i) => [w.name, data[i]!.slice()]));
+  };
   /** Stores the weights as snapshot `state.seq` (the caller moves it on). */
   const snapshot = async (epoch: number, metrics: EpochMetrics) => {
     const t0 = performance.now();
-    const weights = readWeights();
+    const weights = await readWeights();
     const kernels = kernelsOf(weights);
     const tensors = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights.get(w.name)! }));
     const layers = layerChanges(kernels, previous, initial);
@@ -256,7 +270,7 @@ async function loop(
     initial = from.initial;
     previous = kernelsOf(from.weights);
   } else {
-    const weights = readWeights();
+    const weights = await readWeights();
     initial = previous = kernelsOf(weights);
     state = {
       seq: 0,
@@ -289,7 +303,7 @@ async function loop(
       const end = Math.min(n, start + config.batchSize);
       const t0 = performance.now();
       const { x, y } = batchTensors(data.train, data, start, end, order);
-      const step = trainStep(net, optimizer, x, y);
+      const step = await trainStep(net, optimizer, x, y);
       tf.dispose([x, y]);
       const seconds = (performance.now() - t0) / 1000;
       sessionSeconds += seconds;
