@@ -20,6 +20,7 @@ export const EVENT_CHANNEL = 'weightlapse:event';
 
 const methods = {
   'app.info': true,
+  'app.backend': true,
   'datasets.list': true,
   'datasets.inspect': true,
   'datasets.add': true,

@@ -7,21 +7,29 @@
  * UtilityProcess already has this shape. On the trainer's side the same messages arrive through
  * `process.parentPort` (Electron) or `process.on('message')` (fork); trainer-process.ts handles both.
  *
- * Host → trainer: `start` once, then `stop` at most once (or `probe` alone). Trainer → host: `started`, any number of
- * `progress` and `snapshot`, then `finished` or `failed`, and the process exits. The trainer writes
- * everything durable (snapshots, status) to the database itself; messages are for live display.
+ * Host → trainer: `start` once, then `stop` at most once (or `probe` alone, answered by `backend` or `failed`).
+ * Trainer → host: `started`, any number of `progress` and `snapshot`, then `finished` or `failed`, and the
+ * process exits. The trainer writes everything durable (snapshots, status) to the database itself;
+ * messages are for live display.
  */
 import type { Readable } from 'node:stream';
-import type { BackendInfo, TrainingProgress } from '../../src-preload/api.ts';
+import type { BackendChoice, BackendInfo, TrainingProgress } from '../../src-preload/api.ts';
+import type { Geometry, ProbeRecord } from './probe.ts';
+
+export type { Geometry, ProbeRecord };
 
 /** Progress as the loop sees it; the host adds the run's id before it reaches the renderer. */
 export type LoopProgress = Omit<TrainingProgress, 'runId'>;
 
 export type ToTrainer =
-  | { type: 'start'; dbPath: string; runId: number }
+  /** `backend`: what the host's probe chose (the trainer starts it and reports it); absent, the run's own choice. */
+  | { type: 'start'; dbPath: string; runId: number; backend?: BackendInfo }
   | { type: 'stop' }
-  /** Only says which backend `auto` would train on (answered by `backend`), then exits. */
-  | { type: 'probe' };
+  /**
+   * Only says which backend `choice` gives for this geometry (answered by `backend`, or `failed` when a
+   * named backend cannot start), then exits. For `auto`, `cached` is the record kept from an earlier probe.
+   */
+  | { type: 'probe'; choice: BackendChoice; geometry: Geometry; cached?: ProbeRecord; remeasure?: boolean };
 
 export type FromTrainer =
   | { type: 'started'; backend: BackendInfo }
@@ -37,7 +45,8 @@ export type FromTrainer =
       imagesTrained: number;
     }
   | { type: 'failed'; message: string }
-  | { type: 'backend'; backend: BackendInfo };
+  /** `record`: a new measurement for the host to keep (absent when the kept one was reused). */
+  | { type: 'backend'; backend: BackendInfo; record?: ProbeRecord };
 
 /** What the host needs of a started trainer process. Structurally what Electron's UtilityProcess offers. */
 export interface TrainerProcess {

@@ -7,7 +7,8 @@
  * terminal (SIGHUP) or a host that went away all end training gracefully: the batch in progress finishes, the epoch in progress is
  * abandoned, and the run is marked `stopped`. An error marks it `failed` with the message.
  */
-import type { RunConfig, TensorName } from '../../src-preload/api.ts';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo, RunConfig, TensorName } from '../../src-preload/api.ts';
 import { TENSOR_NAMES, LAYERS } from '../../src-preload/api.ts';
 import { loadDataset } from '../core/datasets/index.ts';
 import { getDataset } from '../core/store/datasets.ts';
@@ -15,8 +16,9 @@ import { openDatabase, type Db } from '../core/store/db.ts';
 import { readResumeState, writeResumeState } from '../core/store/resume.ts';
 import { getRunRow, updateRun } from '../core/store/runs.ts';
 import { insertSnapshot, readTensor } from '../core/store/snapshots.ts';
-import { initBackend } from './backend/index.ts';
+import { initBackend, startBackend, tfBackendName } from './backend/index.ts';
 import { runTraining, type ResumeState, type StartPoint } from './loop.ts';
+import { probeAuto, type Geometry } from './probe.ts';
 import type { FromTrainer, ToTrainer } from './protocol.ts';
 import type { Kernels } from './stats.ts';
 
@@ -51,19 +53,39 @@ process.on('disconnect', requestStop);
 onMessage((message) => {
   if (message.type === 'stop') requestStop();
   else if (message.type === 'probe') {
-    void initBackend('auto')
-      .then((backend) => send({ type: 'backend', backend }))
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+    void answerProbe(message).then(
+      () => process.exit(0),
+      async (err: unknown) => {
+        await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
   } else if (message.type === 'start') {
-    void train(message.dbPath, message.runId).then(
+    void train(message.dbPath, message.runId, message.backend).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   }
 });
+
+async function answerProbe({ choice, geometry, cached, remeasure }: Extract<ToTrainer, { type: 'probe' }>): Promise<void> {
+  if (choice === 'auto') {
+    const { info, record, measured } = await probeAuto({ geometry, cached, remeasure });
+    await send({ type: 'backend', backend: info, ...(measured && { record }) });
+  } else {
+    await send({ type: 'backend', backend: await initBackend(choice) });
+  }
+}
+
+/** The backend the host's probe chose, else the run's own choice (`auto` measured here, with nothing kept). */
+async function startTraining(choice: RunConfig['backend'], geometry: Geometry, chosen?: BackendInfo): Promise<BackendInfo> {
+  if (chosen) {
+    await startBackend(chosen.name);
+    await tf.setBackend(tfBackendName(chosen.name));
+    return chosen;
+  }
+  return choice === 'auto' ? (await probeAuto({ geometry })).info : initBackend(choice);
+}
 
 /** The last snapshot's weights, its resume state and the initial kernels, or undefined for a fresh run. */
 function startPoint(db: Db, runId: number): StartPoint | undefined {
@@ -79,14 +101,19 @@ function startPoint(db: Db, runId: number): StartPoint | undefined {
   return { weights, initial, state: resume.state as ResumeState };
 }
 
-async function train(dbPath: string, runId: number): Promise<void> {
+async function train(dbPath: string, runId: number, chosen?: BackendInfo): Promise<void> {
   const db = openDatabase(dbPath);
   try {
     const row = getRunRow(db, runId);
     if (!row) throw new Error(`there is no run #${runId} in ${dbPath}`);
     updateRun(db, runId, { status: 'running', pid: process.pid, error: null });
     const config = JSON.parse(row.config) as RunConfig;
-    const backend = await initBackend(config.backend);
+    const geometry: Geometry = {
+      shape: JSON.parse(row.input_shape) as Geometry['shape'],
+      classes: (JSON.parse(row.classes) as string[]).length || 10, // a run made before its data set named its classes
+      batchSize: config.batchSize,
+    };
+    const backend = await startTraining(config.backend, geometry, chosen);
     updateRun(db, runId, { backend: backend.name });
     void send({ type: 'started', backend });
 

@@ -1,20 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Handlers } from '../../../src-preload/api.ts';
-import { appRoot } from '../paths.ts';
-import { probeBackend } from '../training/probe.ts';
+import { ApiError, type Handlers } from '../../../src-preload/api.ts';
+import { getDataset } from '../store/datasets.ts';
+import { appVersion } from '../paths.ts';
+import { DEFAULT_GEOMETRY, resolveBackend, type ProbeContext } from '../training/probe.ts';
 import { forkTrainer } from '../training/spawn.ts';
 import type { CoreContext } from './context.ts';
 
-const { version } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
-
-export function appHandlers(ctx: CoreContext): Pick<Handlers, 'app.info'> {
+export function appHandlers(ctx: CoreContext): Pick<Handlers, 'app.info' | 'app.backend'> {
+  const probe = (): ProbeContext => ({ dbPath: ctx.dbPath, spawn: ctx.spawnTrainer ?? forkTrainer() });
   return {
     'app.info': async () => ({
-      version,
+      version: appVersion,
       host: ctx.host,
-      backend: await probeBackend(ctx.spawnTrainer ?? forkTrainer()),
+      backend: await resolveBackend(probe(), { choice: 'auto', geometry: DEFAULT_GEOMETRY }),
       dbPath: ctx.dbPath,
     }),
+    'app.backend': ({ backend, batchSize, datasetId, remeasure }) => {
+      const dataset = datasetId === undefined ? undefined : getDataset(ctx.db, datasetId);
+      if (datasetId !== undefined && !dataset) throw new ApiError('not-found', `no data set #${datasetId}`, 'datasetId');
+      const geometry = dataset ? { shape: dataset.shape, classes: dataset.classes.length, batchSize } : { ...DEFAULT_GEOMETRY, batchSize };
+      return resolveBackend(probe(), { choice: backend, geometry, remeasure });
+    },
   };
 }

@@ -7,7 +7,7 @@
  * the run `interrupted` with what it knows (signal or exit code, the end of its stderr), so it can be
  * resumed. A stop that the trainer does not honour within `stopGraceMs` ends in a kill and `stopped`.
  */
-import type { RunStatus } from '../../../src-preload/api.ts';
+import type { BackendInfo, RunStatus } from '../../../src-preload/api.ts';
 import type { Db } from '../store/db.ts';
 import { getRunRow, updateRun } from '../store/runs.ts';
 import type { FromTrainer, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
@@ -17,6 +17,8 @@ export interface TrainerHostOptions {
   dbPath: string;
   runId: number;
   spawn: TrainerSpawner;
+  /** The backend the probe chose (core/training/probe.ts); the trainer decides itself without one. */
+  backend?: BackendInfo;
   onMessage?: (message: FromTrainer) => void;
   /** Called once the process is gone and the run's final status is in the database. */
   onExit?: (status: RunStatus) => void;
@@ -50,7 +52,8 @@ export class TrainerHost {
         resolve(status);
       });
     });
-    this.process.postMessage({ type: 'start', dbPath: options.dbPath, runId: options.runId });
+    const { dbPath, runId, backend } = options;
+    this.process.postMessage({ type: 'start', dbPath, runId, ...(backend && { backend }) });
   }
 
   /** Asks the trainer to stop after its current batch; kills it if it has not exited in time. */

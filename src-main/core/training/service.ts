@@ -5,17 +5,33 @@
  * changed is `unavailable`, and neither leaves a run behind. Problems found only by the trainer (a
  * backend that fails to start, a file that breaks mid-read) leave a `failed` run with the message.
  */
-import { ApiError, type RunConfig, type RunSummary } from '../../../src-preload/api.ts';
+import { ApiError, type BackendInfo, type RunConfig, type RunSummary } from '../../../src-preload/api.ts';
 import { checkDataset, requireDataset } from '../datasets/registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
 import { createRun, getRunRow, getRunSummary, markInterruptedRuns, processAlive, updateRun } from '../store/runs.ts';
+import { resolveBackend } from './probe.ts';
+import { forkTrainer } from './spawn.ts';
 import { trainersOf, type TrainerContext } from './trainers.ts';
 
 async function availableDataset(ctx: TrainerContext, datasetId: number): Promise<StoredDataset> {
   const info = await checkDataset(requireDataset(ctx.db, datasetId));
   if (!info.available) throw new ApiError('unavailable', info.problem ?? `data set #${datasetId} is not available`, 'datasetId');
   return info;
+}
+
+/**
+ * What trains a run with this config on these images, chosen before the run exists, so that a backend
+ * asked for by name that cannot start leaves nothing stored.
+ */
+async function backendFor(ctx: TrainerContext, config: RunConfig, dataset: Pick<StoredDataset, 'shape' | 'classes'>): Promise<BackendInfo> {
+  const geometry = { shape: dataset.shape, classes: dataset.classes.length, batchSize: config.batchSize };
+  try {
+    return await resolveBackend({ dbPath: ctx.dbPath, spawn: ctx.spawnTrainer ?? forkTrainer() }, { choice: config.backend, geometry });
+  } catch (err) {
+    if (err instanceof ApiError && err.field === 'backend') throw new ApiError(err.code, err.message, 'config.backend');
+    throw err;
+  }
 }
 
 export function defaultRunName(dataset: { name: string }, config: RunConfig): string {
@@ -47,8 +63,9 @@ function newRun(ctx: TrainerContext, dataset: StoredDataset, config: RunConfig, 
 
 export async function startRun(ctx: TrainerContext, input: { datasetId: number; name?: string; config: RunConfig }): Promise<RunSummary> {
   const dataset = await availableDataset(ctx, input.datasetId);
+  const backend = await backendFor(ctx, input.config, dataset);
   const runId = newRun(ctx, dataset, input.config, input.name);
-  trainersOf(ctx).start(runId);
+  trainersOf(ctx).start(runId, backend);
   return summary(ctx, runId);
 }
 
@@ -58,11 +75,12 @@ export async function startFreezeExperiment(
   input: { datasetId: number; config: RunConfig },
 ): Promise<{ trained: RunSummary; frozen: RunSummary }> {
   const dataset = await availableDataset(ctx, input.datasetId);
+  const backend = await backendFor(ctx, input.config, dataset);
   const trained = newRun(ctx, dataset, { ...input.config, freeze: [] });
   const frozen = newRun(ctx, dataset, { ...input.config, freeze: ['conv1', 'conv2'] });
   const trainers = trainersOf(ctx);
-  trainers.start(trained);
-  trainers.queue(frozen, trained);
+  trainers.start(trained, backend);
+  trainers.queue(frozen, trained, backend);
   return { trained: summary(ctx, trained), frozen: summary(ctx, frozen) };
 }
 
@@ -98,9 +116,9 @@ export async function resumeRun(ctx: TrainerContext, runId: number): Promise<Run
     return summary(ctx, runId);
   }
   if (row.dataset_id === null) throw new ApiError('unavailable', `the data set of run #${runId} was removed`, 'id');
-  await availableDataset(ctx, row.dataset_id);
+  const backend = await backendFor(ctx, config, await availableDataset(ctx, row.dataset_id));
   updateRun(ctx.db, runId, { status: 'running', error: null, pid: process.pid });
   ctx.emit('run.changed', { runId });
-  trainersOf(ctx).start(runId);
+  trainersOf(ctx).start(runId, backend);
   return summary(ctx, runId);
 }

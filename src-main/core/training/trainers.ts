@@ -7,7 +7,7 @@
  * opening the same database does not take it for an orphan; if this process dies first it becomes
  * `interrupted` on the next open and can be resumed.
  */
-import { ApiError, type RunStatus } from '../../../src-preload/api.ts';
+import { ApiError, type BackendInfo, type RunStatus } from '../../../src-preload/api.ts';
 import type { CoreContext } from '../api/context.ts';
 import { getRunRow, updateRun } from '../store/runs.ts';
 import { TrainerHost } from './host.ts';
@@ -18,8 +18,8 @@ export type TrainerContext = Pick<CoreContext, 'db' | 'dbPath' | 'emit' | 'spawn
 
 export class Trainers {
   private readonly hosts = new Map<number, TrainerHost>();
-  /** Queued run → the run it waits for. */
-  private readonly waiting = new Map<number, number>();
+  /** Queued run → the run it waits for, and the backend it will train on. */
+  private readonly waiting = new Map<number, { after: number; backend?: BackendInfo }>();
   private readonly listeners = new Set<(runId: number, message: FromTrainer) => void>();
 
   constructor(private readonly ctx: TrainerContext) {}
@@ -29,22 +29,23 @@ export class Trainers {
     return this.ctx.spawnTrainer ?? forkTrainer();
   }
 
-  /** Starts the run's trainer now. The run must already read `running`. */
-  start(runId: number): TrainerHost {
+  /** Starts the run's trainer now, on `backend` if given. The run must already read `running`. */
+  start(runId: number, backend?: BackendInfo): TrainerHost {
     if (this.hosts.has(runId)) throw new ApiError('conflict', `run #${runId} is already training`, 'id');
     const host = new TrainerHost({
       db: this.ctx.db,
       dbPath: this.ctx.dbPath,
       runId,
       spawn: this.spawn,
+      backend,
       onMessage: (message) => this.relay(runId, message),
       onExit: () => {
         this.hosts.delete(runId);
         this.ctx.emit('run.changed', { runId });
-        for (const [queued, after] of this.waiting) {
+        for (const [queued, { after, backend: queuedBackend }] of this.waiting) {
           if (after !== runId) continue;
           this.waiting.delete(queued);
-          if (getRunRow(this.ctx.db, queued)?.status === 'running') this.start(queued);
+          if (getRunRow(this.ctx.db, queued)?.status === 'running') this.start(queued, queuedBackend);
         }
       },
     });
@@ -53,9 +54,9 @@ export class Trainers {
   }
 
   /** Starts `runId` once `after` has finished, however it finishes. */
-  queue(runId: number, after: number): void {
-    if (this.hosts.has(after)) this.waiting.set(runId, after);
-    else this.start(runId);
+  queue(runId: number, after: number, backend?: BackendInfo): void {
+    if (this.hosts.has(after)) this.waiting.set(runId, { after, backend });
+    else this.start(runId, backend);
   }
 
   /** True while the run has a trainer here or waits for one. */
@@ -77,7 +78,7 @@ export class Trainers {
 
   /** Resolves with the run's final status once its trainer (or the one it waits for) is done. */
   async finished(runId: number): Promise<RunStatus | undefined> {
-    const after = this.waiting.get(runId);
+    const after = this.waiting.get(runId)?.after;
     if (after !== undefined) await this.hosts.get(after)?.finished;
     return this.hosts.get(runId)?.finished ?? getRunRow(this.ctx.db, runId)?.status;
   }
