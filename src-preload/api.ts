@@ -221,13 +221,13 @@ const exportGifInput = z
 
 export const contract = {
   'app.info': method<AppInfo>()(none),
-  /** What would train a run with these settings on that data set's images (default: 28×28×1), and why. */
+  /** What would train a run with these settings on that data set's images, and why. */
   'app.backend': method<BackendInfo>()(
     z
       .object({
         backend: z.enum(BACKEND_CHOICES).default('auto'),
         batchSize: runConfigSchema.shape.batchSize,
-        datasetId: id.optional(),
+        datasetId: id,
         /** Measure `auto` again instead of reusing the kept measurement. */
         remeasure: z.boolean().default(false),
       })

@@ -15,9 +15,9 @@ export function appHandlers(ctx: CoreContext): Pick<Handlers, 'app.info' | 'app.
       dbPath: ctx.dbPath,
     }),
     'app.backend': ({ backend, batchSize, datasetId, remeasure }) => {
-      const dataset = datasetId === undefined ? undefined : getDataset(ctx.db, datasetId);
-      if (datasetId !== undefined && !dataset) throw new ApiError('not-found', `no data set #${datasetId}`, 'datasetId');
-      const geometry = dataset ? { shape: dataset.shape, classes: dataset.classes.length, batchSize } : { ...DEFAULT_GEOMETRY, batchSize };
+      const dataset = getDataset(ctx.db, datasetId);
+      if (!dataset) throw new ApiError('not-found', `no data set #${datasetId}`, 'datasetId');
+      const geometry = { shape: dataset.shape, classes: dataset.classes.length, batchSize };
       return resolveBackend(probe(), { choice: backend, geometry, remeasure });
     },
   };

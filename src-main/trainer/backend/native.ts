@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { importOptional } from './optional.ts';
 
 export type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
@@ -28,9 +29,7 @@ export async function tryNative(pkg: NativePackage): Promise<NativeResult> {
     if (problem) return fail(problem.short, problem.reason);
   }
   try {
-    // A variable specifier keeps bundlers and the type checker from requiring the optional package.
-    const specifier: string = pkg;
-    await import(specifier);
+    await importOptional(pkg);
   } catch (err) {
     const reason = explainLoadError(pkg, err);
     return fail(`${name} did not load`, reason);

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { importOptional } from './optional.ts';
 
 export interface GpuAdapter {
   /** As the driver names the device: "NVIDIA GeForce RTX 4070", "llvmpipe (LLVM 15.0.6, 256 bits)". */
@@ -91,9 +92,7 @@ async function start(): Promise<WebGpuStart> {
   }
   let dawn: DawnModule;
   try {
-    // A variable specifier keeps bundlers and the type checker from requiring the optional package.
-    const specifier: string = 'webgpu';
-    dawn = (await import(specifier)) as DawnModule;
+    dawn = (await importOptional('webgpu')) as DawnModule;
   } catch (err) {
     const message = firstLine(err);
     return /Cannot find (package|module) 'webgpu'/.test(message)
