@@ -1,12 +1,16 @@
 /**
  * LeNet training and inference speed on every available backend, on real Fashion-MNIST, next to PyTorch
  * on the same machine in the same run (../shared/peers/pytorch_lenet.py, /usr/bin/python3 with torch).
- * Goal: wasm training ≥ 0.8× PyTorch (and on past 1×); inference faster than PyTorch.
+ * Goal: wasm training ≥ 0.8× PyTorch (and on past 1×); inference faster than PyTorch; on a real GPU,
+ * WebGPU training ≥ 5× wasm at batch 64 and ≥ 10× at batch 256 (tests/bench/on-gpu.sh runs this on a GPU
+ * machine). A software WebGPU adapter (lavapipe, SwiftShader) is measured too, for what it is.
  *
  * Each backend runs in its own child process (wasm threads are fixed once per process) with the
  * product's own pieces: createLeNet, batchTensors, trainStep (SGD, momentum 0.9, lr 0.01, batch 64 —
  * PyTorch's settings) and evaluate. PyTorch runs before and after the tfjs backends and the ratio uses
- * the mean of the two, because a shared machine's speed drifts.
+ * the mean of the two, because a shared machine's speed drifts. Rows at another batch size are compared
+ * with wasm and PyTorch at that batch size. A row's timed batches stop early after TIME_BOX_MS (a
+ * software GPU adapter trains a few images a second).
  *
  *   npm run bench training        (or: node --import tsx bench/training.ts)
  */
@@ -24,11 +28,14 @@ const FASHION = '/usr/share/datasets/fashion-mnist';
 const PEER = fileURLToPath(new URL('../../../shared/peers/pytorch_lenet.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const BATCH = 64;
+const TIME_BOX_MS = 30_000;
 
 interface Config {
   label: string;
-  choice: BackendChoice;
+  choice: Exclude<BackendChoice, 'auto'>;
   threads?: number;
+  /** Default: BATCH. */
+  batch?: number;
   /** Batches before the clock starts, batches timed, test images evaluated. */
   warmup: number;
   timed: number;
@@ -37,6 +44,7 @@ interface Config {
 
 interface Result {
   label: string;
+  batch: number;
   skipped?: string;
   backend?: string;
   train?: number;
@@ -45,40 +53,48 @@ interface Result {
 
 const cores = availableParallelism();
 const threads = (n: number) => `wasm, ${n} thread${n === 1 ? '' : 's'}`;
+const WASM = threads(Math.min(cores, 4));
 const CONFIGS = ([
   { label: 'tensorflow', choice: 'tensorflow', warmup: 10, timed: 100, inferImages: 6400 },
-  { label: threads(Math.min(cores, 4)), choice: 'wasm', threads: Math.min(cores, 4), warmup: 10, timed: 100, inferImages: 6400 },
+  { label: 'webgpu', choice: 'webgpu', warmup: 5, timed: 100, inferImages: 6400 },
+  { label: 'webgpu', choice: 'webgpu', batch: 256, warmup: 3, timed: 50, inferImages: 6400 },
+  { label: WASM, choice: 'wasm', threads: Math.min(cores, 4), warmup: 10, timed: 100, inferImages: 6400 },
+  { label: WASM, choice: 'wasm', threads: Math.min(cores, 4), batch: 256, warmup: 3, timed: 25, inferImages: 6400 },
   { label: threads(1), choice: 'wasm', threads: 1, warmup: 10, timed: 100, inferImages: 6400 },
   // About 5 images/s: one batch only, or it alone would take minutes.
   { label: 'cpu', choice: 'cpu', warmup: 0, timed: 1, inferImages: 256 },
-] satisfies Config[]).filter((c, i, all) => all.findIndex((d) => d.label === c.label) === i);
+] satisfies Config[]).filter((c, i, all) => all.findIndex((d) => d.label === c.label && d.batch === c.batch) === i);
+const BATCHES = [...new Set(CONFIGS.map((c) => c.batch ?? BATCH))];
 
 /** In a child: one backend, measured. Prints one JSON line. */
 async function measure(config: Config): Promise<Result> {
+  const batch = config.batch ?? BATCH;
   let backend: string;
   try {
-    backend = (await initBackend(config.choice, { wasmThreads: config.threads })).name;
+    const info = await initBackend(config.choice, { wasmThreads: config.threads });
+    backend = info.name === 'webgpu' ? info.summary.replace(/^GPU: WebGPU · | — .*$/g, '') : info.name;
   } catch (err) {
-    return { label: config.label, skipped: err instanceof Error ? err.message : String(err) };
+    return { label: config.label, batch, skipped: err instanceof Error ? err.message : String(err) };
   }
-  const data = await loadDataset(FASHION, { trainLimit: (config.warmup + config.timed) * BATCH, testLimit: config.inferImages });
+  const data = await loadDataset(FASHION, { trainLimit: (config.warmup + config.timed) * batch, testLimit: config.inferImages });
   const geometry = { shape: data.description.shape, classes: data.description.classes.length };
   const net = createLeNet(geometry.shape, 1, [], geometry.classes);
   const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'sgd', learningRate: 0.01, momentum: 0.9 }));
-  const step = (i: number) => {
-    const { x, y } = batchTensors(data.train, geometry, i * BATCH, (i + 1) * BATCH);
-    trainStep(net, optimizer, x, y);
+  const step = async (i: number) => {
+    const { x, y } = batchTensors(data.train, geometry, i * batch, (i + 1) * batch);
+    await trainStep(net, optimizer, x, y);
     x.dispose();
     y.dispose();
   };
-  for (let i = 0; i < config.warmup; i++) step(i);
+  for (let i = 0; i < config.warmup; i++) await step(i);
   let t = performance.now();
-  for (let i = config.warmup; i < config.warmup + config.timed; i++) step(i);
-  const train = (config.timed * BATCH) / ((performance.now() - t) / 1000);
+  let timed = 0;
+  while (timed < config.timed && (timed < 2 || performance.now() - t < TIME_BOX_MS)) await step(config.warmup + timed++);
+  const train = (timed * batch) / ((performance.now() - t) / 1000);
   t = performance.now();
   await evaluate(net, data.test, geometry);
   const infer = data.test.count / ((performance.now() - t) / 1000);
-  return { label: config.label, backend, train, infer };
+  return { label: config.label, batch, backend, train, infer };
 }
 
 function runChild(config: Config): Result {
@@ -90,7 +106,7 @@ function runChild(config: Config): Result {
   try {
     return JSON.parse(last) as Result;
   } catch {
-    return { label: config.label, skipped: `the child process failed (exit ${child.status}): ${last}` };
+    return { label: config.label, batch: config.batch ?? BATCH, skipped: `the child process failed (exit ${child.status}): ${last}` };
   }
 }
 
@@ -101,9 +117,9 @@ interface Peer {
   threads: number;
 }
 
-function runPyTorch(): Peer | string {
+function runPyTorch(batch: number): Peer | string {
   if (!existsSync(PEER)) return `no peer script at ${PEER}`;
-  const run = spawnSync(PYTHON, [PEER, '--json'], { encoding: 'utf8' });
+  const run = spawnSync(PYTHON, [PEER, '--json', '--batch', String(batch)], { encoding: 'utf8' });
   if (run.error) return `${PYTHON} did not run: ${run.error.message}`;
   if (run.status !== 0) return `${PEER} failed: ${run.stderr.trim().split('\n').at(-1)}`;
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Peer;
@@ -116,37 +132,38 @@ async function main(): Promise<void> {
   const childArg = process.argv.indexOf('--child');
   if (childArg >= 0) {
     console.log(JSON.stringify(await measure(JSON.parse(process.argv[childArg + 1]!) as Config)));
-    return;
+    process.exit(0); // Dawn, once started, keeps a process alive
   }
   const started = performance.now();
-  console.log(`LeNet, batch ${BATCH}, real Fashion-MNIST; ${cores} logical cores, load average ${loadavg()[0]!.toFixed(1)}`);
-  const before = runPyTorch();
+  console.log(`LeNet, real Fashion-MNIST; ${cores} logical cores, load average ${loadavg()[0]!.toFixed(1)}`);
+  const before = BATCHES.map(runPyTorch);
   const results = CONFIGS.map(runChild);
-  const after = runPyTorch();
+  const after = BATCHES.map(runPyTorch);
 
-  const peers = [before, after].filter((p): p is Peer => typeof p !== 'string');
-  const peerTrain = peers.length ? peers.reduce((s, p) => s + p.trainImagesPerSecond, 0) / peers.length : undefined;
-  const peerInfer = peers.length ? peers.reduce((s, p) => s + p.inferImagesPerSecond, 0) / peers.length : undefined;
-
-  const rows = [['backend', 'train img/s', 'infer img/s', 'train vs PyTorch', 'infer vs PyTorch']];
-  for (const r of results) {
-    if (r.skipped) {
-      rows.push([r.label, `skipped: ${r.skipped}`]);
-      continue;
+  const header = ['backend', 'batch', 'train img/s', 'infer img/s', 'train vs wasm', 'train vs PyTorch', 'infer vs PyTorch'];
+  const rows = [header];
+  BATCHES.forEach((batch, b) => {
+    const peers = [before[b]!, after[b]!].filter((p): p is Peer => typeof p !== 'string');
+    const peerTrain = peers.length ? peers.reduce((s, p) => s + p.trainImagesPerSecond, 0) / peers.length : undefined;
+    const peerInfer = peers.length ? peers.reduce((s, p) => s + p.inferImagesPerSecond, 0) / peers.length : undefined;
+    const wasm = results.find((r) => r.label === WASM && r.batch === batch)?.train;
+    for (const r of results.filter((r) => r.batch === batch)) {
+      const label = r.backend && r.backend !== r.label && !r.label.startsWith(r.backend) ? `${r.label} (${r.backend})` : r.label;
+      if (r.skipped) rows.push([label, String(batch), `skipped: ${r.skipped}`]);
+      else rows.push([label, String(batch), fmt(r.train), fmt(r.infer), ratio(r.train, wasm), ratio(r.train, peerTrain), ratio(r.infer, peerInfer)]);
     }
-    rows.push([r.label, fmt(r.train), fmt(r.infer), ratio(r.train, peerTrain), ratio(r.infer, peerInfer)]);
-  }
-  if (peers.length) {
-    const p = peers[0]!;
-    const each = peers.map((q) => `${fmt(q.trainImagesPerSecond)}/${fmt(q.inferImagesPerSecond)}`).join(' then ');
-    rows.push([`PyTorch ${p.version}, ${p.threads} threads (${each})`, fmt(peerTrain), fmt(peerInfer), '1.00×', '1.00×']);
-  } else {
-    rows.push([`PyTorch skipped: ${typeof before === 'string' ? before : ''}`]);
-  }
-  const table = rows.filter((r) => r.length === 5);
-  const widths = rows[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    if (peers.length) {
+      const p = peers[0]!;
+      const each = peers.map((q) => `${fmt(q.trainImagesPerSecond)}/${fmt(q.inferImagesPerSecond)}`).join(' then ');
+      rows.push([`PyTorch ${p.version}, ${p.threads} threads (${each})`, String(batch), fmt(peerTrain), fmt(peerInfer), ratio(peerTrain, wasm), '1.00×', '1.00×']);
+    } else {
+      rows.push([`PyTorch skipped: ${typeof before[b] === 'string' ? before[b] : ''}`]);
+    }
+  });
+  const table = rows.filter((r) => r.length === header.length);
+  const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   for (const r of rows) {
-    console.log(r.length < 5 ? r.join('  ') : r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+    console.log(r.length < header.length ? r.join('  ') : r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   }
   console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }

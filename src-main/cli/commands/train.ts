@@ -9,7 +9,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail } from '../../../src-preload/api.ts';
+import { BACKEND_CHOICES, LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail } from '../../../src-preload/api.ts';
 import { locate } from '../../core/datasets/locate.ts';
 import { addDatasetFromDisk } from '../../core/datasets/registry.ts';
 import { findDatasetByPath } from '../../core/store/datasets.ts';
@@ -194,7 +194,7 @@ export function registerTrain(program: Command): void {
     .option('--test-limit <n>', 'use only the first N test images')
     .option('--snapshots-per-epoch <n>', 'snapshots inside the first epoch (default 1: only at its end)')
     .option('--name <name>', 'the name to list the run under')
-    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default auto: the fastest available)')
+    .option('--backend <name>', `${BACKEND_CHOICES.join(', ')} (default auto: measures which trains fastest here, keeps the CPU path unless a GPU is 1.3× faster)`)
     .action(async (opts: TrainOptions, cmd: Command) => {
       if ((opts.data === undefined) === (opts.resume === undefined)) throw new UserError('give either --data PATH or --resume ID');
       const resumeId = opts.resume === undefined ? undefined : Number(opts.resume);
@@ -226,7 +226,8 @@ export function registerTrain(program: Command): void {
         let finished: Extract<FromTrainer, { type: 'finished' }> | undefined;
         trainers.onMessage((runId, message) => {
           if (message.type === 'started') {
-            view.line(`backend: ${message.backend.name} — ${message.backend.detail}`);
+            view.line(`backend: ${message.backend.name} (${message.backend.summary})`);
+            view.line(`  ${message.backend.detail}`);
             if (message.backend.warning) view.line(`warning: ${message.backend.warning}`);
           } else if (message.type === 'snapshot' && message.testAccuracy !== null) {
             view.line(`run #${runId} epoch ${message.epoch}: test accuracy ${pct(message.testAccuracy)}`);
