@@ -159,6 +159,8 @@ export interface RunDetail extends RunSummary {
   /** Seconds spent training (excluding snapshot writes). */
   trainSeconds: number;
   imagesPerSecond: number | null;
+  /** What trained it and why, as `BackendInfo.summary` said when its trainer last started. */
+  backendSummary: string | null;
 }
 
 export interface TensorValue {

@@ -114,7 +114,7 @@ async function train(dbPath: string, runId: number, chosen?: BackendInfo): Promi
       batchSize: config.batchSize,
     };
     const backend = await startTraining(config.backend, geometry, chosen);
-    updateRun(db, runId, { backend: backend.name });
+    updateRun(db, runId, { backend: backend.name, backendSummary: backend.summary });
     void send({ type: 'started', backend });
 
     // The data set's current path (the bundled sample follows the app when it moves), else the run's.

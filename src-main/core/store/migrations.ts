@@ -83,4 +83,11 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    up(db) {
+      // BackendInfo.summary when the run's trainer last started: what trained it, and why.
+      db.exec('ALTER TABLE runs ADD COLUMN backend_summary TEXT');
+    },
+  },
 ];

@@ -27,6 +27,7 @@ interface RunRow {
   config: string;
   status: RunStatus;
   backend: string | null;
+  backend_summary: string | null;
   error: string | null;
   pid: number | null;
   train_seconds: number;
@@ -109,6 +110,7 @@ export function getRun(db: Db, id: number): RunDetail | undefined {
     snapshots: listSnapshots(db, id),
     trainSeconds: row.train_seconds,
     imagesPerSecond: row.images_per_second,
+    backendSummary: row.backend_summary,
   };
 }
 
@@ -116,6 +118,7 @@ export interface RunUpdate {
   name?: string;
   status?: RunStatus;
   backend?: string;
+  backendSummary?: string;
   error?: string | null;
   pid?: number | null;
   trainSeconds?: number;
@@ -126,6 +129,7 @@ const COLUMNS: Record<keyof RunUpdate, string> = {
   name: 'name',
   status: 'status',
   backend: 'backend',
+  backendSummary: 'backend_summary',
   error: 'error',
   pid: 'pid',
   trainSeconds: 'train_seconds',

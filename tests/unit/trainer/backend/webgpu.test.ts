@@ -119,6 +119,7 @@ describe.runIf(available)(`WebGPU training (${available ? (webgpu as Started).la
       const seconds = ((performance.now() - t0) / 1000).toFixed(0);
       console.log(`test accuracy: webgpu ${accuracy(b)}, wasm ${accuracy(a)}; ${seconds} s for both runs, stop and resume included`);
       expect(b).toMatchObject({ status: 'done', backend: 'webgpu', error: null });
+      expect(b.backendSummary).toMatch(/^GPU: WebGPU · .+ — asked for by name$/);
       expect(b.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
       for (const s of b.snapshots) {
         weightsAt(gpu.id, s.seq).forEach((data, i) => {
