@@ -7,7 +7,6 @@
  * terminal (SIGHUP) or a host that went away all end training gracefully: the batch in progress finishes, the epoch in progress is
  * abandoned, and the run is marked `stopped`. An error marks it `failed` with the message.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, RunConfig, TensorName } from '../../src-preload/api.ts';
 import { TENSOR_NAMES, LAYERS } from '../../src-preload/api.ts';
 import { loadDataset } from '../core/datasets/index.ts';
@@ -16,7 +15,7 @@ import { openDatabase, type Db } from '../core/store/db.ts';
 import { readResumeState, writeResumeState } from '../core/store/resume.ts';
 import { getRunRow, updateRun } from '../core/store/runs.ts';
 import { insertSnapshot, readTensor } from '../core/store/snapshots.ts';
-import { initBackend, startBackend, tfBackendName } from './backend/index.ts';
+import { initBackend, startBackend } from './backend/index.ts';
 import { runTraining, type ResumeState, type StartPoint } from './loop.ts';
 import { probeAuto, type Geometry } from './probe.ts';
 import type { FromTrainer, ToTrainer } from './protocol.ts';
@@ -81,7 +80,6 @@ async function answerProbe({ choice, geometry, cached, remeasure }: Extract<ToTr
 async function startTraining(choice: RunConfig['backend'], geometry: Geometry, chosen?: BackendInfo): Promise<BackendInfo> {
   if (chosen) {
     await startBackend(chosen.name);
-    await tf.setBackend(tfBackendName(chosen.name));
     return chosen;
   }
   return choice === 'auto' ? (await probeAuto({ geometry })).info : initBackend(choice);
@@ -110,7 +108,7 @@ async function train(dbPath: string, runId: number, chosen?: BackendInfo): Promi
     const config = JSON.parse(row.config) as RunConfig;
     const geometry: Geometry = {
       shape: JSON.parse(row.input_shape) as Geometry['shape'],
-      classes: (JSON.parse(row.classes) as string[]).length || 10, // a run made before its data set named its classes
+      classes: (JSON.parse(row.classes) as string[]).length,
       batchSize: config.batchSize,
     };
     const backend = await startTraining(config.backend, geometry, chosen);
