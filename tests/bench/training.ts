@@ -56,8 +56,8 @@ const threads = (n: number) => `wasm, ${n} thread${n === 1 ? '' : 's'}`;
 const WASM = threads(Math.min(cores, 4));
 const CONFIGS = ([
   { label: 'tensorflow', choice: 'tensorflow', warmup: 10, timed: 100, inferImages: 6400 },
-  { label: 'webgpu', choice: 'webgpu', warmup: 5, timed: 100, inferImages: 6400 },
-  { label: 'webgpu', choice: 'webgpu', batch: 256, warmup: 3, timed: 50, inferImages: 6400 },
+  { label: 'webgpu', choice: 'webgpu', warmup: 5, timed: 100, inferImages: 2000 },
+  { label: 'webgpu', choice: 'webgpu', batch: 256, warmup: 3, timed: 50, inferImages: 2000 },
   { label: WASM, choice: 'wasm', threads: Math.min(cores, 4), warmup: 10, timed: 100, inferImages: 6400 },
   { label: WASM, choice: 'wasm', threads: Math.min(cores, 4), batch: 256, warmup: 3, timed: 25, inferImages: 6400 },
   { label: threads(1), choice: 'wasm', threads: 1, warmup: 10, timed: 100, inferImages: 6400 },
