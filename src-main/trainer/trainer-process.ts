@@ -11,11 +11,13 @@
  * A heartbeat goes out every second from a timer on this (the training) thread: it fires whenever the thread
  * is free, between batches as while it awaits, so its absence means a call that never returns.
  */
+import type { BackendInfo, RunConfig } from '../../src-preload/api.ts';
 import { loadDataset } from '../core/datasets/index.ts';
-import { initBackend } from './backend/index.ts';
+import { initBackend, startBackend } from './backend/index.ts';
 import { runTraining } from './loop.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ResumeState, type Snapshot, type ToTrainer, type TrainerJob } from './protocol.ts';
 import { ForwardServer } from './forward.ts';
+import { probeAuto, type Geometry } from './probe.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToTrainer }) => void): void;
@@ -70,12 +72,13 @@ onMessage((message) => {
     storedBy.get(message.seq)?.();
     storedBy.delete(message.seq);
   } else if (message.type === 'probe') {
-    void initBackend('auto')
-      .then((backend) => send({ type: 'backend', backend }))
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+    void answerProbe(message).then(
+      () => process.exit(0),
+      async (err: unknown) => {
+        await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
   } else if (message.type === 'forward') {
     void (forward ??= new ForwardServer()).answer(message).then(send);
   } else if (message.type === 'start') {
@@ -86,9 +89,28 @@ onMessage((message) => {
   }
 });
 
+async function answerProbe({ choice, geometry, cached, remeasure }: Extract<ToTrainer, { type: 'probe' }>): Promise<void> {
+  if (choice === 'auto') {
+    const { info, record, measured } = await probeAuto({ geometry, cached, remeasure });
+    await send({ type: 'backend', backend: info, ...(measured && { record }) });
+  } else {
+    await send({ type: 'backend', backend: await initBackend(choice) });
+  }
+}
+
+/** The backend the host's probe chose, else the run's own choice (`auto` measured here, with nothing kept). */
+async function startTraining(choice: RunConfig['backend'], geometry: Geometry, chosen?: BackendInfo): Promise<BackendInfo> {
+  if (chosen) {
+    await startBackend(chosen.name);
+    return chosen;
+  }
+  return choice === 'auto' ? (await probeAuto({ geometry })).info : initBackend(choice);
+}
+
 async function train(job: TrainerJob): Promise<void> {
   try {
-    const backend = await initBackend(job.config.backend);
+    const geometry: Geometry = { shape: job.inputShape, classes: job.classes, batchSize: job.config.batchSize };
+    const backend = await startTraining(job.config.backend, geometry, job.backend);
     void send({ type: 'started', backend });
     const { config, datasetPath: path } = job;
     const { description, train, test } = await loadDataset(path, { trainLimit: config.trainLimit, testLimit: config.testLimit });

@@ -151,7 +151,7 @@ export class TrainerHost {
     const { db } = this.options;
     switch (message.type) {
       case 'started':
-        updateRun(db, this.runId, { backend: message.backend.name });
+        updateRun(db, this.runId, { backend: message.backend.name, backendSummary: message.backend.summary });
         break;
       case 'snapshot':
         ensureRoom(db, snapshotBytes(message.snapshot, message.state));
