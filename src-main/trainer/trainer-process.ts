@@ -8,10 +8,10 @@
  * abandoned, and `finished` says `stopped`. An error is sent as `failed` with its message. A host that
  * went away can store nothing more, so the process then exits at once.
  */
-import { loadDataset } from '../core/datasets/index.ts';
+import { loadJobData } from '../core/training/job-data.ts';
 import { initBackend } from './backend/index.ts';
-import { runTraining } from './loop.ts';
-import type { FromTrainer, ResumeState, Snapshot, ToTrainer, TrainerJob } from './protocol.ts';
+import type { FromTrainer, ToTrainer } from './protocol.ts';
+import { TrainerSession } from './session.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToTrainer }) => void): void;
@@ -36,32 +36,14 @@ const onMessage = (listener: (message: ToTrainer) => void) => {
   else process.on('message', (message) => listener(message as ToTrainer));
 };
 
-let stopRequested = false;
-const requestStop = () => {
-  stopRequested = true;
-};
-process.on('SIGINT', requestStop);
-process.on('SIGHUP', requestStop); // the terminal closed
+const session = new TrainerSession(send);
+process.on('SIGINT', () => session.requestStop());
+process.on('SIGHUP', () => session.requestStop()); // the terminal closed
 process.on('disconnect', () => process.exit(0)); // the host is gone: nothing more can be stored
 
-/** The host's promises to answer `stored`, by snapshot seq. */
-const storedBy = new Map<number, () => void>();
-/** The last snapshot sent, once the host has stored it. */
-let lastStored: Promise<void> = Promise.resolve();
-
-/** Sends a snapshot once the previous one is stored, so that at most one is in flight. */
-async function sendSnapshot(snapshot: Snapshot, state: ResumeState): Promise<void> {
-  await lastStored;
-  lastStored = new Promise((resolve) => storedBy.set(snapshot.seq, resolve));
-  void send({ type: 'snapshot', snapshot, state });
-}
-
 onMessage((message) => {
-  if (message.type === 'stop') requestStop();
-  else if (message.type === 'stored') {
-    storedBy.get(message.seq)?.();
-    storedBy.delete(message.seq);
-  } else if (message.type === 'probe') {
+  if (message.type === 'stop' || message.type === 'stored') session.receive(message);
+  else if (message.type === 'probe') {
     void initBackend('auto')
       .then((backend) => send({ type: 'backend', backend }))
       .then(
@@ -69,38 +51,10 @@ onMessage((message) => {
         () => process.exit(1),
       );
   } else if (message.type === 'start') {
-    void train(message.job).then(
+    const { job } = message;
+    void session.train(job, { backend: () => initBackend(job.config.backend), data: () => loadJobData(job) }).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   }
 });
-
-async function train(job: TrainerJob): Promise<void> {
-  try {
-    const backend = await initBackend(job.config.backend);
-    void send({ type: 'started', backend });
-    const { config, datasetPath: path } = job;
-    const { description, train, test } = await loadDataset(path, { trainLimit: config.trainLimit, testLimit: config.testLimit });
-    const [shape, madeFor] = [description.shape.join('×'), job.inputShape.join('×')];
-    if (shape !== madeFor) throw new Error(`${path}: images are ${shape}, but run #${job.runId} was made for ${madeFor}`);
-    if (description.classes.length !== job.classes) {
-      throw new Error(`${path}: ${description.classes.length} classes, but run #${job.runId} was made for ${job.classes}`);
-    }
-    const result = await runTraining(
-      config,
-      { shape: job.inputShape, classes: job.classes, train, test },
-      {
-        onSnapshot: sendSnapshot,
-        onProgress: (progress) => void send({ type: 'progress', progress }),
-        shouldStop: () => stopRequested,
-      },
-      job.from,
-    );
-    await lastStored;
-    await send({ type: 'finished', ...result });
-  } catch (err) {
-    await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
-    throw err;
-  }
-}
