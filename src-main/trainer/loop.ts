@@ -1,7 +1,7 @@
 /**
  * The training loop: LeNet on one data set, with a custom step (not `model.fit`) so that it controls
  * snapshots, progress, stopping and resuming. It knows nothing of processes or the database: the
- * trainer process (./trainer-process.ts) gives it callbacks that send snapshots and progress to the core.
+ * trainer (./session.ts, in a process or the hidden window) gives it callbacks that send snapshots and progress to the core.
  *
  * Order of events: snapshot seq 0 (initial weights, test metrics), then for each epoch its batches in a
  * seeded order, optional extra snapshots inside the first epoch, and after the epoch a test evaluation
@@ -55,8 +55,11 @@ export interface LoopResult {
 }
 
 const EVAL_BATCH = 500;
-/** Lets messages in (a stop, above all) between batches: a step is synchronous on CPU backends. */
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Lets messages in (a stop, above all) between batches: a step is synchronous on CPU backends.
+ * setImmediate in Node; in the hidden trainer window (a page) a zero timeout.
+ */
+const yieldToEvents = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 const PROGRESS_INTERVAL_MS = 250;
 /** byte → [0, 1], exact and faster than dividing each pixel. */
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
@@ -89,8 +92,12 @@ export function makeOptimizer(config: RunConfig): tf.Optimizer {
     : tf.train.momentum(config.learningRate, config.momentum);
 }
 
-/** One optimizer step; returns the batch's mean loss and its number of correct predictions. */
-export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D): { loss: number; correct: number } {
+/**
+ * One optimizer step; resolves with the batch's mean loss and its number of correct predictions. Values
+ * are read back asynchronously (here and below): WebGPU's synchronous read goes through a canvas that
+ * headless Chromium's software adapter leaves blank, and it stalls a GPU's queue anyway.
+ */
+export async function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D): Promise<{ loss: number; correct: number }> {
   let correct: tf.Scalar | undefined;
   const forward = () => {
     const out = logits(net, x, true);
@@ -106,10 +113,9 @@ export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y
     tf.dispose(grads);
     lossTensor = value as tf.Scalar;
   }
-  const loss = lossTensor.dataSync()[0]!;
-  const hits = correct!.dataSync()[0]!;
+  const [loss, hits] = await Promise.all([lossTensor.data(), correct!.data()]);
   tf.dispose([lossTensor, correct!]);
-  return { loss, correct: hits };
+  return { loss: loss[0]!, correct: hits[0]! };
 }
 
 /** Mean loss and accuracy over a whole split; undefined if `shouldStop` said so part-way. */
@@ -120,24 +126,25 @@ export async function evaluate(net: LeNet, split: Split, geometry: Geometry, sho
     await yieldToEvents();
     if (shouldStop()) return undefined;
     const end = Math.min(split.count, start + EVAL_BATCH);
-    const [loss, hits] = tf.tidy(() => {
+    const [l, c] = tf.tidy(() => {
       const { x, y } = batchTensors(split, geometry, start, end);
       const out = logits(net, x);
-      const l = tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start);
-      const c = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32'));
-      return [l.dataSync()[0]!, c.dataSync()[0]!];
+      return [tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start), tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32'))];
     });
-    lossSum += loss;
-    correct += hits;
+    const [loss, hits] = await Promise.all([l.data(), c.data()]);
+    tf.dispose([l, c]);
+    lossSum += loss[0]!;
+    correct += hits[0]!;
   }
   return { loss: lossSum / split.count, accuracy: correct / split.count };
 }
 
 async function saveOptimizer(optimizer: tf.Optimizer): Promise<OptimizerState> {
   const [iter, ...slots] = await optimizer.getWeights();
-  const iterations = iter ? iter.tensor.dataSync()[0]! : 0;
+  const iterations = iter ? (await iter.tensor.data())[0]! : 0;
   iter?.tensor.dispose(); // a fresh scalar; the slots are the optimizer's own variables
-  return { iterations, slots: slots.map((s) => ({ shape: s.tensor.shape, data: s.tensor.dataSync().slice() as Float32Array })) };
+  const data = await Promise.all(slots.map((s) => s.tensor.data()));
+  return { iterations, slots: slots.map((s, i) => ({ shape: s.tensor.shape, data: data[i]!.slice() as Float32Array })) };
 }
 
 async function restoreOptimizer(optimizer: tf.Optimizer, state: OptimizerState): Promise<void> {
@@ -233,7 +240,7 @@ class TrainingLoop {
 
   /** A fresh run: snapshot 0 holds the initial weights and their test metrics. False if stopped first. */
   private async begin(): Promise<boolean> {
-    this.initial = this.previous = kernelsOf(this.readWeights());
+    this.initial = this.previous = kernelsOf(await this.readWeights());
     this.state = {
       seq: 0,
       epoch: 0,
@@ -258,7 +265,7 @@ class TrainingLoop {
     for (let b = this.state.batch; b < this.batches; b++) {
       await yieldToEvents();
       if (this.callbacks.shouldStop()) return false;
-      this.trainBatch(b, order);
+      await this.trainBatch(b, order);
       this.reportProgress(epoch);
       if (marks.has(b + 1)) await this.subEpochSnapshot(epoch);
     }
@@ -266,13 +273,13 @@ class TrainingLoop {
   }
 
   /** One optimizer step on batch `b` of the epoch's order, counted in the state, the result and the session. */
-  private trainBatch(b: number, order: Uint32Array): void {
+  private async trainBatch(b: number, order: Uint32Array): Promise<void> {
     const { config, data, state, result, session } = this;
     const start = b * config.batchSize;
     const end = Math.min(data.train.count, start + config.batchSize);
     const t0 = performance.now();
     const { x, y } = batchTensors(data.train, data, start, end, order);
-    const step = trainStep(this.net, this.optimizer, x, y);
+    const step = await trainStep(this.net, this.optimizer, x, y);
     tf.dispose([x, y]);
     const seconds = (performance.now() - t0) / 1000;
     const images = end - start;
@@ -342,15 +349,16 @@ class TrainingLoop {
     return true;
   }
 
-  private readWeights(): Record<TensorName, Float32Array> {
-    const entries = this.net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array]);
+  private async readWeights(): Promise<Record<TensorName, Float32Array>> {
+    const data = await Promise.all(this.net.weights.map((w) => w.variable.data()));
+    const entries = this.net.weights.map((w, i) => [w.name, data[i]!.slice() as Float32Array]);
     return Object.fromEntries(entries) as Record<TensorName, Float32Array>;
   }
 
   /** Hands the weights on as snapshot `state.seq` (the caller has moved it on), with the state that resumes there. */
   private async snapshot(epoch: number, metrics: EpochMetrics): Promise<void> {
     const t0 = performance.now();
-    const weights = this.readWeights();
+    const weights = await this.readWeights();
     const kernels = kernelsOf(weights);
     const tensors = this.net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
     const layers = layerChanges(kernels, this.previous, this.initial);

@@ -127,13 +127,13 @@ async function measure(config: Config): Promise<Result> {
   const net = createLeNet(config.shape, 1, [], data.classes);
   const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'sgd', learningRate: 0.01, momentum: 0.9 }));
   const batch = (i: number) => batchTensors(data.train, data, i * BATCH, (i + 1) * BATCH);
-  const train = ({ x, y }: ReturnType<typeof batch>) => {
-    trainStep(net, optimizer, x, y);
+  const train = async ({ x, y }: ReturnType<typeof batch>) => {
+    await trainStep(net, optimizer, x, y);
     tf.dispose([x, y]);
   };
-  for (let i = 0; i < config.warmup; i++) train(batch(i));
+  for (let i = 0; i < config.warmup; i++) await train(batch(i));
   let t = performance.now();
-  for (let i = config.warmup; i < config.warmup + config.timed; i++) train(batch(i));
+  for (let i = config.warmup; i < config.warmup + config.timed; i++) await train(batch(i));
   const trainRate = (config.timed * BATCH) / ((performance.now() - t) / 1000);
   t = performance.now();
   await evaluate(net, data.test, data);
