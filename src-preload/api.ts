@@ -28,7 +28,8 @@ export const TENSOR_NAMES = [
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** `webgpu` and `webgl` train in the desktop app's hidden trainer window (core/training/trainer-host.ts). */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgpu', 'webgl'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -150,7 +151,7 @@ export interface DatasetSamples {
 }
 
 export interface BackendInfo {
-  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'webgpu' | 'webgl';
   /** Why this one: what was tried before it and why it was passed over. */
   detail: string;
   warning?: string;

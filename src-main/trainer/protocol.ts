@@ -131,4 +131,5 @@ export interface TrainerProcess {
   readonly stderr?: Readable | null;
 }
 
-export type TrainerSpawner = () => TrainerProcess;
+/** Starts a trainer; `job` (absent for a probe) lets a spawner pick where it trains (core/training/trainer-host.ts). */
+export type TrainerSpawner = (job?: TrainerJob) => TrainerProcess;

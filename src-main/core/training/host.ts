@@ -51,7 +51,7 @@ export class TrainerHost {
 
   constructor(private readonly options: TrainerHostOptions) {
     this.runId = options.job.runId;
-    this.process = options.spawn();
+    this.process = options.spawn(options.job);
     if (this.process.pid !== undefined) updateRun(options.db, this.runId, { pid: this.process.pid });
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL);

@@ -22,6 +22,9 @@ export interface BackendOptions {
 const CPU_WARNING = 'training on the plain JavaScript cpu backend is very slow (about 5 images/s)';
 
 export async function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
+  if (choice === 'webgpu' || choice === 'webgl') {
+    throw new ApiError('unavailable', `backend '${choice}' trains only in the desktop app's trainer window`, 'backend');
+  }
   const passedOver: string[] = [];
   const detail = (chosen: string) => (passedOver.length ? `${chosen}; passed over: ${passedOver.join('; ')}` : chosen);
 
