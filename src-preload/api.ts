@@ -28,8 +28,12 @@ export const TENSOR_NAMES = [
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
-/** `auto` measures (see BackendInfo); the others name a backend: `tensorflow` is either TensorFlow package, GPU first. */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * `auto` measures (see BackendInfo); the others name a backend: `tensorflow` is either TensorFlow package, GPU
+ * first. `webgpu` trains on Dawn in a trainer process, and in the desktop app on Chromium's WebGPU in its
+ * hidden trainer window; `webgl` only there (core/training/trainer-host.ts).
+ */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -159,7 +163,7 @@ export interface DatasetSamples {
  * never takes a software GPU adapter, and keeps the CPU path unless a GPU is at least 1.3× faster.
  */
 export interface BackendInfo {
-  name: 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+  name: 'tensorflow-gpu' | 'webgpu' | 'webgl' | 'tensorflow' | 'wasm' | 'cpu';
   /** True when it trains on a GPU (larger batches are worth offering then). */
   gpu: boolean;
   /**

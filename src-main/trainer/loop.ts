@@ -1,7 +1,7 @@
 /**
  * The training loop: LeNet on one data set, with a custom step (not `model.fit`) so that it controls
  * snapshots, progress, stopping and resuming. It knows nothing of processes or the database: the
- * trainer process (./trainer-process.ts) gives it callbacks that send snapshots and progress to the core.
+ * trainer (./session.ts, in a process or the hidden window) gives it callbacks that send snapshots and progress to the core.
  *
  * Order of events: snapshot seq 0 (initial weights, test metrics), then for each epoch its batches in a
  * seeded order, optional extra snapshots inside the first epoch, and after the epoch a test evaluation
@@ -56,8 +56,11 @@ export interface LoopResult {
 }
 
 const EVAL_BATCH = 500;
-/** Lets messages in (a stop, above all) between batches: a step is synchronous on CPU backends. */
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Lets messages in (a stop, above all) between batches: a step is synchronous on CPU backends.
+ * setImmediate in Node; in the hidden trainer window (a page) a zero timeout.
+ */
+const yieldToEvents = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 const PROGRESS_INTERVAL_MS = 250;
 /** byte → [0, 1], exact and faster than dividing each pixel. */
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);

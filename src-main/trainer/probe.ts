@@ -16,15 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, hostname, platform } from 'node:os';
 import { runConfigSchema, type BackendInfo } from '../../src-preload/api.ts';
-import {
-  backendInfo,
-  startBackend,
-  tfBackendName,
-  Unavailable,
-  type BackendName,
-  type BackendOptions,
-  type Started,
-} from './backend/index.ts';
+import { startBackend, tfBackendName, Unavailable, type BackendOptions } from './backend/index.ts';
+import { backendInfo, type BackendName, type Started } from './backend-summary.ts';
 import { makeOptimizer, trainStep } from './loop.ts';
 import { createLeNet } from './model/lenet.ts';
 import { ShuffleRng } from './shuffle.ts';
@@ -92,6 +85,7 @@ const KIND: Record<BackendName, string> = {
   tensorflow: 'TensorFlow',
   wasm: 'wasm',
   cpu: 'cpu',
+  webgl: 'WebGL',
 };
 const PROBE_SEED = 1;
 

@@ -188,4 +188,8 @@ export interface TrainerProcess {
   readonly stderr?: Readable | null;
 }
 
-export type TrainerSpawner = () => TrainerProcess;
+/**
+ * Starts a trainer. `backend`, the choice it trains or probes (absent for forward passes), lets a spawner
+ * pick where it runs (core/training/trainer-host.ts).
+ */
+export type TrainerSpawner = (backend?: BackendChoice) => TrainerProcess;

@@ -46,7 +46,7 @@ export function probeBackend(ctx: ProbeContext, { choice, geometry, remeasure }:
   const file = probeCacheFile(ctx.dbPath);
   const cached = choice === 'auto' ? findEntry(readCache(file), geometry)?.record : undefined;
   return new Promise<BackendInfo>((resolve, reject) => {
-    const trainer = ctx.spawn();
+    const trainer = ctx.spawn(choice);
     const timer = setTimeout(() => {
       trainer.kill();
       reject(new ApiError('failed', `the backend probe gave no answer in ${PROBE_TIMEOUT_MS / 60_000} minutes`));

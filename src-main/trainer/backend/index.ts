@@ -10,11 +10,10 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { ApiError, type BackendChoice, type BackendInfo } from '../../../src-preload/api.ts';
+import { backendInfo, type BackendName, type Started } from '../backend-summary.ts';
 import { tryNative } from './native.ts';
 import { startWasm } from './wasm.ts';
 import { startWebGpu } from './webgpu.ts';
-
-export type BackendName = BackendInfo['name'];
 
 export interface BackendOptions {
   /**
@@ -23,18 +22,6 @@ export interface BackendOptions {
    * process.
    */
   wasmThreads?: number;
-}
-
-/** A backend that started here, switched to. */
-export interface Started {
-  name: BackendName;
-  gpu: boolean;
-  /** A few words for the one-line summary: "WebGPU · NVIDIA GeForce RTX 4070 (Vulkan)", "wasm, 2 threads". */
-  label: string;
-  /** Packages, versions, adapter and driver. */
-  detail: string;
-  /** A GPU adapter that is really the CPU (SwiftShader, lavapipe…): never chosen by `auto`. */
-  software: boolean;
 }
 
 /** Why a backend cannot train here: a few words for the summary line, and the whole reason. */
@@ -51,8 +38,6 @@ export class Unavailable extends Error {
 /** The name tfjs registers each backend under: both TensorFlow packages register 'tensorflow'. */
 export const tfBackendName = (name: BackendName) => (name === 'tensorflow-gpu' ? 'tensorflow' : name);
 
-const CPU_WARNING = 'training on the plain JavaScript cpu backend is very slow (about 5 images/s)';
-const SOFTWARE_WARNING = 'a software WebGPU adapter: the CPU emulates a GPU, far slower than the wasm backend';
 
 /** Starts `name` and switches to it; throws `Unavailable` with the reason it cannot. */
 export async function startBackend(name: BackendName, options: BackendOptions = {}): Promise<Started> {
@@ -91,6 +76,8 @@ export async function startBackend(name: BackendName, options: BackendOptions = 
         throw new Unavailable(name, 'wasm did not start', `wasm: ${reason}`);
       }
     }
+    case 'webgl':
+      throw new Unavailable(name, 'WebGL only in the desktop app', "webgl: trains only in the desktop app's hidden trainer window (a page)");
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Unavailable(name, 'cpu did not start', "backend 'cpu' failed to start");
       return { name, gpu: false, software: false, label: 'plain JavaScript', detail: 'tfjs cpu backend (plain JavaScript)' };
@@ -99,18 +86,6 @@ export async function startBackend(name: BackendName, options: BackendOptions = 
 
 function versionOf(pkg: string): string {
   return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
-}
-
-/** What a started backend tells the user; `why` ends the summary line. */
-export function backendInfo(started: Started, why: string, detail = started.detail): BackendInfo {
-  const warning = started.name === 'cpu' ? CPU_WARNING : started.software ? SOFTWARE_WARNING : undefined;
-  return {
-    name: started.name,
-    gpu: started.gpu,
-    summary: `${started.gpu ? 'GPU' : 'CPU'}: ${started.label}${why}`,
-    detail,
-    ...(warning && { warning }),
-  };
 }
 
 /**

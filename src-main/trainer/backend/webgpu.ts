@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { isSoftwareAdapter } from '../backend-summary.ts';
 import { importOptional } from './optional.ts';
 
 export interface GpuAdapter {
@@ -60,7 +61,6 @@ const API_NAMES: Record<string, string> = {
   opengles: 'OpenGL ES',
 };
 const PLATFORM_API: Partial<Record<NodeJS.Platform, string>> = { linux: 'Vulkan', darwin: 'Metal', win32: 'D3D12' };
-const SOFTWARE_NAMES = /swiftshader|lavapipe|llvmpipe|softpipe|microsoft basic render|\bwarp\b/i;
 /** The limits tfjs-backend-webgpu asks for when it creates its own device (its base.ts). */
 const LIMITS = [
   'maxComputeWorkgroupStorageSize',
@@ -135,10 +135,7 @@ export function describeAdapter(info: AdapterInfo, listed: { api: string; name: 
     vendor: info.vendor,
     architecture: info.architecture,
     driver: info.description,
-    software:
-      info.isFallbackAdapter === true ||
-      info.architecture === 'software' ||
-      SOFTWARE_NAMES.test([name, info.vendor, info.device, info.description].join(' ')),
+    software: isSoftwareAdapter(info, [name, info.vendor, info.device, info.description]),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { backendInfo, type Started } from '../../../src-main/trainer/backend/index.ts';
+import { backendInfo, type Started } from '../../../src-main/trainer/backend-summary.ts';
 import {
   agrees,
   choose,
