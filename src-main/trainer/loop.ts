@@ -95,8 +95,9 @@ export function makeOptimizer(config: RunConfig): tf.Optimizer {
 
 /**
  * One optimizer step; resolves to the batch's mean loss and its number of correct predictions. Values
- * are read back asynchronously everywhere in the loop: a GPU backend in Node (WebGPU on Dawn) has no
- * synchronous read.
+ * are read back asynchronously everywhere in the loop: WebGPU on Dawn in Node has no synchronous read,
+ * and in a page tfjs-backend-webgpu's synchronous read goes through a canvas that headless Chromium's
+ * software adapter leaves blank (all zeros), after which the device is lost.
  */
 export async function trainStep(
   net: LeNet,

@@ -11,7 +11,7 @@
  * A heartbeat goes out every second from a timer on this (the training) thread: it fires whenever the thread
  * is free, between batches as while it awaits, so its absence means a call that never returns.
  */
-import type { BackendInfo, RunConfig } from '../../src-preload/api.ts';
+import type { BackendInfo } from '../../src-preload/api.ts';
 import { loadJobData } from '../core/training/job-data.ts';
 import { initBackend, startBackend } from './backend/index.ts';
 import { ForwardServer } from './forward.ts';
@@ -87,8 +87,8 @@ async function startTraining(job: TrainerJob): Promise<BackendInfo> {
     await startBackend(job.backend.name);
     return job.backend;
   }
-  const choice: RunConfig['backend'] = job.config.backend;
-  if (choice !== 'auto') return initBackend(choice);
+  const { backend } = job.config;
+  if (backend !== 'auto') return initBackend(backend);
   const geometry: Geometry = { shape: job.inputShape, classes: job.classes, batchSize: job.config.batchSize };
   return (await probeAuto({ geometry })).info;
 }

@@ -1,8 +1,14 @@
 /**
  * The desktop app's hidden trainer window (tests/e2e/hosts/trainer-window.ts): LeNet trained on real
- * Fashion-MNIST on Chromium's WebGPU, forced onto the software adapter that headless Chromium offers,
- * with the core storing every snapshot as it stores a trainer process's. Compared with the wasm
- * backend in a trainer process on the same seed.
+ * Fashion-MNIST on Chromium's WebGPU, on the software adapter headless Chromium offers (SwiftShader,
+ * asked for by name: `auto` never takes it), with the core storing every snapshot as it stores a trainer
+ * process's. Compared with the wasm backend in a trainer process on the same seed.
+ *
+ * SwiftShader's WebGPU trains LeNet at about 5 s per batch of 32 on two shared cores (the first step,
+ * compiling its shaders, about 15 s), so the runs are small (the issue's 3 epochs of 1,000 images would
+ * take over 8 minutes): 192 training images, 2 epochs, 200 test images, and one run both compared with
+ * wasm and stopped and resumed. Reads must be asynchronous there: tfjs-backend-webgpu's synchronous read
+ * (dataSync) comes back all zeros on this adapter and loses the device (see trainStep in loop.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,9 +54,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const config = (input: RunConfigInput) => runConfigSchema.parse({ batchSize: 32, testLimit: 200, seed: 7, ...input });
+/** 6 batches an epoch; snapshots after 2 and 4 of them in the first. */
+const config = (input: RunConfigInput) =>
+  runConfigSchema.parse({ optimizer: 'adam', learningRate: 0.002, batchSize: 32, trainLimit: 192, testLimit: 200, snapshotsPerEpoch: 3, seed: 7, ...input });
 const weightsAt = (runId: number, seq: number) => TENSOR_NAMES.map((name) => readTensor(db, runId, name, seq)!.data);
 const maxDifference = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((t, i) => t.reduce((m, v, k) => Math.max(m, Math.abs(v - b[i]![k]!)), 0)));
+const norm = (t: Float32Array, minus?: Float32Array) => Math.sqrt(t.reduce((s, v, k) => s + (v - (minus?.[k] ?? 0)) ** 2, 0));
+/** The largest of the tensors' relative errors ‖a − b‖ / ‖b‖. */
+const relativeError = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((t, i) => norm(t, b[i]) / norm(b[i]!)));
+/**
+ * After the first 2 steps (the first snapshot inside epoch 1), each tensor's relative error against wasm
+ * stays below this (measured: 5.5e-7). SwiftShader's shaders sum in another order than wasm's kernels,
+ * and Adam turns those last-bit differences in the tiniest gradients into steps as large as the learning
+ * rate, so the errors grow as training goes on (4e-4 after 4 steps, 1e-3 after 6, 8e-3 after 12; with
+ * SGD 7.5e-9 absolute after 12) while the accuracy stays the same. A wrong kernel is off by far more.
+ */
+const WEIGHT_TOLERANCE = 1e-5;
+const LONG = 10 * 60_000;
 
 /** Every snapshot stored, in order, every tensor present, the right size and finite. */
 function expectIntactSnapshots(runId: number) {
@@ -77,51 +97,38 @@ function nextMessage(runId: number, match: (m: FromTrainer) => boolean): Promise
   });
 }
 
-/** The run that the others compare with: two epochs of 200 images, the same for every backend. */
-const SETTINGS = { epochs: 2, trainLimit: 200 } as const;
-let webgpuRun: number;
-
-/**
- * Not yet passing, so skipped: on headless Chromium's software WebGPU adapter, synchronous reads
- * (dataSync) came back as zeros (accuracy 0, loss 0, weights unchanged), and with the loop's reads made
- * asynchronous each run outlasted the 120 s test timeout. The window host, its port and the core's
- * storing of its snapshots did work (every snapshot stored, backend recorded as webgpu).
- */
-describe.skip('the hidden trainer window', () => {
-  it('trains LeNet on WebGPU (software adapter) like wasm on the same seed, every snapshot stored by the core', async () => {
-    const wasm = await startRun(ctx, { datasetId, config: config({ ...SETTINGS, backend: 'wasm' }) });
+describe('the hidden trainer window', () => {
+  it('trains LeNet on WebGPU like wasm on the same seed, stops and resumes, every snapshot stored by the core', { timeout: LONG }, async () => {
+    const wasm = await startRun(ctx, { datasetId, config: config({ epochs: 2, backend: 'wasm' }) });
     expect(await ctx.trainers.finished(wasm.id)).toBe('done');
-    const gpu = await startRun(ctx, { datasetId, config: config({ ...SETTINGS, backend: 'webgpu' }) });
+
+    const gpu = await startRun(ctx, { datasetId, config: config({ epochs: 2, backend: 'webgpu' }) });
+    await nextMessage(gpu.id, (m) => m.type === 'snapshot' && m.snapshot.epoch === 1);
+    await stopRun(ctx, gpu.id);
+    const stopped = expectIntactSnapshots(gpu.id);
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3, 2 / 3, 1]);
+    await resumeRun(ctx, gpu.id);
     expect(await ctx.trainers.finished(gpu.id)).toBe('done');
-    webgpuRun = gpu.id;
 
     const [a, b] = [expectIntactSnapshots(wasm.id), expectIntactSnapshots(gpu.id)];
     expect([a.backend, b.backend]).toEqual(['wasm', 'webgpu']);
-    expect(b.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
-    const accuracy = (run: typeof a) => run.snapshots.map((s) => s.metrics.testAccuracy!);
-    // The tolerance is a first guess, to be set from a passing run: 1 accuracy point, weights within 1e-3.
-    expect(Math.abs(accuracy(a).at(-1)! - accuracy(b).at(-1)!)).toBeLessThanOrEqual(0.01);
-    expect(maxDifference(weightsAt(wasm.id, 0), weightsAt(gpu.id, 0))).toBe(0);
-    expect(maxDifference(weightsAt(wasm.id, 1), weightsAt(gpu.id, 1))).toBeLessThan(1e-3);
+    expect(b.backendSummary).toMatch(/^GPU: WebGPU · .+ \(Chromium, software\) — asked for by name$/);
+    expect(b.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3, 2 / 3, 1, 2]);
+    expect(maxDifference(weightsAt(wasm.id, 0), weightsAt(gpu.id, 0))).toBe(0); // seeded in JavaScript
+    const errors = b.snapshots.slice(1).map((s) => relativeError(weightsAt(gpu.id, s.seq), weightsAt(wasm.id, s.seq)));
+    const accuracy = (run: typeof a) => run.snapshots.at(-1)!.metrics.testAccuracy!;
+    console.log(`WebGPU vs wasm: relative weight errors ${errors.map((d) => d.toExponential(1)).join(', ')} (after 2, 4, 6, 12 steps); test accuracy ${accuracy(b)} vs ${accuracy(a)}`);
+    expect(errors[0]).toBeLessThan(WEIGHT_TOLERANCE);
+    expect(accuracy(a)).toBeGreaterThan(0.5); // it learned (chance: 0.1)
+    expect(Math.abs(accuracy(a) - accuracy(b))).toBeLessThanOrEqual(0.01);
     expect(host.errors).toEqual([]);
   });
 
-  it('stops and resumes', async () => {
-    const parted = await startRun(ctx, { datasetId, config: config({ ...SETTINGS, backend: 'webgpu' }) });
-    await nextMessage(parted.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
-    await stopRun(ctx, parted.id);
-    const stopped = expectIntactSnapshots(parted.id);
-    expect(stopped.status).toBe('stopped');
-    await resumeRun(ctx, parted.id);
-    expect(await ctx.trainers.finished(parted.id)).toBe('done');
-    const resumed = expectIntactSnapshots(parted.id);
-    expect(resumed.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
-    expect(maxDifference(weightsAt(parted.id, 2), weightsAt(webgpuRun, 2))).toBeLessThan(1e-5);
-  });
-
-  it('keeps frozen layers bit-identical', async () => {
-    const frozen = await startRun(ctx, { datasetId, config: config({ epochs: 1, trainLimit: 200, freeze: ['conv1', 'conv2'], backend: 'webgpu' }) });
+  it('keeps frozen layers bit-identical', { timeout: LONG }, async () => {
+    const frozen = await startRun(ctx, { datasetId, config: config({ epochs: 1, trainLimit: 64, snapshotsPerEpoch: 1, freeze: ['conv1', 'conv2'], backend: 'webgpu' }) });
     expect(await ctx.trainers.finished(frozen.id)).toBe('done');
+    expect(getRun(db, frozen.id)).toMatchObject({ status: 'done', backend: 'webgpu' });
     const [start, end] = [weightsAt(frozen.id, 0), weightsAt(frozen.id, 1)];
     const same = (x: Float32Array, y: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
     TENSOR_NAMES.forEach((name, i) => expect([name, same(start[i]!, end[i]!)]).toEqual([name, name.startsWith('conv')]));
