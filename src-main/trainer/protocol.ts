@@ -6,7 +6,9 @@
  * and the Electron shell's, which wraps `utilityProcess.fork(entry, [], { stdio: 'pipe' })`. Both carry
  * messages by structured clone (`serialization: 'advanced'` for fork), so typed arrays cross as they are.
  * On the trainer's side the same messages arrive through `process.parentPort` (Electron) or
- * `process.on('message')` (fork); trainer-process.ts handles both.
+ * `process.on('message')` (fork); trainer-process.ts handles both. In the desktop app a third, the hidden
+ * trainer window (src-main/electron/window-trainer.ts), speaks the same messages over a MessagePort for
+ * the backends only a page has (core/training/trainer-host.ts).
  *
  * The trainer never touches the database: the core is the one writer.
  *
