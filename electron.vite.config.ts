@@ -29,7 +29,11 @@ export default defineConfig({
       // A sandboxed preload cannot require() anything but electron: bundle everything into it.
       externalizeDeps: false,
       rollupOptions: {
-        input: { index: resolve('src-preload/index.ts') },
+        input: {
+          index: resolve('src-preload/index.ts'),
+          // The hidden trainer window's preload: it only hands its page a MessagePort.
+          'trainer-window': resolve('src-preload/trainer-window.ts'),
+        },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
@@ -40,7 +44,13 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: resolve('out/renderer'),
-      rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
+      rollupOptions: {
+        input: {
+          index: resolve('src-renderer/index.html'),
+          // The hidden trainer window's page (src-main/trainer/window/): training on Chromium's WebGPU.
+          'trainer-window': resolve('src-renderer/trainer-window.html'),
+        },
+      },
     },
   },
 });

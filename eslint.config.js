@@ -33,6 +33,12 @@ const rules = {
     paths: [...noElectron, ...forbid(['better-sqlite3'], noDatabaseInTrainer)],
     patterns: [noHosts, { regex: '(^|/)core/store/', message: noDatabaseInTrainer }],
   },
+  // The hidden trainer window's page: the training loop on Chromium's GPU. A sandboxed page with no
+  // Node and no file access: the data comes with its job, the Node backends stay in the process.
+  trainerWindow: {
+    paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'The trainer window is a sandboxed page: no database or Node modules; its data comes with the job.')],
+    patterns: [noHosts, { regex: '(^|/)core/', message: 'The trainer window reads no files: the main side sends the data with the job (src-main/trainer/window/messages.ts).' }, { regex: '(^|/)backend/', message: "The trainer window's backends are Chromium's (window/backend.ts); backend/ is the Node process's." }],
+  },
   shared: {
     paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'src-main/shared/ runs in the page as well: no database or Node modules.')],
     patterns: [noTensorflow, { regex: '(^|/)(core|trainer|electron|server|cli)/', message: 'src-main/shared/ depends on nothing but the contract.' }],
@@ -66,6 +72,7 @@ export default tseslint.config(
   layer(['src-renderer/**/*.{ts,vue}'], rules.renderer),
   layer(['src-main/core/**/*.ts'], rules.core),
   layer(['src-main/trainer/**/*.ts'], rules.trainer),
+  layer(['src-main/trainer/window/**/*.ts'], rules.trainerWindow),
   layer(['src-main/shared/**/*.ts'], rules.shared),
   layer(['src-main/server/**/*.ts', 'src-main/cli/**/*.{ts,mjs}'], rules.host),
   layer(['src-main/electron/**/*.{ts,mjs}', 'src-preload/**/*.ts'], rules.electron),

@@ -28,7 +28,12 @@ export const TENSOR_NAMES = [
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * `auto` measures (see BackendInfo); the others name a backend: `tensorflow` is either TensorFlow package, GPU
+ * first. `webgpu` trains on Dawn in a trainer process, and in the desktop app on Chromium's WebGPU in its
+ * hidden trainer window; `webgl` only there (core/training/trainer-host.ts).
+ */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -153,9 +158,20 @@ export interface DatasetSamples {
   indices: number[];
 }
 
+/**
+ * What trains, and why. `auto` measures a short training burst on each backend that can start here,
+ * never takes a software GPU adapter, and keeps the CPU path unless a GPU is at least 1.3× faster.
+ */
 export interface BackendInfo {
-  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-  /** Why this one: what was tried before it and why it was passed over. */
+  name: 'tensorflow-gpu' | 'webgpu' | 'webgl' | 'tensorflow' | 'wasm' | 'cpu';
+  /** True when it trains on a GPU (larger batches are worth offering then). */
+  gpu: boolean;
+  /**
+   * One line: what trains and why, e.g. "GPU: WebGPU · NVIDIA GeForce RTX 4070 (Vulkan) · 4.1× CPU" or
+   * "CPU: wasm, 2 threads — CUDA 11.2 runtime not found; WebGPU adapter is software only".
+   */
+  summary: string;
+  /** Versions, adapter and driver, the measurements, and why each other backend was passed over. */
   detail: string;
   warning?: string;
 }
@@ -210,6 +226,8 @@ export interface RunDetail extends RunSummary {
   /** Seconds spent training (excluding snapshot writes). */
   trainSeconds: number;
   imagesPerSecond: number | null;
+  /** What trained it and why, as `BackendInfo.summary` said when its trainer last started. */
+  backendSummary: string | null;
 }
 
 export interface TensorValue {
@@ -385,6 +403,18 @@ const testIndices = z
 
 export const contract = {
   'app.info': method<AppInfo>()(none),
+  /** What would train a run with these settings on that data set's images, and why. */
+  'app.backend': method<BackendInfo>()(
+    z
+      .object({
+        backend: z.enum(BACKEND_CHOICES).default('auto'),
+        batchSize: runConfigSchema.shape.batchSize,
+        datasetId: id,
+        /** Measure `auto` again instead of reusing the kept measurement. */
+        remeasure: z.boolean().default(false),
+      })
+      .strict(),
+  ),
 
   'datasets.list': method<DatasetInfo[]>()(none),
   /**

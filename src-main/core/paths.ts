@@ -33,5 +33,7 @@ export function findAppRoot(start: string): string {
 
 export const appRoot = findAppRoot(fileURLToPath(new URL('.', import.meta.url)));
 
+export const appVersion = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
 export const resourcesDir = join(appRoot, 'resources');
 export const rendererDir = join(appRoot, 'out', 'renderer');

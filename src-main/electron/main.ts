@@ -3,20 +3,23 @@
  * around the core (IPC, events, dialogs) is desktop.ts, the close-while-training flow quit.ts, the menu
  * menu.ts; they take Electron's objects from here, and the end-to-end tests run them with stand-ins.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, screen, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDbPath } from '../core/paths.ts';
+import { spawnerByBackend } from '../core/training/trainer-host.ts';
 import { openDesktop, type Desktop } from './desktop.ts';
 import { menuTemplate } from './menu.ts';
 import { quitGuard } from './quit.ts';
 import { appPage, guardWebContents, hardenSession } from './security.ts';
 import { utilityTrainer } from './utility-trainer.ts';
+import { openElectronTrainerWindow, windowTrainer } from './window-trainer.ts';
 import { readWindowState, writeWindowState } from './window-state.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const isDev = !app.isPackaged && process.env.ELECTRON_RENDERER_URL !== undefined;
 const page = appPage(join(here, '..', 'renderer', 'index.html'), isDev ? process.env.ELECTRON_RENDERER_URL : undefined);
+const trainerPage = appPage(join(here, '..', 'renderer', 'trainer-window.html'), isDev ? `${process.env.ELECTRON_RENDERER_URL}/trainer-window.html` : undefined);
 
 let mainWindow: BrowserWindow | undefined;
 let desktop: Desktop | undefined;
@@ -86,6 +89,15 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+function trainerWindow() {
+  const trainerSession = session.fromPartition('weightlapse-trainer');
+  hardenSession(trainerSession, trainerPage);
+  return openElectronTrainerWindow({ BrowserWindow, MessageChannelMain }, trainerSession, {
+    url: trainerPage.url,
+    preload: join(here, '..', 'preload', 'trainer-window.cjs'),
+  });
+}
+
 async function start(): Promise<void> {
   hardenSession(session.defaultSession, page);
   desktop = await openDesktop({
@@ -95,8 +107,9 @@ async function start(): Promise<void> {
     dialog,
     window: () => mainWindow,
     picturesDir: app.getPath('pictures'),
-    // Trainers run in Electron utility processes (out/main/trainer-process.js), which the app owns and ends.
-    spawnTrainer: utilityTrainer(here),
+    // Trainers run in Electron utility processes (out/main/trainer-process.js), which the app owns and
+    // ends; WebGPU and WebGL runs in a hidden trainer window on its own hardened session.
+    spawnTrainer: spawnerByBackend({ process: utilityTrainer(here), window: windowTrainer(trainerWindow()) }),
   });
   const opened = desktop;
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate((command) => opened.menuCommand(command), { isMac: process.platform === 'darwin', isDev })));

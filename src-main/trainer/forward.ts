@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorName } from '../../src-preload/api.ts';
-import { initBackend } from './backend/index.ts';
+import { initUnmeasured } from './backend/index.ts';
 import { batchTensors, type Geometry, type Split } from './loop.ts';
 import { createLeNet, type LeNet } from './model/lenet.ts';
 import type { ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer } from './protocol.ts';
@@ -89,7 +89,7 @@ export class ForwardServer {
 
   async answer(request: ForwardRequest): Promise<FromTrainer> {
     try {
-      await (this.backend ??= initBackend('auto'));
+      await (this.backend ??= initUnmeasured());
       const model = this.modelFor(request.geometry);
       model.setWeights(request.weights);
       const result = request.output === 'maps' ? model.maps(request.split) : model.predict(request.split);

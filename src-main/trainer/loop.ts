@@ -1,7 +1,7 @@
 /**
  * The training loop: LeNet on one data set, with a custom step (not `model.fit`) so that it controls
  * snapshots, progress, stopping and resuming. It knows nothing of processes or the database: the
- * trainer process (./trainer-process.ts) gives it callbacks that send snapshots and progress to the core.
+ * trainer (./session.ts, in a process or the hidden window) gives it callbacks that send snapshots and progress to the core.
  *
  * Order of events: snapshot seq 0 (initial weights, test metrics), then for each epoch its batches in a
  * seeded order, optional extra snapshots inside the first epoch, and after the epoch a test evaluation
@@ -56,8 +56,11 @@ export interface LoopResult {
 }
 
 const EVAL_BATCH = 500;
-/** Lets messages in (a stop, above all) between batches: a step is synchronous on CPU backends. */
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Lets messages in (a stop, above all) between batches: a step is synchronous on CPU backends.
+ * setImmediate in Node; in the hidden trainer window (a page) a zero timeout.
+ */
+const yieldToEvents = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 const PROGRESS_INTERVAL_MS = 250;
 /** byte → [0, 1], exact and faster than dividing each pixel. */
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
@@ -90,8 +93,18 @@ export function makeOptimizer(config: RunConfig): tf.Optimizer {
     : tf.train.momentum(config.learningRate, config.momentum);
 }
 
-/** One optimizer step; returns the batch's mean loss and its number of correct predictions. */
-export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D): { loss: number; correct: number } {
+/**
+ * One optimizer step; resolves to the batch's mean loss and its number of correct predictions. Values
+ * are read back asynchronously everywhere in the loop: WebGPU on Dawn in Node has no synchronous read,
+ * and in a page tfjs-backend-webgpu's synchronous read goes through a canvas that headless Chromium's
+ * software adapter leaves blank (all zeros), after which the device is lost.
+ */
+export async function trainStep(
+  net: LeNet,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+): Promise<{ loss: number; correct: number }> {
   let correct: tf.Scalar | undefined;
   const forward = () => {
     const out = logits(net, x, true);
@@ -107,10 +120,9 @@ export function trainStep(net: LeNet, optimizer: tf.Optimizer, x: tf.Tensor4D, y
     tf.dispose(grads);
     lossTensor = value as tf.Scalar;
   }
-  const loss = lossTensor.dataSync()[0]!;
-  const hits = correct!.dataSync()[0]!;
+  const [loss, hits] = await Promise.all([lossTensor.data(), correct!.data()]);
   tf.dispose([lossTensor, correct!]);
-  return { loss, correct: hits };
+  return { loss: loss[0]!, correct: hits[0]! };
 }
 
 /**
@@ -124,13 +136,15 @@ export async function evaluate(net: LeNet, split: Split, geometry: Geometry, sho
     await yieldToEvents();
     if (shouldStop()) return undefined;
     const end = Math.min(split.count, start + EVAL_BATCH);
-    const loss = tf.tidy(() => {
+    const [classes, loss] = tf.tidy(() => {
       const { x, y } = batchTensors(split, geometry, start, end);
       const out = logits(net, x);
-      predicted.set(tf.argMax(out, 1).dataSync(), start);
-      return tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start).dataSync()[0]!;
+      return [tf.argMax(out, 1), tf.mul(tf.losses.softmaxCrossEntropy(y, out), end - start)];
     });
-    lossSum += loss;
+    const [classesRead, lossRead] = await Promise.all([classes.data(), loss.data()]);
+    tf.dispose([classes, loss]);
+    predicted.set(classesRead, start);
+    lossSum += lossRead[0]!;
   }
   const confusion = confusionOf(split.labels.subarray(0, split.count), predicted, geometry.classes);
   return { loss: lossSum / split.count, accuracy: overallAccuracy(confusion), confusion };
@@ -138,9 +152,10 @@ export async function evaluate(net: LeNet, split: Split, geometry: Geometry, sho
 
 async function saveOptimizer(optimizer: tf.Optimizer): Promise<OptimizerState> {
   const [iter, ...slots] = await optimizer.getWeights();
-  const iterations = iter ? iter.tensor.dataSync()[0]! : 0;
+  const iterations = iter ? (await iter.tensor.data())[0]! : 0;
   iter?.tensor.dispose(); // a fresh scalar; the slots are the optimizer's own variables
-  return { iterations, slots: slots.map((s) => ({ shape: s.tensor.shape, data: s.tensor.dataSync().slice() as Float32Array })) };
+  const data = await Promise.all(slots.map((s) => s.tensor.data<'float32'>()));
+  return { iterations, slots: slots.map((s, i) => ({ shape: s.tensor.shape, data: data[i]!.slice() })) };
 }
 
 async function restoreOptimizer(optimizer: tf.Optimizer, state: OptimizerState): Promise<void> {
@@ -236,7 +251,7 @@ class TrainingLoop {
 
   /** A fresh run: snapshot 0 holds the initial weights and their test metrics. False if stopped first. */
   private async begin(): Promise<boolean> {
-    this.initial = this.previous = kernelsOf(this.readWeights());
+    this.initial = this.previous = kernelsOf(await this.readWeights());
     this.state = {
       seq: 0,
       epoch: 0,
@@ -261,7 +276,7 @@ class TrainingLoop {
     for (let b = this.state.batch; b < this.batches; b++) {
       await yieldToEvents();
       if (this.callbacks.shouldStop()) return false;
-      this.trainBatch(b, order);
+      await this.trainBatch(b, order);
       this.reportProgress(epoch);
       if (marks.has(b + 1)) await this.subEpochSnapshot(epoch);
     }
@@ -269,13 +284,13 @@ class TrainingLoop {
   }
 
   /** One optimizer step on batch `b` of the epoch's order, counted in the state, the result and the session. */
-  private trainBatch(b: number, order: Uint32Array): void {
+  private async trainBatch(b: number, order: Uint32Array): Promise<void> {
     const { config, data, state, result, session } = this;
     const start = b * config.batchSize;
     const end = Math.min(data.train.count, start + config.batchSize);
     const t0 = performance.now();
     const { x, y } = batchTensors(data.train, data, start, end, order);
-    const step = trainStep(this.net, this.optimizer, x, y);
+    const step = await trainStep(this.net, this.optimizer, x, y);
     tf.dispose([x, y]);
     const seconds = (performance.now() - t0) / 1000;
     const images = end - start;
@@ -345,15 +360,15 @@ class TrainingLoop {
     return true;
   }
 
-  private readWeights(): Record<TensorName, Float32Array> {
-    const entries = this.net.weights.map((w) => [w.name, w.variable.dataSync().slice() as Float32Array]);
-    return Object.fromEntries(entries) as Record<TensorName, Float32Array>;
+  private async readWeights(): Promise<Record<TensorName, Float32Array>> {
+    const data = await Promise.all(this.net.weights.map((w) => w.variable.data<'float32'>()));
+    return Object.fromEntries(this.net.weights.map((w, i) => [w.name, data[i]!.slice()])) as Record<TensorName, Float32Array>;
   }
 
   /** Hands the weights on as snapshot `state.seq` (the caller has moved it on), with the state that resumes there. */
   private async snapshot(epoch: number, metrics: EpochMetrics, confusion?: ConfusionMatrix): Promise<void> {
     const t0 = performance.now();
-    const weights = this.readWeights();
+    const weights = await this.readWeights();
     const kernels = kernelsOf(weights);
     const tensors = this.net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
     const layers = layerChanges(kernels, this.previous, this.initial);

@@ -6,12 +6,14 @@
  * and the Electron shell's, which wraps `utilityProcess.fork(entry, [], { stdio: 'pipe' })`. Both carry
  * messages by structured clone (`serialization: 'advanced'` for fork), so typed arrays cross as they are.
  * On the trainer's side the same messages arrive through `process.parentPort` (Electron) or
- * `process.on('message')` (fork); trainer-process.ts handles both.
+ * `process.on('message')` (fork); trainer-process.ts handles both. In the desktop app a third, the hidden
+ * trainer window (src-main/electron/window-trainer.ts), speaks the same messages over a MessagePort for
+ * the backends only a page has (core/training/trainer-host.ts).
  *
  * The trainer never touches the database: the core is the one writer.
  *
  * Host → trainer: `start` once with everything the run needs (a `TrainerJob`), `stored` after each
- * snapshot it has committed, then `stop` at most once (or `probe` alone).
+ * snapshot it has committed, then `stop` at most once (or `probe` alone, answered by `backend` or `failed`).
  * Trainer → host: `started`, any number of `progress` and `snapshot`, then `finished` or `failed`, and the
  * process exits; and from the start, a `heartbeat` every `HEARTBEAT_INTERVAL_MS`, by which the host tells a
  * hung trainer from a slow one (core/training/host.ts). The host stores each `snapshot` (weights, metrics and resume state) in one transaction as
@@ -20,6 +22,7 @@
  */
 import type { Readable } from 'node:stream';
 import type {
+  BackendChoice,
   BackendInfo,
   EpochMetrics,
   LayerChange,
@@ -28,6 +31,9 @@ import type {
   TensorName,
   TrainingProgress,
 } from '../../src-preload/api.ts';
+import type { Geometry, ProbeRecord } from './probe.ts';
+
+export type { Geometry, ProbeRecord };
 
 /** Progress as the loop sees it; the host adds the run's id before it reaches the renderer. */
 export type LoopProgress = Omit<TrainingProgress, 'runId'>;
@@ -101,6 +107,8 @@ export interface TrainerJob {
   classes: number;
   /** Absent for a fresh run. */
   from?: StartPoint;
+  /** What the host's probe chose (core/training/probe.ts): the trainer starts it and reports it; absent, the run's own choice. */
+  backend?: BackendInfo;
 }
 
 export type ToTrainer =
@@ -108,8 +116,11 @@ export type ToTrainer =
   /** The snapshot with this seq is committed: the trainer may send the next one. */
   | { type: 'stored'; seq: number }
   | { type: 'stop' }
-  /** Only says which backend `auto` would train on (answered by `backend`), then exits. */
-  | { type: 'probe' }
+  /**
+   * Only says which backend `choice` gives for this geometry (answered by `backend`, or `failed` when a
+   * named backend cannot start), then exits. For `auto`, `cached` is the record kept from an earlier probe.
+   */
+  | { type: 'probe'; choice: BackendChoice; geometry: Geometry; cached?: ProbeRecord; remeasure?: boolean }
   | ForwardRequest;
 
 /** How often a trainer says it is alive, from a timer on the thread that trains. */
@@ -130,7 +141,8 @@ export type FromTrainer =
       imagesTrained: number;
     }
   | { type: 'failed'; message: string }
-  | { type: 'backend'; backend: BackendInfo }
+  /** `record`: a new measurement for the host to keep (absent when the kept one was reused). */
+  | { type: 'backend'; backend: BackendInfo; record?: ProbeRecord }
   | { type: 'forward'; id: number; result: ForwardMaps | ForwardPredictions }
   | { type: 'forward-failed'; id: number; message: string };
 
@@ -178,4 +190,8 @@ export interface TrainerProcess {
   readonly stderr?: Readable | null;
 }
 
-export type TrainerSpawner = () => TrainerProcess;
+/**
+ * Starts a trainer. `backend`, the choice it trains or probes (absent for forward passes), lets a spawner
+ * pick where it runs (core/training/trainer-host.ts).
+ */
+export type TrainerSpawner = (backend?: BackendChoice) => TrainerProcess;

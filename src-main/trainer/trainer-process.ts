@@ -11,11 +11,13 @@
  * A heartbeat goes out every second from a timer on this (the training) thread: it fires whenever the thread
  * is free, between batches as while it awaits, so its absence means a call that never returns.
  */
-import { loadDataset } from '../core/datasets/index.ts';
-import { initBackend } from './backend/index.ts';
-import { runTraining } from './loop.ts';
-import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ResumeState, type Snapshot, type ToTrainer, type TrainerJob } from './protocol.ts';
+import type { BackendInfo } from '../../src-preload/api.ts';
+import { loadJobData } from '../core/training/job-data.ts';
+import { initBackend, startBackend } from './backend/index.ts';
 import { ForwardServer } from './forward.ts';
+import { probeAuto, type Geometry } from './probe.ts';
+import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ToTrainer, type TrainerJob } from './protocol.ts';
+import { TrainerSession } from './session.ts';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToTrainer }) => void): void;
@@ -42,75 +44,51 @@ const onMessage = (listener: (message: ToTrainer) => void) => {
 
 /** Set when this process answers forward passes for the activation views instead of training. */
 let forward: ForwardServer | undefined;
-let stopRequested = false;
-const requestStop = () => {
-  stopRequested = true;
-};
-process.on('SIGINT', requestStop);
-process.on('SIGHUP', requestStop); // the terminal closed
+const session = new TrainerSession(send);
+process.on('SIGINT', () => session.requestStop());
+process.on('SIGHUP', () => session.requestStop()); // the terminal closed
 process.on('disconnect', () => process.exit(0)); // the host is gone: nothing more can be stored
 // Unref'd: the heartbeat alone never keeps the process alive.
 setInterval(() => void send({ type: 'heartbeat' }), HEARTBEAT_INTERVAL_MS).unref();
 
-/** The host's promises to answer `stored`, by snapshot seq. */
-const storedBy = new Map<number, () => void>();
-/** The last snapshot sent, once the host has stored it. */
-let lastStored: Promise<void> = Promise.resolve();
-
-/** Sends a snapshot once the previous one is stored, so that at most one is in flight. */
-async function sendSnapshot(snapshot: Snapshot, state: ResumeState): Promise<void> {
-  await lastStored;
-  lastStored = new Promise((resolve) => storedBy.set(snapshot.seq, resolve));
-  void send({ type: 'snapshot', snapshot, state });
-}
-
 onMessage((message) => {
-  if (message.type === 'stop') requestStop();
-  else if (message.type === 'stored') {
-    storedBy.get(message.seq)?.();
-    storedBy.delete(message.seq);
-  } else if (message.type === 'probe') {
-    void initBackend('auto')
-      .then((backend) => send({ type: 'backend', backend }))
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+  if (message.type === 'stop' || message.type === 'stored') session.receive(message);
+  else if (message.type === 'probe') {
+    void answerProbe(message).then(
+      () => process.exit(0),
+      async (err: unknown) => {
+        await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
   } else if (message.type === 'forward') {
     void (forward ??= new ForwardServer()).answer(message).then(send);
   } else if (message.type === 'start') {
-    void train(message.job).then(
+    const { job } = message;
+    void session.train(job, { backend: () => startTraining(job), data: () => loadJobData(job) }).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   }
 });
 
-async function train(job: TrainerJob): Promise<void> {
-  try {
-    const backend = await initBackend(job.config.backend);
-    void send({ type: 'started', backend });
-    const { config, datasetPath: path } = job;
-    const { description, train, test } = await loadDataset(path, { trainLimit: config.trainLimit, testLimit: config.testLimit });
-    const [shape, madeFor] = [description.shape.join('×'), job.inputShape.join('×')];
-    if (shape !== madeFor) throw new Error(`${path}: images are ${shape}, but run #${job.runId} was made for ${madeFor}`);
-    if (description.classes.length !== job.classes) {
-      throw new Error(`${path}: ${description.classes.length} classes, but run #${job.runId} was made for ${job.classes}`);
-    }
-    const result = await runTraining(
-      config,
-      { shape: job.inputShape, classes: job.classes, train, test },
-      {
-        onSnapshot: sendSnapshot,
-        onProgress: (progress) => void send({ type: 'progress', progress }),
-        shouldStop: () => stopRequested,
-      },
-      job.from,
-    );
-    await lastStored;
-    await send({ type: 'finished', ...result });
-  } catch (err) {
-    await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
-    throw err;
+async function answerProbe({ choice, geometry, cached, remeasure }: Extract<ToTrainer, { type: 'probe' }>): Promise<void> {
+  if (choice === 'auto') {
+    const { info, record, measured } = await probeAuto({ geometry, cached, remeasure });
+    await send({ type: 'backend', backend: info, ...(measured && { record }) });
+  } else {
+    await send({ type: 'backend', backend: await initBackend(choice) });
   }
+}
+
+/** The backend the host's probe chose, else the run's own choice (`auto` measured here, with nothing kept). */
+async function startTraining(job: TrainerJob): Promise<BackendInfo> {
+  if (job.backend) {
+    await startBackend(job.backend.name);
+    return job.backend;
+  }
+  const { backend } = job.config;
+  if (backend !== 'auto') return initBackend(backend);
+  const geometry: Geometry = { shape: job.inputShape, classes: job.classes, batchSize: job.config.batchSize };
+  return (await probeAuto({ geometry })).info;
 }

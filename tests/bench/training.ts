@@ -2,13 +2,17 @@
  * LeNet training and inference speed on every available backend, next to PyTorch on the same machine in
  * the same run (../shared/peers/pytorch_lenet.py, /usr/bin/python3 with torch) at the same thread count
  * and input shape. Goals: wasm training ≥ 1.2× PyTorch at 1 and 2 threads, for 28×28×1 and 32×32×3;
- * inference ≥ 3× PyTorch; 2 threads ≥ 1.8× one thread; a whole epoch ≤ 1.1× the sum of its steps.
+ * inference ≥ 3× PyTorch; 2 threads ≥ 1.8× one thread; a whole epoch ≤ 1.1× the sum of its steps. On a
+ * real GPU, WebGPU training ≥ 5× wasm at batch 64 and ≥ 10× at batch 256 (tests/bench/on-gpu.sh runs this
+ * on a GPU machine). A software WebGPU adapter (lavapipe, SwiftShader) is measured too, for what it is.
  *
  * Each configuration runs in its own child process (wasm threads are fixed once per process) with the
  * product's own pieces: createLeNet, batchTensors, trainStep (SGD, momentum 0.9, lr 0.01, batch 64 —
  * PyTorch's settings), evaluate and runTraining. 28×28×1 is real Fashion-MNIST; 32×32×3 is seeded random
  * bytes (as the peer uses). PyTorch runs before and after the tfjs backends and the ratio uses the mean
- * of the two, because a shared machine's speed drifts.
+ * of the two, because a shared machine's speed drifts. Rows at another batch size are compared with wasm
+ * and PyTorch at that batch size. A row's timed batches stop early after TIME_BOX_MS (a software GPU
+ * adapter trains a few images a second).
  *
  * For each wasm configuration the child also prints where a step's time goes: every kernel by phase
  * (forward, backward, optimizer) with its input shapes (the layer legend names the activations), and the
@@ -35,14 +39,16 @@ const FASHION = '/usr/share/datasets/fashion-mnist';
 const PEER = fileURLToPath(new URL('../../../shared/peers/pytorch_lenet.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const BATCH = 64;
+const TIME_BOX_MS = 30_000;
 const CLASSES = 10;
 type Shape = [number, number, number];
 
 interface Config {
   label: string;
-  choice: BackendChoice;
+  choice: Exclude<BackendChoice, 'auto'>;
   threads?: number;
   shape: Shape;
+  batch: number;
   /** PyTorch's thread count for the ratio. */
   peerThreads: number;
   /** Batches before the clock starts, batches timed, test images evaluated. */
@@ -56,6 +62,7 @@ interface Config {
 
 interface Result {
   label: string;
+  batch: number;
   skipped?: string;
   backend?: string;
   train?: number;
@@ -84,17 +91,24 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function configs(): Config[] {
   const timed = opts.quick ? 20 : 100;
-  const base = { warmup: 10, timed, inferImages: 6400 };
+  const base = { warmup: 10, timed, inferImages: 6400, batch: BATCH };
   const list: Config[] = [];
   for (const shape of shapes) {
     const real = same(shape, [28, 28, 1]);
     if (real) list.push({ label: 'tensorflow', choice: 'tensorflow', shape, peerThreads: cores, ...base, profileSteps: 0, epoch: false });
+    if (real) {
+      // WebGPU beside wasm on all cores at batch 64 and 256; a software adapter infers a few dozen images a second.
+      const gpu = { label: 'webgpu', choice: 'webgpu', shape, peerThreads: cores, inferImages: 2000, profileSteps: 0, epoch: false } as const;
+      list.push({ ...gpu, batch: BATCH, warmup: 5, timed }, { ...gpu, batch: 256, warmup: 3, timed: timed / 2 });
+      list.push({ label: `wasm, ${plural(cores, 'thread')}`, choice: 'wasm', threads: cores, shape, peerThreads: cores, batch: 256, warmup: 3,
+        timed: timed / 4, inferImages: 6400, profileSteps: 0, epoch: false });
+    }
     for (const threads of threadCounts) {
       list.push({ label: `wasm, ${plural(threads, 'thread')}`, choice: 'wasm', threads, shape, peerThreads: threads, ...base,
         profileSteps: opts.quick ? 3 : 10, epoch: real && !opts.quick });
     }
     // About 5 images/s: one batch only, or it alone would take minutes.
-    if (real) list.push({ label: 'cpu', choice: 'cpu', shape, peerThreads: 1, warmup: 0, timed: 1, inferImages: 256, profileSteps: 0, epoch: false });
+    if (real) list.push({ label: 'cpu', choice: 'cpu', shape, peerThreads: 1, batch: BATCH, warmup: 0, timed: 1, inferImages: 256, profileSteps: 0, epoch: false });
   }
   return list;
 }
@@ -118,41 +132,44 @@ async function trainingData(shape: Shape, train: number, test: number): Promise<
 }
 
 async function measure(config: Config): Promise<Result> {
+  const size = config.batch;
   let backend: string;
   try {
-    backend = (await initBackend(config.choice, { wasmThreads: config.threads })).name;
+    const info = await initBackend(config.choice, { wasmThreads: config.threads });
+    backend = info.name === 'webgpu' ? info.summary.replace(/^GPU: WebGPU · | — .*$/g, '') : info.name;
   } catch (err) {
-    return { label: config.label, skipped: err instanceof Error ? err.message : String(err) };
+    return { label: config.label, batch: size, skipped: err instanceof Error ? err.message : String(err) };
   }
   const steps = config.warmup + config.timed + config.profileSteps;
-  const data = await trainingData(config.shape, steps * BATCH, config.inferImages);
+  const data = await trainingData(config.shape, steps * size, config.inferImages);
   const net = createLeNet(config.shape, 1, [], data.classes);
   const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'sgd', learningRate: 0.01, momentum: 0.9 }));
-  const batch = (i: number) => batchTensors(data.train, data, i * BATCH, (i + 1) * BATCH);
-  const train = ({ x, y }: ReturnType<typeof batch>) => {
-    trainStep(net, optimizer, x, y);
+  const batch = (i: number) => batchTensors(data.train, data, i * size, (i + 1) * size);
+  const train = async ({ x, y }: ReturnType<typeof batch>) => {
+    await trainStep(net, optimizer, x, y);
     tf.dispose([x, y]);
   };
-  for (let i = 0; i < config.warmup; i++) train(batch(i));
+  for (let i = 0; i < config.warmup; i++) await train(batch(i));
   let t = performance.now();
   const cpu = process.cpuUsage();
-  for (let i = config.warmup; i < config.warmup + config.timed; i++) train(batch(i));
-  const trainRate = (config.timed * BATCH) / ((performance.now() - t) / 1000);
+  let timed = 0;
+  while (timed < config.timed && (timed < 2 || performance.now() - t < TIME_BOX_MS)) await train(batch(config.warmup + timed++));
+  const trainRate = (timed * size) / ((performance.now() - t) / 1000);
   const { user, system } = process.cpuUsage(cpu);
-  const cpuMsPerStep = (user + system) / 1000 / config.timed;
+  const cpuMsPerStep = (user + system) / 1000 / timed;
   t = performance.now();
   await evaluate(net, data.test, data);
   const infer = data.test.count / ((performance.now() - t) / 1000);
 
   const notes: string[] = [];
   if (config.profileSteps > 0) {
-    const first = config.warmup + config.timed;
+    const first = config.warmup + timed;
     notes.push(...(await profile(config, net.model.layers, (i) => batch(first + i), train)));
   }
   optimizer.dispose();
   net.model.dispose();
   if (config.epoch) notes.push(...(await epochBreakdown(config.shape)));
-  return { label: config.label, backend, train: trainRate, infer, cpuMsPerStep, notes };
+  return { label: config.label, batch: size, backend, train: trainRate, infer, cpuMsPerStep, notes };
 }
 
 type Phase = 'forward' | 'backward' | 'optimizer';
@@ -166,7 +183,7 @@ const ms = (v: number) => v.toFixed(2).padStart(6);
  * inside one named 'backward'; what runs outside both is the optimizer's update. (The scope stack and
  * the profiler are engine internals: read here, in a benchmark only.) Figures are medians over the steps.
  */
-async function profile<B>(config: Config, layers: tf.layers.Layer[], batch: (i: number) => B, train: (b: B) => void): Promise<string[]> {
+async function profile<B>(config: Config, layers: tf.layers.Layer[], batch: (i: number) => B, train: (b: B) => Promise<void>): Promise<string[]> {
   const engine = tf.engine() as unknown as {
     state: { scopeStack: { name: string }[] };
     profiler: { profileKernel: (...args: unknown[]) => unknown };
@@ -261,7 +278,7 @@ function runChild(config: Config): Result {
   try {
     return JSON.parse(last) as Result;
   } catch {
-    return { label: config.label, skipped: `the child process failed (exit ${child.status}): ${last}` };
+    return { label: config.label, batch: config.batch, skipped: `the child process failed (exit ${child.status}): ${last}` };
   }
 }
 
@@ -273,9 +290,9 @@ interface Peer {
   version: string;
 }
 
-function runPyTorch(threads: number, shape: Shape): Peer | string {
+function runPyTorch(threads: number, shape: Shape, batch: number): Peer | string {
   if (!existsSync(PEER)) return `no peer script at ${PEER}`;
-  const args = [PEER, '--json', '--threads', String(threads), '--shape', shape.join('x'), '--images', opts.quick ? '1280' : '6400'];
+  const args = [PEER, '--json', '--threads', String(threads), '--shape', shape.join('x'), '--batch', String(batch), '--images', opts.quick ? '1280' : '6400'];
   const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
   if (run.error) return `${PYTHON} did not run: ${run.error.message}`;
   if (run.status !== 0) return `${PEER} failed: ${run.stderr.trim().split('\n').at(-1)}`;
@@ -308,38 +325,42 @@ function printTable(rows: string[][]): void {
 async function main(): Promise<void> {
   if (opts.child != null) {
     console.log(JSON.stringify(await measure(JSON.parse(opts.child) as Config)));
-    return;
+    process.exit(0); // Dawn, once started, keeps a process alive
   }
   const started = performance.now();
   const all = configs();
-  console.log(`LeNet, batch ${BATCH}; ${cores} logical cores, load average ${loadavg()[0]!.toFixed(1)}; wasm at ${threadCounts.join(', ')} threads`);
-  const peerKey = (c: Config) => `${c.peerThreads}|${c.shape.join('x')}`;
+  console.log(`LeNet; ${cores} logical cores, load average ${loadavg()[0]!.toFixed(1)}; wasm at ${threadCounts.join(', ')} threads`);
+  const peerKey = (c: Config) => `${c.peerThreads}|${c.shape.join('x')}|${c.batch}`;
   const peerConfigs = [...new Map(all.map((c) => [peerKey(c), c])).values()];
-  const before = new Map(peerConfigs.map((c) => [peerKey(c), runPyTorch(c.peerThreads, c.shape)]));
+  const before = new Map(peerConfigs.map((c) => [peerKey(c), runPyTorch(c.peerThreads, c.shape, c.batch)]));
   const results = all.map(runChild);
-  const peers = new Map(peerConfigs.map((c) => [peerKey(c), peerMean([before.get(peerKey(c))!, runPyTorch(c.peerThreads, c.shape)])]));
+  const peers = new Map(peerConfigs.map((c) => [peerKey(c), peerMean([before.get(peerKey(c))!, runPyTorch(c.peerThreads, c.shape, c.batch)])]));
+  // Each row beside wasm on all cores at the same shape and batch size.
+  const wasmTrain = (c: Config) =>
+    results.find((_, i) => all[i]!.choice === 'wasm' && all[i]!.threads === cores && same(all[i]!.shape, c.shape) && all[i]!.batch === c.batch)?.train;
 
-  const rows = [['backend', 'input', 'train img/s', 'CPU ms/step', 'infer img/s', 'PyTorch train/infer, same threads', 'train vs PyTorch', 'infer vs PyTorch']];
+  const rows = [['backend', 'input', 'batch', 'train img/s', 'CPU ms/step', 'infer img/s', 'PyTorch train/infer, same threads', 'train vs wasm', 'train vs PyTorch', 'infer vs PyTorch']];
   const skipped: string[] = [];
   results.forEach((r, i) => {
     const c = all[i]!;
     if (r.skipped) {
-      skipped.push(`${r.label}: skipped: ${r.skipped}`);
+      skipped.push(`${r.label}, batch ${c.batch}: skipped: ${r.skipped}`);
       return;
     }
     const p = peers.get(peerKey(c))!;
-    rows.push([r.label, shapeText(c.shape), fmt(r.train), r.cpuMsPerStep?.toFixed(1) ?? '–', fmt(r.infer), `${fmt(p.train)}/${fmt(p.infer)} (${c.peerThreads} thr.)`,
-      ratio(r.train, p.train), ratio(r.infer, p.infer)]);
+    const label = r.backend && !r.label.startsWith(r.backend) ? `${r.label} (${r.backend})` : r.label;
+    rows.push([label, shapeText(c.shape), String(c.batch), fmt(r.train), r.cpuMsPerStep?.toFixed(1) ?? '–', fmt(r.infer), `${fmt(p.train)}/${fmt(p.infer)} (${c.peerThreads} thr.)`,
+      ratio(r.train, wasmTrain(c)), ratio(r.train, p.train), ratio(r.infer, p.infer)]);
   });
   printTable(rows);
   for (const line of skipped) console.log(line);
   for (const p of peers.values()) if (p.train == null) console.log(p.text);
   console.log(`PyTorch: ${[...new Set([...peers.values()].map((p) => p.text))].join('; ')}`);
   for (const shape of shapes) {
-    const one = results.find((_, i) => all[i]!.choice === 'wasm' && all[i]!.threads === 1 && same(all[i]!.shape, shape));
+    const one = results.find((_, i) => all[i]!.choice === 'wasm' && all[i]!.threads === 1 && same(all[i]!.shape, shape) && all[i]!.batch === BATCH);
     const scaling = results
       .map((r, i) => ({ r, c: all[i]! }))
-      .filter(({ c }) => c.choice === 'wasm' && same(c.shape, shape) && (c.threads ?? 1) > 1)
+      .filter(({ c }) => c.choice === 'wasm' && same(c.shape, shape) && (c.threads ?? 1) > 1 && c.batch === BATCH)
       .map(({ r, c }) => `${c.threads} threads ${ratio(r.train, one?.train)}`);
     if (one?.train != null && scaling.length) console.log(`thread scaling, ${shapeText(shape)}, training vs 1 thread: ${scaling.join(', ')}`);
   }

@@ -1,20 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Handlers, MethodsOf } from '../../../src-preload/api.ts';
-import { appRoot } from '../paths.ts';
+import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
+import { getDataset } from '../store/datasets.ts';
 import { readOnlyReason } from '../store/db.ts';
+import { appVersion } from '../paths.ts';
+import { DEFAULT_GEOMETRY } from '../training/probe.ts';
 import type { CoreContext } from './context.ts';
-
-const { version } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
 
 export function appHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'app'>> {
   return {
     'app.info': async () => ({
-      version,
+      version: appVersion,
       host: ctx.host,
-      backend: await ctx.trainers.probeBackend(),
+      backend: await ctx.trainers.backend({ choice: 'auto', geometry: DEFAULT_GEOMETRY }),
       dbPath: ctx.dbPath,
       ...(readOnlyReason(ctx.db) ? { readOnly: readOnlyReason(ctx.db) } : {}),
     }),
+    'app.backend': ({ backend, batchSize, datasetId, remeasure }) => {
+      const dataset = getDataset(ctx.db, datasetId);
+      if (!dataset) throw new ApiError('not-found', `no data set #${datasetId}`, 'datasetId');
+      const geometry = { shape: dataset.shape, classes: dataset.classes.length, batchSize };
+      return ctx.trainers.backend({ choice: backend, geometry, remeasure });
+    },
   };
 }

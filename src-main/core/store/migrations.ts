@@ -182,4 +182,11 @@ export const migrations: Migration[] = [
       }
     },
   },
+  {
+    version: 6,
+    up(db) {
+      // BackendInfo.summary when the run's trainer last started: what trained it, and why.
+      db.exec('ALTER TABLE runs ADD COLUMN backend_summary TEXT');
+    },
+  },
 ];

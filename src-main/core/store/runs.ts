@@ -31,6 +31,8 @@ export interface StoredRun {
   config: RunConfig;
   status: RunStatus;
   backend: string | null;
+  /** What trained the run and why (BackendInfo.summary) when its trainer last started. */
+  backendSummary: string | null;
   error: string | null;
   /** The process responsible for the run while it is `running` (see markInterruptedRuns). */
   pid: number | null;
@@ -57,6 +59,7 @@ interface RunRow {
   config: string;
   status: RunStatus;
   backend: string | null;
+  backend_summary: string | null;
   error: string | null;
   pid: number | null;
   pid_started: string | null;
@@ -125,6 +128,7 @@ function toStored(row: RunRow): StoredRun {
     config: parseColumn(row, 'config', runConfigSchema),
     status: row.status,
     backend: row.backend,
+    backendSummary: row.backend_summary,
     error: row.error,
     pid: row.pid,
     pidStarted: row.pid_started,
@@ -181,6 +185,7 @@ export function getRun(db: Db, id: number): RunDetail | undefined {
     snapshots: listSnapshots(db, id),
     trainSeconds: run.trainSeconds,
     imagesPerSecond: run.imagesPerSecond,
+    backendSummary: run.backendSummary,
   };
 }
 
@@ -188,6 +193,7 @@ export interface RunUpdate {
   name?: string;
   status?: RunStatus;
   backend?: string;
+  backendSummary?: string;
   error?: string | null;
   pid?: number | null;
   trainSeconds?: number;
@@ -198,6 +204,7 @@ const COLUMNS: Record<keyof RunUpdate, string> = {
   name: 'name',
   status: 'status',
   backend: 'backend',
+  backendSummary: 'backend_summary',
   error: 'error',
   pid: 'pid',
   trainSeconds: 'train_seconds',

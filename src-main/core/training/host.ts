@@ -101,7 +101,7 @@ export class TrainerHost {
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULT_WATCH.heartbeatTimeoutMs,
       datasetCheckMs: options.datasetCheckMs ?? DEFAULT_WATCH.datasetCheckMs,
     };
-    this.process = options.spawn();
+    this.process = options.spawn(options.job.config.backend);
     if (this.process.pid !== undefined) updateRun(options.db, this.runId, { pid: this.process.pid });
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL);
@@ -151,7 +151,7 @@ export class TrainerHost {
     const { db } = this.options;
     switch (message.type) {
       case 'started':
-        updateRun(db, this.runId, { backend: message.backend.name });
+        updateRun(db, this.runId, { backend: message.backend.name, backendSummary: message.backend.summary });
         break;
       case 'snapshot':
         ensureRoom(db, snapshotBytes(message.snapshot, message.state));

@@ -10,12 +10,13 @@
  * it at once one trains and the other is told who does; a run another process trains cannot be stopped
  * or removed from here.
  */
-import { ApiError, type RunConfig, type RunSummary } from '../../../src-preload/api.ts';
+import { ApiError, type BackendInfo, type RunConfig, type RunSummary } from '../../../src-preload/api.ts';
 import type { CoreContext } from '../api/context.ts';
 import { checkDataset, requireDataset } from '../datasets/registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
 import { claimRun, createRun, getRunSummary, getStoredRun, markInterruptedRuns, removeRun, runProcessAlive, updateRun, type StoredRun } from '../store/runs.ts';
+import type { TrainerJob } from '../../trainer/protocol.ts';
 import { trainerJob } from './job.ts';
 
 /** What training needs of a core: its database, its events and its trainers. */
@@ -25,6 +26,20 @@ async function availableDataset(ctx: TrainingContext, datasetId: number): Promis
   const info = await checkDataset(requireDataset(ctx.db, datasetId));
   if (!info.available) throw new ApiError('unavailable', info.problem ?? `data set #${datasetId} is not available`, 'datasetId');
   return info;
+}
+
+/**
+ * What trains a run with this config on these images, chosen before the run exists, so that a backend
+ * asked for by name that cannot start leaves nothing stored.
+ */
+async function backendFor(ctx: TrainingContext, config: RunConfig, dataset: Pick<StoredDataset, 'shape' | 'classes'>): Promise<BackendInfo> {
+  const geometry = { shape: dataset.shape, classes: dataset.classes.length, batchSize: config.batchSize };
+  try {
+    return await ctx.trainers.backend({ choice: config.backend, geometry });
+  } catch (err) {
+    if (err instanceof ApiError && err.field === 'backend') throw new ApiError(err.code, err.message, 'config.backend');
+    throw err;
+  }
 }
 
 export function defaultRunName(dataset: { name: string }, config: RunConfig): string {
@@ -69,8 +84,9 @@ function newRun(ctx: TrainingContext, dataset: StoredDataset, config: RunConfig,
 
 export async function startRun(ctx: TrainingContext, input: { datasetId: number; name?: string; config: RunConfig }): Promise<RunSummary> {
   const dataset = await availableDataset(ctx, input.datasetId);
+  const backend = await backendFor(ctx, input.config, dataset);
   const runId = newRun(ctx, dataset, input.config, input.name);
-  ctx.trainers.start(trainerJob(ctx.db, runId));
+  ctx.trainers.start({ ...trainerJob(ctx.db, runId), backend });
   return summary(ctx, runId);
 }
 
@@ -80,10 +96,11 @@ export async function startFreezeExperiment(
   input: { datasetId: number; config: RunConfig },
 ): Promise<{ trained: RunSummary; frozen: RunSummary }> {
   const dataset = await availableDataset(ctx, input.datasetId);
+  const backend = await backendFor(ctx, input.config, dataset);
   const trained = newRun(ctx, dataset, { ...input.config, freeze: [] });
   const frozen = newRun(ctx, dataset, { ...input.config, freeze: ['conv1', 'conv2'] });
-  ctx.trainers.start(trainerJob(ctx.db, trained));
-  ctx.trainers.queue(frozen, trained);
+  ctx.trainers.start({ ...trainerJob(ctx.db, trained), backend });
+  ctx.trainers.queue(frozen, trained, backend);
   return { trained: summary(ctx, trained), frozen: summary(ctx, frozen) };
 }
 
@@ -137,10 +154,11 @@ export async function resumeRun(ctx: TrainingContext, runId: number): Promise<Ru
       'id',
     );
   }
+  const backend = await backendFor(ctx, run.config, dataset);
   if (!claimRun(ctx.db, runId, process.pid)) throw trainedElsewhere(ctx, requireRun(ctx, runId), 'stop it there, or let it finish');
-  let job;
+  let job: TrainerJob;
   try {
-    job = trainerJob(ctx.db, runId);
+    job = { ...trainerJob(ctx.db, runId), backend };
   } catch (err) {
     // A run that cannot resume (its stored start point does not read) stays as it was.
     updateRun(ctx.db, runId, { status: run.status, error: run.error, pid: null });

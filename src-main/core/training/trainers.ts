@@ -10,11 +10,11 @@
  */
 import { ApiError, type BackendInfo, type RunStatus } from '../../../src-preload/api.ts';
 import type { EmitEvent } from '../api/context.ts';
-import type { Db } from '../store/db.ts';
+import { databasePath, type Db } from '../store/db.ts';
 import { getStoredRun, updateRun } from '../store/runs.ts';
 import { TrainerHost, type TrainerWatch } from './host.ts';
 import { trainerJob } from './job.ts';
-import { probeBackend } from './probe.ts';
+import { probeBackend, type BackendQuery } from './probe.ts';
 import type { FromTrainer, TrainerJob, TrainerSpawner } from '../../trainer/protocol.ts';
 import { forkTrainer } from './spawn.ts';
 
@@ -29,15 +29,15 @@ export interface TrainersOptions {
 
 export class Trainers {
   private readonly hosts = new Map<number, TrainerHost>();
-  /** Queued run → the run it waits for. */
-  private readonly waiting = new Map<number, number>();
+  /** Queued run → the run it waits for, and the backend it will train on. */
+  private readonly waiting = new Map<number, { after: number; backend?: BackendInfo }>();
   private readonly listeners = new Set<(runId: number, message: FromTrainer) => void>();
   private readonly db: Db;
   private readonly emit: EmitEvent;
   private readonly spawn: TrainerSpawner;
   private readonly watch: TrainerWatch;
-  /** The backend probe's answer, asked once (it costs a process start). */
-  private backend: Promise<BackendInfo> | undefined;
+  /** The backend probe's answers by choice and geometry, each asked once (it costs a process start). */
+  private readonly backends = new Map<string, Promise<BackendInfo>>();
 
   constructor(options: TrainersOptions) {
     this.db = options.db;
@@ -59,10 +59,10 @@ export class Trainers {
       onExit: () => {
         this.hosts.delete(runId);
         this.emit('run.changed', { runId });
-        for (const [queued, after] of this.waiting) {
+        for (const [queued, { after, backend }] of this.waiting) {
           if (after !== runId) continue;
           this.waiting.delete(queued);
-          if (getStoredRun(this.db, queued)?.status === 'running') this.start(trainerJob(this.db, queued));
+          if (getStoredRun(this.db, queued)?.status === 'running') this.start({ ...trainerJob(this.db, queued), backend });
         }
       },
     });
@@ -71,18 +71,23 @@ export class Trainers {
   }
 
   /** Starts `runId` once `after` has finished, however it finishes. */
-  queue(runId: number, after: number): void {
-    if (this.hosts.has(after)) this.waiting.set(runId, after);
-    else this.start(trainerJob(this.db, runId));
+  queue(runId: number, after: number, backend?: BackendInfo): void {
+    if (this.hosts.has(after)) this.waiting.set(runId, { after, backend });
+    else this.start({ ...trainerJob(this.db, runId), backend });
   }
 
-  /** Which backend `auto` would train on here, asked of a trainer process once. */
-  probeBackend(): Promise<BackendInfo> {
-    this.backend ??= probeBackend(this.spawn).catch((err: unknown) => {
-      this.backend = undefined; // ask again next time
-      throw err;
-    });
-    return this.backend;
+  /** What a run would train on here, and why: asked of a trainer process once per choice and geometry, or again on request. */
+  backend(query: BackendQuery): Promise<BackendInfo> {
+    const key = JSON.stringify([query.choice, query.geometry]);
+    let answer = this.backends.get(key);
+    if (!answer || query.remeasure) {
+      answer = probeBackend({ dbPath: databasePath(this.db), spawn: this.spawn }, query).catch((err: unknown) => {
+        this.backends.delete(key); // ask again next time
+        throw err;
+      });
+      this.backends.set(key, answer);
+    }
+    return answer;
   }
 
   /** True while the run has a trainer here or waits for one. */
@@ -104,7 +109,7 @@ export class Trainers {
 
   /** Resolves with the run's final status once its trainer (or the one it waits for) is done. */
   async finished(runId: number): Promise<RunStatus | undefined> {
-    const after = this.waiting.get(runId);
+    const after = this.waiting.get(runId)?.after;
     if (after !== undefined) await this.hosts.get(after)?.finished;
     return this.hosts.get(runId)?.finished ?? getStoredRun(this.db, runId)?.status;
   }

@@ -10,6 +10,7 @@ export interface ElectronInPage {
   ipcRenderer: {
     invoke(channel: string, ...args: unknown[]): Promise<unknown>;
     on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+    once(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
   };
   webUtils: { getPathForFile(file: object): string };
 }
@@ -26,7 +27,7 @@ interface PageGlobals {
  * The stand-ins, or null in a subframe (Electron runs a window's preload in its top frame only, since
  * nodeIntegrationInSubFrames is off). `binding` names the Playwright binding that carries an invoke
  * to the main side, which answers it (desktop.ts). Two hidden globals let the main side and the tests
- * reach in: `__electronDeliver(channel, args)` is webContents.send arriving, `__electronFileOnDisk(path)`
+ * reach in: `__electronDeliver(channel, args, ports?)` is webContents.send (or postMessage) arriving, `__electronFileOnDisk(path)`
  * makes a File that webUtils.getPathForFile knows the path of, as for a file dragged from the desktop.
  */
 export function electronInPage(binding: string): ElectronInPage | null {
@@ -53,11 +54,19 @@ export function electronInPage(binding: string): ElectronInPage | null {
       set.add(listener);
       return ipcRenderer;
     },
+    once(channel, listener) {
+      const once = (event: unknown, ...args: unknown[]) => {
+        listeners.get(channel)?.delete(once);
+        listener(event, ...args);
+      };
+      return ipcRenderer.on(channel, once);
+    },
   };
   Object.defineProperty(g, '__electronDeliver', {
     // Listeners get an IPC event first, as in Electron: the preload must never pass it to the page.
-    value: (channel: string, args: unknown[]) => {
-      for (const listener of listeners.get(channel) ?? []) listener({ sender: ipcRenderer }, ...args);
+    // `ports` are the MessagePorts sent along (webContents.postMessage).
+    value: (channel: string, args: unknown[], ports: unknown[] = []) => {
+      for (const listener of [...(listeners.get(channel) ?? [])]) listener({ sender: ipcRenderer, ports }, ...args);
     },
   });
 

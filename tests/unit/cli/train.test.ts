@@ -41,7 +41,7 @@ describe('weightlapse CLI', () => {
   it('trains with --json, lists the run, and exports every snapshot as .npy', () => {
     const train = cli('train', '--data', SAMPLE_DIR, '--epochs', '1', '--train-limit', '128', '--test-limit', '50', '--snapshots-per-epoch', '2', '--backend', 'wasm', '--json');
     expect(train.status, train.stderr).toBe(0);
-    expect(train.stderr).toMatch(/backend: wasm/);
+    expect(train.stderr).toMatch(/backend: wasm \(CPU: wasm, \d threads? — asked for by name\)/);
     const last = JSON.parse(train.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(Object.keys(last).sort()).toEqual(['backend', 'epochs', 'id', 'imagesPerSecond', 'testAccuracy']);
     expect(last).toMatchObject({ epochs: 1, backend: 'wasm' });

@@ -44,13 +44,13 @@ describe('LeNet', () => {
     for (const net of [a, b, c]) net.model.dispose();
   });
 
-  it('keeps frozen layers bit-for-bit and moves the others during training', () => {
+  it('keeps frozen layers bit-for-bit and moves the others during training', async () => {
     const net = createLeNet([28, 28, 1], 3, ['conv1', 'conv2']);
     const optimizer = makeOptimizer(runConfigSchema.parse({}));
     const before = weightsOf(net);
     for (let start = 0; start < train.count; start += 64) {
       const { x, y } = batchTensors(train, MNIST, start, Math.min(train.count, start + 64));
-      trainStep(net, optimizer, x, y);
+      await trainStep(net, optimizer, x, y);
       tf.dispose([x, y]);
     }
     const after = weightsOf(net);
@@ -65,15 +65,15 @@ describe('LeNet', () => {
   it('leaks no tensors across a training step and an evaluation', async () => {
     const net = createLeNet([28, 28, 1], 1);
     const optimizer = makeOptimizer(runConfigSchema.parse({ optimizer: 'adam' }));
-    const step = () => {
+    const step = async () => {
       const { x, y } = batchTensors(train, MNIST, 0, 32);
-      const result = trainStep(net, optimizer, x, y);
+      const result = await trainStep(net, optimizer, x, y);
       tf.dispose([x, y]);
       return result;
     };
-    step(); // the optimizer creates its slots on the first step
+    await step(); // the optimizer creates its slots on the first step
     const count = tf.memory().numTensors;
-    const { loss, correct } = step();
+    const { loss, correct } = await step();
     const metrics = (await evaluate(net, test, MNIST))!;
     expect(tf.memory().numTensors).toBe(count);
     expect(loss).toBeGreaterThan(0);

@@ -1,0 +1,40 @@
+/**
+ * What a started backend tells the user, the same wherever it trains: a trainer process (backend/) or the
+ * hidden trainer window (window/backend.ts). Nothing here loads a backend.
+ */
+import type { BackendInfo } from '../../src-preload/api.ts';
+
+export type BackendName = BackendInfo['name'];
+
+/** A backend that started here, switched to. */
+export interface Started {
+  name: BackendName;
+  gpu: boolean;
+  /** A few words for the one-line summary: "WebGPU · NVIDIA GeForce RTX 4070 (Vulkan)", "wasm, 2 threads". */
+  label: string;
+  /** Packages, versions, adapter and driver. */
+  detail: string;
+  /** A GPU adapter that is really the CPU (SwiftShader, lavapipe…): never chosen by `auto`. */
+  software: boolean;
+}
+
+const CPU_WARNING = 'training on the plain JavaScript cpu backend is very slow (about 5 images/s)';
+const SOFTWARE_WARNING = 'a software GPU adapter: the CPU emulates a GPU, far slower than the wasm backend';
+const SOFTWARE_NAMES = /swiftshader|lavapipe|llvmpipe|softpipe|microsoft basic render|\bwarp\b/i;
+
+/** True for a GPU adapter that the CPU emulates, by its flag or architecture, or by any of its names. */
+export function isSoftwareAdapter(info: { isFallbackAdapter?: boolean; architecture?: string }, names: string[]): boolean {
+  return info.isFallbackAdapter === true || info.architecture === 'software' || SOFTWARE_NAMES.test(names.join(' '));
+}
+
+/** What a started backend tells the user; `why` ends the summary line. */
+export function backendInfo(started: Started, why: string, detail = started.detail): BackendInfo {
+  const warning = started.name === 'cpu' ? CPU_WARNING : started.software ? SOFTWARE_WARNING : undefined;
+  return {
+    name: started.name,
+    gpu: started.gpu,
+    summary: `${started.gpu ? 'GPU' : 'CPU'}: ${started.label}${why}`,
+    detail,
+    ...(warning && { warning }),
+  };
+}
