@@ -26,6 +26,7 @@ import { spawnerByBackend } from '../../src-main/core/training/trainer-host.ts';
 import { Trainers } from '../../src-main/core/training/trainers.ts';
 import { windowTrainer } from '../../src-main/electron/window-trainer.ts';
 import type { FromTrainer } from '../../src-main/trainer/protocol.ts';
+import { expectIntactSnapshots } from '../unit/core/training/sample.ts';
 import { startTrainerWindowHost, type TrainerWindowHost } from './hosts/trainer-window.ts';
 
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -72,19 +73,6 @@ const relativeError = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.ma
 const WEIGHT_TOLERANCE = 1e-5;
 const LONG = 10 * 60_000;
 
-/** Every snapshot stored, in order, every tensor present, the right size and finite. */
-function expectIntactSnapshots(runId: number) {
-  const run = getRun(db, runId)!;
-  run.snapshots.forEach((s, i) => expect(s.seq).toBe(i));
-  for (const s of run.snapshots) {
-    for (const name of TENSOR_NAMES) {
-      const t = readTensor(db, runId, name, s.seq)!;
-      expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
-      expect(t.data.every(Number.isFinite)).toBe(true);
-    }
-  }
-  return run;
-}
 
 function nextMessage(runId: number, match: (m: FromTrainer) => boolean): Promise<FromTrainer> {
   return new Promise((resolve) => {
@@ -105,13 +93,13 @@ describe('the hidden trainer window', () => {
     const gpu = await startRun(ctx, { datasetId, config: config({ epochs: 2, backend: 'webgpu' }) });
     await nextMessage(gpu.id, (m) => m.type === 'snapshot' && m.snapshot.epoch === 1);
     await stopRun(ctx, gpu.id);
-    const stopped = expectIntactSnapshots(gpu.id);
+    const stopped = expectIntactSnapshots(db, gpu.id);
     expect(stopped.status).toBe('stopped');
     expect(stopped.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3, 2 / 3, 1]);
     await resumeRun(ctx, gpu.id);
     expect(await ctx.trainers.finished(gpu.id)).toBe('done');
 
-    const [a, b] = [expectIntactSnapshots(wasm.id), expectIntactSnapshots(gpu.id)];
+    const [a, b] = [expectIntactSnapshots(db, wasm.id), expectIntactSnapshots(db, gpu.id)];
     expect([a.backend, b.backend]).toEqual(['wasm', 'webgpu']);
     expect(b.backendSummary).toMatch(/^GPU: WebGPU · .+ \(Chromium, software\) — asked for by name$/);
     expect(b.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3, 2 / 3, 1, 2]);

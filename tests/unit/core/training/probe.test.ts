@@ -4,7 +4,6 @@
  * for by name that cannot start refused before any run is stored.
  */
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { forkTrainer } from '../../../../src-main/core/training/spawn.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import type { Geometry, ProbeRecord } from '../../../../src-main/trainer/protocol.ts';
 import { SAMPLE_DIR } from './sample.ts';
+import { installed } from './sample.ts';
 
 let dir: string;
 const geometry: Geometry = { shape: [28, 28, 1], classes: 10, batchSize: 48 };
@@ -60,14 +60,6 @@ describe('the kept measurement', () => {
   });
 });
 
-const installed = (pkg: string) => {
-  try {
-    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.runIf(!installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu'))('a backend asked for by name', () => {
   let db: Db;

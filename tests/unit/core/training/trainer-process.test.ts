@@ -16,7 +16,7 @@ import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
 import type { TrainingContext } from '../../../../src-main/core/training/service.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
-import { SAMPLE_DIR } from './sample.ts';
+import { expectIntactSnapshots, SAMPLE_DIR } from './sample.ts';
 
 let dir: string;
 let db: Db;
@@ -54,20 +54,6 @@ function nextMessage(runId: number, match: (m: FromTrainer) => boolean): Promise
   });
 }
 
-/** Every tensor of every snapshot: present, the right size, and finite. */
-function expectIntactSnapshots(runId: number) {
-  const run = getRun(db, runId)!;
-  run.snapshots.forEach((s, i) => expect(s.seq).toBe(i));
-  for (const s of run.snapshots) {
-    for (const name of TENSOR_NAMES) {
-      const t = readTensor(db, runId, name, s.seq)!;
-      expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
-      expect(t.data.every(Number.isFinite)).toBe(true);
-    }
-  }
-  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-  return run;
-}
 
 const weightsAt = (runId: number, seq: number) => TENSOR_NAMES.map((name) => Buffer.from(readTensor(db, runId, name, seq)!.data.buffer));
 
@@ -76,7 +62,7 @@ describe('the trainer process', () => {
     const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, snapshotsPerEpoch: 2 }) });
     expect(run.status).toBe('running');
     expect(await ctx.trainers.finished(run.id)).toBe('done');
-    const detail = expectIntactSnapshots(run.id);
+    const detail = expectIntactSnapshots(db, run.id);
     expect(detail.status).toBe('done');
     expect(detail.backend).toBe('wasm');
     expect(detail.snapshots.map((s) => s.epoch)).toEqual([0, 0.5, 1, 2]);
@@ -100,7 +86,7 @@ describe('the trainer process', () => {
     await nextMessage(run.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
     process.kill(getStoredRun(db, run.id)!.pid!, 'SIGKILL');
     expect(await ctx.trainers.finished(run.id)).toBe('interrupted');
-    const killed = expectIntactSnapshots(run.id);
+    const killed = expectIntactSnapshots(db, run.id);
     expect(killed.status).toBe('interrupted');
     expect(killed.error).toMatch(/SIGKILL/);
     expect(killed.snapshots.length).toBeGreaterThanOrEqual(2);
@@ -108,7 +94,7 @@ describe('the trainer process', () => {
 
     await resumeRun(ctx, run.id);
     expect(await ctx.trainers.finished(run.id)).toBe('done');
-    const resumed = expectIntactSnapshots(run.id);
+    const resumed = expectIntactSnapshots(db, run.id);
     expect(resumed.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
     expect(resumed.epochsDone).toBe(2);
     expect(resumed.error).toBeNull();
@@ -141,7 +127,7 @@ describe('the trainer process', () => {
     } finally {
       db.exec('DROP TRIGGER refuse_second');
     }
-    const failed = expectIntactSnapshots(run.id);
+    const failed = expectIntactSnapshots(db, run.id);
     expect(failed).toMatchObject({ status: 'failed', error: 'disk full. Snapshot 1 was not stored; the ones before it are intact: resume the run once that is fixed.' });
     expect(failed.snapshots.map((s) => s.seq)).toEqual([0]);
     expect(getStoredRun(db, run.id)!.pid).toBeNull();

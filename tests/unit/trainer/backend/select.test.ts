@@ -1,7 +1,6 @@
 /** Backend selection: what each choice gives on this machine, and the reasons it reports. */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,15 +8,8 @@ import { ApiError } from '../../../../src-preload/api.ts';
 import { initBackend } from '../../../../src-main/trainer/backend/index.ts';
 import { cudaProblem, explainLoadError, type LibrarySearch } from '../../../../src-main/trainer/backend/native.ts';
 import { describeAdapter, parseAdapterList } from '../../../../src-main/trainer/backend/webgpu.ts';
+import { installed } from '../../core/training/sample.ts';
 
-const installed = (pkg: string) => {
-  try {
-    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const noNative = !installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu');
 
 describe.runIf(noNative)('without the optional TensorFlow packages', () => {
