@@ -25,8 +25,7 @@ import { forkTrainer } from '../../src-main/core/training/spawn.ts';
 import { spawnerByBackend } from '../../src-main/core/training/trainer-host.ts';
 import { Trainers } from '../../src-main/core/training/trainers.ts';
 import { windowTrainer } from '../../src-main/electron/window-trainer.ts';
-import type { FromTrainer } from '../../src-main/trainer/protocol.ts';
-import { expectIntactSnapshots } from '../unit/core/training/sample.ts';
+import { expectIntactSnapshots, nextMessage } from '../unit/core/training/sample.ts';
 import { startTrainerWindowHost, type TrainerWindowHost } from './hosts/trainer-window.ts';
 
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -74,24 +73,13 @@ const WEIGHT_TOLERANCE = 1e-5;
 const LONG = 10 * 60_000;
 
 
-function nextMessage(runId: number, match: (m: FromTrainer) => boolean): Promise<FromTrainer> {
-  return new Promise((resolve) => {
-    const off = ctx.trainers.onMessage((id, message) => {
-      if (id === runId && match(message)) {
-        off();
-        resolve(message);
-      }
-    });
-  });
-}
-
 describe('the hidden trainer window', () => {
   it('trains LeNet on WebGPU like wasm on the same seed, stops and resumes, every snapshot stored by the core', { timeout: LONG }, async () => {
     const wasm = await startRun(ctx, { datasetId, config: config({ epochs: 2, backend: 'wasm' }) });
     expect(await ctx.trainers.finished(wasm.id)).toBe('done');
 
     const gpu = await startRun(ctx, { datasetId, config: config({ epochs: 2, backend: 'webgpu' }) });
-    await nextMessage(gpu.id, (m) => m.type === 'snapshot' && m.snapshot.epoch === 1);
+    await nextMessage(ctx.trainers, gpu.id, (m) => m.type === 'snapshot' && m.snapshot.epoch === 1);
     await stopRun(ctx, gpu.id);
     const stopped = expectIntactSnapshots(db, gpu.id);
     expect(stopped.status).toBe('stopped');

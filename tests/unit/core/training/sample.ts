@@ -7,6 +7,8 @@ import { BUNDLED_SAMPLE_DIR } from '../../../../src-main/core/datasets/registry.
 import type { Db } from '../../../../src-main/core/store/db.ts';
 import { getRun } from '../../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
+import type { Trainers } from '../../../../src-main/core/training/trainers.ts';
+import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 
 export const SAMPLE_DIR = BUNDLED_SAMPLE_DIR;
 
@@ -38,4 +40,16 @@ export function installed(pkg: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Resolves with the first message from the run's trainer that matches. */
+export function nextMessage(trainers: Trainers, runId: number, match: (m: FromTrainer) => boolean): Promise<FromTrainer> {
+  return new Promise((resolve) => {
+    const off = trainers.onMessage((id, message) => {
+      if (id === runId && match(message)) {
+        off();
+        resolve(message);
+      }
+    });
+  });
 }

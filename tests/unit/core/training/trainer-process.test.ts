@@ -12,11 +12,10 @@ import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
 import { readResumeState } from '../../../../src-main/core/store/resume.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
-import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
 import type { TrainingContext } from '../../../../src-main/core/training/service.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
-import { expectIntactSnapshots, SAMPLE_DIR } from './sample.ts';
+import { expectIntactSnapshots, nextMessage, SAMPLE_DIR } from './sample.ts';
 
 let dir: string;
 let db: Db;
@@ -41,18 +40,6 @@ afterAll(async () => {
 
 const config = (input: RunConfigInput) =>
   runConfigSchema.parse({ batchSize: 32, trainLimit: 256, testLimit: 100, backend: 'wasm', ...input });
-
-/** Resolves with the first message of the run that matches. */
-function nextMessage(runId: number, match: (m: FromTrainer) => boolean): Promise<FromTrainer> {
-  return new Promise((resolve) => {
-    const off = ctx.trainers.onMessage((id, message) => {
-      if (id === runId && match(message)) {
-        off();
-        resolve(message);
-      }
-    });
-  });
-}
 
 
 const weightsAt = (runId: number, seq: number) => TENSOR_NAMES.map((name) => Buffer.from(readTensor(db, runId, name, seq)!.data.buffer));
@@ -83,7 +70,7 @@ describe('the trainer process', () => {
   it('survives kill -9: completed epochs stay intact, the run is interrupted, and resume completes it', async () => {
     // Enough images that an epoch outlasts the time it takes to deliver the kill.
     const run = await startRun(ctx, { datasetId, config: config({ epochs: 2, trainLimit: 1500 }) });
-    await nextMessage(run.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
+    await nextMessage(ctx.trainers, run.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
     process.kill(getStoredRun(db, run.id)!.pid!, 'SIGKILL');
     expect(await ctx.trainers.finished(run.id)).toBe('interrupted');
     const killed = expectIntactSnapshots(db, run.id);
@@ -107,7 +94,7 @@ describe('the trainer process', () => {
     expect(await ctx.trainers.finished(whole.id)).toBe('done');
 
     const parted = await startRun(ctx, { datasetId, config: settings });
-    await nextMessage(parted.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
+    await nextMessage(ctx.trainers, parted.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
     await stopRun(ctx, parted.id);
     expect(getRun(db, parted.id)!.status).toBe('stopped');
     await resumeRun(ctx, parted.id);
