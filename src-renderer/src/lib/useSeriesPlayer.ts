@@ -80,6 +80,7 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
 
   /** Statistics on their way, by generation and key: asked again meanwhile, they are waited for, not fetched twice. */
   const statsInFlight = new Map<string, Promise<void>>();
+  const statsLoading = ref(0);
 
   /** Fetches the statistics the runs lack (or have for fewer snapshots than they now store). */
   async function loadStats(wanted: readonly { run: RunDetail; tensor: TensorName }[]): Promise<void> {
@@ -96,7 +97,11 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
           const id = `${started}:${cacheKey(run.id, tensor)}:${run.snapshots.length}`;
           let pending = statsInFlight.get(id);
           if (!pending) {
-            pending = fetchStats(run, tensor).finally(() => statsInFlight.delete(id));
+            statsLoading.value++;
+            pending = fetchStats(run, tensor).finally(() => {
+              statsInFlight.delete(id);
+              statsLoading.value--;
+            });
             statsInFlight.set(id, pending);
           }
           return pending;
@@ -141,16 +146,29 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
     } catch (err) {
       failed.add(key);
       loadError.value = (err as Error).message;
+      version.value++;
     } finally {
       ids.forEach((id) => inFlight.delete(id));
       inFlightCount.value--;
     }
   }
 
-  let foci: Foci = () => [];
+  const foci = shallowRef<Foci>(() => []);
+  /**
+   * Whether the page still waits for what it needs first: the statistics it asked for, the snapshots on
+   * screen, and each focus's snapshot at its position (another layer's, for a quick switch). The rest of
+   * a series, loading in the background, does not count.
+   */
+  const busy = computed(() => {
+    void version.value;
+    return (
+      statsLoading.value > 0 ||
+      foci.value(index.value).some((f) => !failed.has(f.key) && [...f.urgent, f.seqs[f.at]].some((s) => s !== undefined && !cache.has(f.key, s)))
+    );
+  });
   /** Starts the fetches the page needs now: what is on screen at once, the rest of the plan one chunk at a time. */
   function pump(): void {
-    const want = foci(index.value).filter((f) => !failed.has(f.key) && f.seqs.length > 0);
+    const want = foci.value(index.value).filter((f) => !failed.has(f.key) && f.seqs.length > 0);
     const wanted = plan(want, cache.budget);
     cache.keep(wanted);
     const missing = (key: string, seq: number) => !cache.has(key, seq) && !inFlight.has(`${key}#${seq}`);
@@ -176,7 +194,7 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
   }
   /** From now on, keeps in memory what `f` says the page looks at, fetching what is missing. */
   function follow(f: Foci): void {
-    foci = f;
+    foci.value = f;
     watch(() => f(index.value), pump, { immediate: true });
   }
 
@@ -211,6 +229,6 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
 
   return {
     index, playing, loop, fps, waiting, seek, toggle, stop, atEnd,
-    stats, statsOf, loadStats, tensorAt, loadedSeqs, loading, loadError, keepRuns, follow, exportSource,
+    stats, statsOf, loadStats, tensorAt, loadedSeqs, loading, busy, loadError, keepRuns, follow, exportSource,
   };
 }

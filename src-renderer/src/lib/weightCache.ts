@@ -26,8 +26,6 @@ export interface Focus {
   bytes: number;
   /** Seqs needed to draw the screen now (the shown snapshot, its diff reference, …), before any other. */
   urgent: readonly number[];
-  /** Wanted only once every other focus has what it wants (another layer's snapshot at the position, for a quick switch). */
-  later?: boolean;
 }
 
 export interface Wanted {
@@ -47,17 +45,9 @@ export function outward(count: number, at: number): number[] {
 
 /**
  * Everything the foci want in memory, most wanted first: every urgent seq, then the series outward
- * from their positions, taken in turn from each focus, until the budget is full; the foci wanted
- * `later` after all that.
+ * from their positions, taken in turn from each focus, until the budget is full.
  */
 export function plan(foci: readonly Focus[], budget: number): Wanted[] {
-  const first = foci.filter((f) => !f.later);
-  const out = planOf(first, budget);
-  const used = out.reduce((sum, w) => sum + first.find((f) => f.key === w.key)!.bytes, 0);
-  return [...out, ...planOf(foci.filter((f) => f.later), budget - used)];
-}
-
-function planOf(foci: readonly Focus[], budget: number): Wanted[] {
   const out: Wanted[] = [];
   const seen = new Set<string>();
   let bytes = 0;

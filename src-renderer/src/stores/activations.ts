@@ -72,8 +72,9 @@ export const useActivationsStore = defineStore('activations', () => {
   let generation = 0;
 
   /**
-   * Whether the weights on screen have fetches on their way (the page says, with `yieldTo`): everything
-   * here waits for them, so that a layer switch or an epoch step never shares the server with the maps.
+   * Whether the weights the screen needs first are still on their way (the page says, with `yieldTo`):
+   * everything here waits for them, so that opening a run, a layer switch or an epoch step never shares
+   * the server with the maps.
    */
   let busy: () => boolean = () => false;
   const yieldTo = (weightsBusy: () => boolean) => (busy = weightsBusy);

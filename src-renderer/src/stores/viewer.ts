@@ -67,16 +67,17 @@ export const useViewerStore = defineStore('viewer', () => {
     const r = run.value;
     if (!r || !shape.value || r.snapshots.length === 0) return [];
     const shown: Focus = { key: cacheKey(r.id, tensor.value), seqs: seqs.value, at, bytes: tensorBytes(shape.value), urgent: needed(at) };
-    // While nothing plays, the other layers' snapshot at the position too, once this one's series is in:
-    // a switch to them then only draws.
+    // While nothing plays, the other layers' snapshot at the position too, right after the one on screen
+    // and before the rest of its series (about 1.8 MB in all), smallest first: a switch to them then only draws.
     const others: Focus[] = player.playing.value
       ? []
       : r.tensors
           .filter((t) => t.name !== tensor.value && LAYERS.some((l) => kernelOf(l) === t.name))
-          .map((t) => ({ key: cacheKey(r.id, t.name), seqs: [seqs.value[at]!], at: 0, bytes: tensorBytes(t.shape), urgent: [], later: true }));
+          .map((t) => ({ key: cacheKey(r.id, t.name), seqs: [seqs.value[at]!], at: 0, bytes: tensorBytes(t.shape), urgent: [] }))
+          .sort((a, b) => a.bytes - b.bytes);
     return [shown, ...others];
   });
-  const { index, playing, loop, fps, waiting, loading } = player;
+  const { index, playing, loop, fps, waiting, loading, busy } = player;
 
   /** The snapshot on the scrubber. */
   const snapshot = computed(() => snapshots.value[index.value] ?? null);
@@ -207,7 +208,7 @@ export const useViewerStore = defineStore('viewer', () => {
 
   return {
     run, error, layer, index, colormap, scaleMode, layout, columns, zoom, diff, diffSeq, outlineTop, playing, loop, fps, waiting,
-    loading, loadError: player.loadError, snapshots, seqs, shape, snapshot, stats, diffRef, view, weights, refWeights, picture, loaded,
+    loading, busy, loadError: player.loadError, snapshots, seqs, shape, snapshot, stats, diffRef, view, weights, refWeights, picture, loaded,
     open, loadLayer, refresh, setLayer, seek: player.seek, toggle: player.toggle, close: player.stop,
     exportSource: player.exportSource,
   };
