@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { startBackend } from '../../../src-main/trainer/backend/index.ts';
 import { backendInfo, type Started } from '../../../src-main/trainer/backend-summary.ts';
 import {
   acrossHosts,
@@ -143,9 +144,9 @@ describe('choosing across the trainer process and the trainer window (desktop ap
 });
 
 describe("each host's record", () => {
-  // Real bursts on tfjs's cpu backend, at a size it trains quickly; the backends are made up.
+  // Real bursts on the wasm backend, at a small size; the backends they stand for are made up.
   const tiny: Geometry = { shape: [16, 16, 1], classes: 3, batchSize: 4 };
-  const use = () => tf.setBackend('cpu');
+  const use = () => startBackend('wasm');
   const gpu: Started = { name: 'webgpu', gpu: true, host: 'window', label: 'WebGPU · A GPU (Chromium)', detail: 'a GPU', software: false };
   const cpu: Started = { name: 'wasm', gpu: false, host: 'process', label: 'wasm, 2 threads', detail: 'wasm', software: false };
   const survey = (started: Started[], fingerprint = 'f') => ({ fingerprint, started, passedOver: [] });
