@@ -166,6 +166,8 @@ export interface BackendInfo {
   name: 'tensorflow-gpu' | 'webgpu' | 'webgl' | 'tensorflow' | 'wasm' | 'cpu';
   /** True when it trains on a GPU (larger batches are worth offering then). */
   gpu: boolean;
+  /** Where it trains: a trainer process, or the desktop app's hidden trainer window (Chromium's WebGPU and WebGL). */
+  host: 'process' | 'window';
   /**
    * One line: what trains and why, e.g. "GPU: WebGPU · NVIDIA GeForce RTX 4070 (Vulkan) · 4.1× CPU" or
    * "CPU: wasm, 2 threads — CUDA 11.2 runtime not found; WebGPU adapter is software only".

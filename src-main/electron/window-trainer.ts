@@ -4,8 +4,8 @@
  * src-main/trainer/window/ and talks to the main side over one MessagePort; `windowTrainer` adapts that
  * port to the `TrainerProcess` the training host expects, so the core stores its snapshots exactly as
  * it stores a trainer process's. The window has no file access: the job's data is read here and sent
- * with `start`. It answers a `probe` for its own backends as a trainer process would. Training (or the
- * probe) over, the window is closed, which is its "exit".
+ * with `start`. It answers a `probe` for its own backends as a trainer process would, and `auto`'s with
+ * its measurements (`probed`). Training (or the probe) over, the window is closed, which is its "exit".
  *
  * Electron's objects come in as parameters (`openElectronTrainerWindow`), so the adapter runs in the
  * tests with a page in headless Chromium instead (tests/e2e/hosts/trainer-window.ts).
@@ -52,7 +52,7 @@ export function windowTrainer(open: () => OpenedTrainerWindow): TrainerSpawner {
     };
     const receive = (message: FromTrainer) => {
       messageListeners.forEach((listener) => listener(message));
-      if (message.type === 'finished' || message.type === 'backend') exit(0);
+      if (message.type === 'finished' || message.type === 'backend' || message.type === 'probed') exit(0);
       else if (message.type === 'failed') exit(1);
     };
     window.port.on('message', (event) => receive(event.data as FromTrainer));

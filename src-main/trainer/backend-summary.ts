@@ -10,6 +10,8 @@ export type BackendName = BackendInfo['name'];
 export interface Started {
   name: BackendName;
   gpu: boolean;
+  /** Where it started: a trainer process, or the desktop app's hidden trainer window. */
+  host: BackendInfo['host'];
   /** A few words for the one-line summary: "WebGPU · NVIDIA GeForce RTX 4070 (Vulkan)", "wasm, 2 threads". */
   label: string;
   /** Packages, versions, adapter and driver. */
@@ -33,6 +35,7 @@ export function backendInfo(started: Started, why: string, detail = started.deta
   return {
     name: started.name,
     gpu: started.gpu,
+    host: started.host,
     summary: `${started.gpu ? 'GPU' : 'CPU'}: ${started.label}${why}`,
     detail,
     ...(warning && { warning }),

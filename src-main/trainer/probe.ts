@@ -8,16 +8,19 @@
  * kernel must not win. Software GPU adapters are never measured nor chosen. The fastest wins, except
  * that a GPU must beat the CPU path by GPU_MARGIN; below that the CPU path trains (fewer moving parts).
  *
- * The measurements go back to the host as a `ProbeRecord` with a fingerprint of this machine and of what
- * every backend is (packages, adapter, driver) or why it did not start; the host keeps the record next to
- * the user's data and hands it back, and it is reused while the fingerprint and the geometry hold.
+ * Two hosts measure: a trainer process (probe-process.ts: Dawn's WebGPU, CUDA, wasm…) and, in the desktop
+ * app, the hidden trainer window (window/probe.ts: Chromium's WebGPU, WebGL where WebGPU does not start).
+ * The window measures first and hands its candidates to the process, which chooses among both hosts'
+ * (`acrossHosts`), its wasm burst the reference for all. Each host's measurements go back as a
+ * `ProbeRecord` with a fingerprint of what its backends are (packages, adapter, driver, browser) or why
+ * they did not start; the core keeps each host's record next to the user's data and hands it back, and
+ * it is reused while the fingerprint and the geometry hold.
+ *
+ * This file is shared by both hosts, so it uses nothing of Node.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, hostname, platform } from 'node:os';
-import { runConfigSchema, type BackendInfo } from '../../src-preload/api.ts';
-import { startBackend, tfBackendName, Unavailable, type BackendOptions } from './backend/index.ts';
-import { backendInfo, type BackendName, type Started } from './backend-summary.ts';
+import { runConfigSchema } from '../../src-preload/api.ts';
+import type { BackendName, Started } from './backend-summary.ts';
 import { makeOptimizer, trainStep } from './loop.ts';
 import { createLeNet } from './model/lenet.ts';
 import { ShuffleRng } from './shuffle.ts';
@@ -43,12 +46,8 @@ export interface Burst {
   lastLoss: number;
 }
 
-/** One backend that started, and its burst if it was measured. */
-export interface Candidate {
-  name: BackendName;
-  gpu: boolean;
-  label: string;
-  software: boolean;
+/** One backend that started on a host, and its burst if it was measured. */
+export interface Candidate extends Started {
   burst?: Burst;
   /** Why its burst failed, if it did. */
   failed?: string;
@@ -60,26 +59,33 @@ export interface PassedOver {
   reason: string;
 }
 
-/** What the host keeps between runs (as JSON) and hands back. */
-export interface ProbeRecord {
-  fingerprint: string;
-  geometry: Geometry;
+/** What a host found: the backends that started there, and those that did not with why. */
+export interface Findings {
   candidates: Candidate[];
   passedOver: PassedOver[];
+}
+
+/** What the core keeps between runs for each host (as JSON) and hands back. */
+export interface ProbeRecord extends Findings {
+  fingerprint: string;
+  geometry: Geometry;
   measuredAt: string;
 }
 
+/** The last resort where no CPU path started: the plain JavaScript backend. */
+const LAST_RESORT = { name: 'cpu', host: 'process', label: 'plain JavaScript' } as const;
+
 export interface Decision {
-  chosen: Pick<Candidate, 'name' | 'label'>;
+  /** The winner (its `host` trains it), or the last resort. */
+  chosen: Candidate | typeof LAST_RESORT;
   /** Ends the summary line: " · 4.1× CPU", or " — " and why no GPU trains. */
   why: string;
   /** The measurements and every reason, for the detail. */
   notes: string[];
 }
 
-/** Tried in this order: wasm first, the reference the others are checked against. */
-const SURVEY: BackendName[] = ['wasm', 'webgpu', 'tensorflow-gpu', 'tensorflow'];
-const KIND: Record<BackendName, string> = {
+/** Each backend in the words of the summary line. */
+export const KIND: Record<BackendName, string> = {
   'tensorflow-gpu': 'TensorFlow CUDA',
   webgpu: 'WebGPU',
   tensorflow: 'TensorFlow',
@@ -89,6 +95,7 @@ const KIND: Record<BackendName, string> = {
 };
 const PROBE_SEED = 1;
 
+const isGpu = (name: BackendName) => name === 'webgpu' || name === 'tensorflow-gpu' || name === 'webgl';
 const rate = (c: Candidate) => c.burst?.imagesPerSecond ?? 0;
 const fastest = (list: Candidate[]) => list.reduce((best, c) => (rate(c) > rate(best) ? c : best));
 const imgs = (c: Candidate) => `${Math.round(rate(c)).toLocaleString('en-US')} img/s`;
@@ -102,9 +109,22 @@ export function agrees(burst: Burst, reference: Burst): boolean {
   );
 }
 
+/**
+ * The trainer process's findings and the desktop app's trainer window's, to choose among together. A
+ * backend the window reports on (started, or passed over with its own reason) needs no reason from the
+ * process: Chromium's WebGPU stands in for Dawn's, which cannot run inside Electron's processes.
+ */
+export function acrossHosts(process: Findings, window?: Findings): Findings {
+  if (!window) return { candidates: process.candidates, passedOver: process.passedOver };
+  const covered = new Set([...window.candidates, ...window.passedOver].map((c) => c.name));
+  return {
+    candidates: [...process.candidates, ...window.candidates],
+    passedOver: [...process.passedOver.filter((p) => !covered.has(p.name)), ...window.passedOver],
+  };
+}
+
 /** The choice, from the candidates and their bursts. Pure: its tests give it made-up timings. */
 export function choose(candidates: Candidate[], passedOver: PassedOver[]): Decision {
-  const isGpu = (name: BackendName) => name === 'webgpu' || name === 'tensorflow-gpu';
   const reasons = passedOver.filter((p) => isGpu(p.name)).map((p) => p.short);
   const notes = passedOver.map((p) => p.reason);
   const reference = candidates.find((c) => c.name === 'wasm' && c.burst);
@@ -132,7 +152,7 @@ export function choose(candidates: Candidate[], passedOver: PassedOver[]): Decis
   if (measured.length > 0) notes.unshift(`measured: ${measured.map((c) => `${c.label} ${imgs(c)}`).join(', ')}`);
 
   const cpus = qualified.filter((c) => !c.gpu);
-  const floor = cpus.length > 0 ? fastest(cpus) : { name: 'cpu' as const, label: 'plain JavaScript' };
+  const floor = cpus.length > 0 ? fastest(cpus) : LAST_RESORT;
   const gpus = qualified.filter((c) => c.gpu && c.burst);
   if (gpus.length > 0 && 'burst' in floor && floor.burst) {
     const gpu = fastest(gpus);
@@ -140,7 +160,9 @@ export function choose(candidates: Candidate[], passedOver: PassedOver[]): Decis
     if (speedup >= GPU_MARGIN) return { chosen: gpu, why: ` · ${speedup.toFixed(1)}× CPU`, notes };
     reasons.push(`${KIND[gpu.name]} only ${speedup.toFixed(1)}× CPU (needs ${GPU_MARGIN}×)`);
   }
-  return { chosen: floor, why: reasons.length > 0 ? ` — ${reasons.join('; ')}` : '', notes };
+  // Both hosts may say the same (each one's WebGPU adapter is software only): once is enough.
+  const why = [...new Set(reasons)].join('; ');
+  return { chosen: floor, why: why ? ` — ${why}` : '', notes };
 }
 
 /** True when a kept record can stand for a new measurement. */
@@ -156,62 +178,58 @@ export function reusable(record: ProbeRecord | undefined, fingerprint: string, g
 
 export interface ProbeRequest {
   geometry: Geometry;
-  /** The record kept from an earlier probe, if any. */
-  cached?: ProbeRecord;
+  /** The record kept from this host's earlier probe, if any. */
+  cached?: ProbeRecord | undefined;
   /** Measure again even if the kept record still holds. */
-  remeasure?: boolean;
+  remeasure?: boolean | undefined;
 }
+
+/** What a host has to offer before measuring: its backends that started and those that did not, and what they are. */
+export interface Survey {
+  fingerprint: string;
+  started: Started[];
+  passedOver: PassedOver[];
+}
+
+/** A fingerprint of a host and what every backend there is, or why it did not start: a change in any means measuring again. */
+export function fingerprintOf(host: string, started: Started[], passedOver: PassedOver[]): string {
+  return [host, ...started.map((s) => `${s.name}: ${s.detail}`), ...passedOver.map((p) => `${p.name}: ${p.reason}`)].join('\n');
+}
+
+const unmeasured = (c: Candidate) => !c.software && !c.burst && c.failed === undefined;
 
 /**
- * Starts every backend, measures them unless a kept record still holds, and switches to the choice.
- * `measured` is false when the record was reused.
+ * One host's record: the kept one while it holds, else a new one. A burst is timed on each of its
+ * non-software backends, one after another (`use` switches to each), when there is something to choose
+ * between: at least two measurable backends, counting the `alongside` ones another host measures for the
+ * same choice. A kept record that was not measured then does not hold. `measured` is false when the kept
+ * record was reused.
  */
-export async function probeAuto(
+export async function hostRecord(
   request: ProbeRequest,
-  options: BackendOptions = {},
-): Promise<{ info: BackendInfo; record: ProbeRecord; measured: boolean }> {
-  const started = new Map<BackendName, Started>();
-  const passedOver: PassedOver[] = [];
-  for (const name of SURVEY) {
-    if (name === 'tensorflow' && started.has('tensorflow-gpu')) continue; // one libtensorflow per process
-    try {
-      started.set(name, await startBackend(name, options));
-    } catch (err) {
-      if (!(err instanceof Unavailable)) throw err;
-      passedOver.push({ name, short: err.short, reason: err.message });
+  survey: Survey,
+  alongside: number,
+  use: (name: BackendName) => Promise<unknown>,
+): Promise<{ record: ProbeRecord; measured: boolean }> {
+  const { geometry, cached, remeasure } = request;
+  const measurable = survey.started.filter((s) => !s.software);
+  const worthMeasuring = measurable.length + alongside >= 2;
+  if (!remeasure && reusable(cached, survey.fingerprint, geometry) && !(worthMeasuring && cached.candidates.some(unmeasured))) {
+    return { record: cached, measured: false };
+  }
+  const candidates: Candidate[] = survey.started.map((s) => ({ ...s }));
+  if (worthMeasuring) {
+    for (const c of candidates.filter((c) => !c.software)) {
+      try {
+        await use(c.name);
+        c.burst = await burst(geometry);
+      } catch (err) {
+        c.failed = err instanceof Error ? err.message : String(err);
+      }
     }
   }
-  const fingerprint = fingerprintOf([...started.values()], passedOver);
-  const reuse = !request.remeasure && reusable(request.cached, fingerprint, request.geometry);
-  const record: ProbeRecord = reuse
-    ? request.cached!
-    : {
-        fingerprint,
-        geometry: request.geometry,
-        candidates: await measure([...started.values()], request.geometry),
-        passedOver,
-        measuredAt: new Date().toISOString(),
-      };
-  const decision = choose(record.candidates, record.passedOver);
-  const chosen = started.get(decision.chosen.name) ?? (await startBackend(decision.chosen.name, options));
-  await tf.setBackend(tfBackendName(chosen.name));
-  return { info: backendInfo(chosen, decision.why, [chosen.detail, ...decision.notes].join('; ')), record, measured: !reuse };
-}
-
-/** Times every hardware backend, unless there is nothing to choose between. */
-async function measure(started: Started[], geometry: Geometry): Promise<Candidate[]> {
-  const candidates: Candidate[] = started.map(({ name, gpu, label, software }) => ({ name, gpu, label, software }));
-  const measurable = candidates.filter((c) => !c.software);
-  if (measurable.length < 2) return candidates;
-  for (const c of measurable) {
-    try {
-      await tf.setBackend(tfBackendName(c.name));
-      c.burst = await burst(geometry);
-    } catch (err) {
-      c.failed = err instanceof Error ? err.message : String(err);
-    }
-  }
-  return candidates;
+  const record = { fingerprint: survey.fingerprint, geometry, candidates, passedOver: survey.passedOver, measuredAt: new Date().toISOString() };
+  return { record, measured: true };
 }
 
 /** WARMUP + STEPS training steps of a fresh LeNet on one batch, on the current backend. */
@@ -248,15 +266,4 @@ function patternedNoise({ shape, classes, batchSize }: Geometry): { x: tf.Tensor
     ys[i * classes + label] = 1;
   }
   return { x: tf.tensor4d(xs, [batchSize, ...shape]), y: tf.tensor2d(ys, [batchSize, classes]) };
-}
-
-/** This machine and what every backend is, or why it did not start: a change in any means measuring again. */
-function fingerprintOf(started: Started[], passedOver: PassedOver[]): string {
-  const nvidia = '/proc/driver/nvidia/version';
-  const driver = existsSync(nvidia) ? readFileSync(nvidia, 'utf8').split('\n')[0]!.trim() : 'no NVIDIA driver';
-  return [
-    `${hostname()} · ${cpus()[0]?.model ?? 'unknown CPU'} × ${availableParallelism()} · ${platform()}-${arch()} · ${driver}`,
-    ...started.map((s) => `${s.name}: ${s.detail}`),
-    ...passedOver.map((p) => `${p.name}: ${p.reason}`),
-  ].join('\n');
 }

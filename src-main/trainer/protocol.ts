@@ -31,9 +31,9 @@ import type {
   TensorName,
   TrainingProgress,
 } from '../../src-preload/api.ts';
-import type { Geometry, ProbeRecord } from './probe.ts';
+import type { Findings, Geometry, ProbeRecord } from './probe.ts';
 
-export type { Geometry, ProbeRecord };
+export type { Findings, Geometry, ProbeRecord };
 
 /** Progress as the loop sees it; the host adds the run's id before it reaches the renderer. */
 export type LoopProgress = Omit<TrainingProgress, 'runId'>;
@@ -118,9 +118,11 @@ export type ToTrainer =
   | { type: 'stop' }
   /**
    * Only says which backend `choice` gives for this geometry (answered by `backend`, or `failed` when a
-   * named backend cannot start), then exits. For `auto`, `cached` is the record kept from an earlier probe.
+   * named backend cannot start), then exits. For `auto`, `cached` is the record kept from this host's
+   * earlier probe; a trainer window answers `auto` with `probed` (its findings, measured), and the trainer
+   * process is then handed them as `window` to choose among with its own (core/training/probe.ts).
    */
-  | { type: 'probe'; choice: BackendChoice; geometry: Geometry; cached?: ProbeRecord; remeasure?: boolean }
+  | { type: 'probe'; choice: BackendChoice; geometry: Geometry; cached?: ProbeRecord; remeasure?: boolean; window?: Findings }
   | ForwardRequest;
 
 /** How often a trainer says it is alive, from a timer on the thread that trains. */
@@ -143,6 +145,8 @@ export type FromTrainer =
   | { type: 'failed'; message: string }
   /** `record`: a new measurement for the host to keep (absent when the kept one was reused). */
   | { type: 'backend'; backend: BackendInfo; record?: ProbeRecord }
+  /** A trainer window's answer to an `auto` probe: its record, and whether it is a new one to keep. */
+  | { type: 'probed'; record: ProbeRecord; measured: boolean }
   | { type: 'forward'; id: number; result: ForwardMaps | ForwardPredictions }
   | { type: 'forward-failed'; id: number; message: string };
 
@@ -191,7 +195,11 @@ export interface TrainerProcess {
 }
 
 /**
- * Starts a trainer. `backend`, the choice it trains or probes (absent for forward passes), lets a spawner
- * pick where it runs (core/training/trainer-host.ts).
+ * Starts a trainer. `backend` lets a spawner pick where it runs (core/training/trainer-host.ts): the choice
+ * it probes or trains, or what a probe chose (whose `host` says where); absent for forward passes.
  */
-export type TrainerSpawner = (backend?: BackendChoice) => TrainerProcess;
+export interface TrainerSpawner {
+  (backend?: BackendChoice | BackendInfo): TrainerProcess;
+  /** The desktop app's hidden trainer window, where there is one: `auto` measures its backends too. */
+  readonly window?: (() => TrainerProcess) | undefined;
+}

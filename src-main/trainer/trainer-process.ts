@@ -15,7 +15,8 @@ import type { BackendInfo } from '../../src-preload/api.ts';
 import { loadJobData } from '../core/training/job-data.ts';
 import { initBackend, startBackend } from './backend/index.ts';
 import { ForwardServer } from './forward.ts';
-import { probeAuto, type Geometry } from './probe.ts';
+import type { Geometry } from './probe.ts';
+import { probeAuto } from './probe-process.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ToTrainer, type TrainerJob } from './protocol.ts';
 import { TrainerSession } from './session.ts';
 
@@ -72,9 +73,9 @@ onMessage((message) => {
   }
 });
 
-async function answerProbe({ choice, geometry, cached, remeasure }: Extract<ToTrainer, { type: 'probe' }>): Promise<void> {
+async function answerProbe({ choice, geometry, cached, remeasure, window }: Extract<ToTrainer, { type: 'probe' }>): Promise<void> {
   if (choice === 'auto') {
-    const { info, record, measured } = await probeAuto({ geometry, cached, remeasure });
+    const { info, record, measured } = await probeAuto({ geometry, cached, remeasure, window });
     await send({ type: 'backend', backend: info, ...(measured && { record }) });
   } else {
     await send({ type: 'backend', backend: await initBackend(choice) });

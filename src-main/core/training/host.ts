@@ -101,7 +101,8 @@ export class TrainerHost {
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULT_WATCH.heartbeatTimeoutMs,
       datasetCheckMs: options.datasetCheckMs ?? DEFAULT_WATCH.datasetCheckMs,
     };
-    this.process = options.spawn(options.job.config.backend);
+    // Where the probe's choice trains (auto's may be the desktop app's trainer window), else where the run's own choice does.
+    this.process = options.spawn(options.job.backend ?? options.job.config.backend);
     if (this.process.pid !== undefined) updateRun(options.db, this.runId, { pid: this.process.pid });
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL);

@@ -2,7 +2,7 @@
  * Starts a named tfjs backend for the trainer and says what it is.
  *
  * Everything imports tf as `import * as tf from '@tensorflow/tfjs'`; these functions switch that same
- * instance. `auto` is not decided here but by measurement (../probe.ts), which starts its candidates
+ * instance. `auto` is not decided here but by measurement (../probe-process.ts), which starts its candidates
  * through `startBackend`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -38,9 +38,12 @@ export class Unavailable extends Error {
 /** The name tfjs registers each backend under: both TensorFlow packages register 'tensorflow'. */
 export const tfBackendName = (name: BackendName) => (name === 'tensorflow-gpu' ? 'tensorflow' : name);
 
-
-/** Starts `name` and switches to it; throws `Unavailable` with the reason it cannot. */
+/** Starts `name` in this trainer process and switches to it; throws `Unavailable` with the reason it cannot. */
 export async function startBackend(name: BackendName, options: BackendOptions = {}): Promise<Started> {
+  return { host: 'process', ...(await start(name, options)) };
+}
+
+async function start(name: BackendName, options: BackendOptions): Promise<Omit<Started, 'host'>> {
   switch (name) {
     case 'tensorflow-gpu': {
       const result = await tryNative('@tensorflow/tfjs-node-gpu');

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { ApiError, type BackendInfo } from '../../../src-preload/api.ts';
 import { backendInfo, isSoftwareAdapter, type Started } from '../backend-summary.ts';
+import { KIND, type PassedOver } from '../probe.ts';
 
 export type WindowBackend = 'webgpu' | 'webgl';
 
@@ -39,6 +40,7 @@ async function startWebGpu(): Promise<Started> {
   return {
     name: 'webgpu',
     gpu: true,
+    host: 'window',
     software,
     label: `WebGPU · ${name} (Chromium${software ? ', software' : ''})`,
     detail: `@tensorflow/tfjs-backend-webgpu on Chromium's WebGPU in the hidden trainer window: ${[info?.vendor, info?.architecture, name].filter(Boolean).join(', ')}`,
@@ -54,25 +56,38 @@ async function startWebGl(): Promise<Started> {
   return {
     name: 'webgl',
     gpu: true,
+    host: 'window',
     software,
     label: `WebGL · ${renderer} (Chromium${software ? ', software' : ''})`,
     detail: `@tensorflow/tfjs-backend-webgl on Chromium's WebGL in the hidden trainer window: ${renderer}`,
   };
 }
 
-/** `webgpu` falls back to `webgl`, saying why; `webgl` is only webgl. Always asked for by name. */
-export async function initWindowBackend(choice: WindowBackend): Promise<BackendInfo> {
-  const passedOver: string[] = [];
-  if (choice === 'webgpu') {
+const START: Record<WindowBackend, () => Promise<Started>> = { webgpu: startWebGpu, webgl: startWebGl };
+
+/** The first of `names` that starts (switched to), and why each before it did not. */
+async function firstThatStarts(names: WindowBackend[]): Promise<{ started?: Started; passedOver: PassedOver[] }> {
+  const passedOver: PassedOver[] = [];
+  for (const name of names) {
     try {
-      return backendInfo(await startWebGpu(), ' — asked for by name');
+      return { started: await START[name](), passedOver };
     } catch (err) {
-      passedOver.push(`webgpu: ${message(err)}`);
+      passedOver.push({ name, short: `${KIND[name]} did not start in Chromium`, reason: `${name}: ${message(err)}` });
     }
   }
-  try {
-    return backendInfo(await startWebGl(), passedOver.length ? ` — WebGPU did not start (${passedOver[0]})` : ' — asked for by name');
-  } catch (err) {
-    throw new ApiError('unavailable', `backend '${choice}' is not available: ${[...passedOver, `webgl: ${message(err)}`].join('; ')}`, 'backend');
-  }
+  return { passedOver };
+}
+
+/** What `auto` measures here: WebGPU, or WebGL where WebGPU does not start. */
+export async function startWindowBackends(): Promise<{ started: Started[]; passedOver: PassedOver[] }> {
+  const { started, passedOver } = await firstThatStarts(['webgpu', 'webgl']);
+  return { started: started ? [started] : [], passedOver };
+}
+
+/** `webgpu` falls back to `webgl`, saying why; `webgl` is only webgl. Always asked for by name. */
+export async function initWindowBackend(choice: WindowBackend): Promise<BackendInfo> {
+  const { started, passedOver } = await firstThatStarts(choice === 'webgpu' ? ['webgpu', 'webgl'] : ['webgl']);
+  const reasons = passedOver.map((p) => p.reason);
+  if (!started) throw new ApiError('unavailable', `backend '${choice}' is not available: ${reasons.join('; ')}`, 'backend');
+  return backendInfo(started, started.name === choice ? ' — asked for by name' : ` — WebGPU did not start (${reasons[0]})`);
 }

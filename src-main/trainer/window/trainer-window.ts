@@ -7,6 +7,7 @@
 import type { BackendInfo } from '../../../src-preload/api.ts';
 import { initWindowBackend, type WindowBackend } from './backend.ts';
 import { TRAINER_PORT_MESSAGE, transferables, type ToTrainerWindow } from './messages.ts';
+import { probeWindow } from './probe.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromTrainer } from '../protocol.ts';
 import { TrainerSession } from '../session.ts';
 
@@ -30,11 +31,12 @@ function serve(port: Port): void {
   port.onmessage = ({ data: message }) => {
     if (message.type === 'stop' || message.type === 'stored') session.receive(message);
     else if (message.type === 'probe') {
-      // The main side closes the window once it has the answer.
-      initWindowBackend(message.choice as WindowBackend).then(
-        (backend) => send({ type: 'backend', backend }),
-        (err: unknown) => send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }),
-      );
+      // `auto`: this window's findings, for the trainer process to choose among. The main side closes the window once it has the answer.
+      const answer: Promise<FromTrainer> =
+        message.choice === 'auto'
+          ? probeWindow(message).then(({ record, measured }) => ({ type: 'probed', record, measured }))
+          : initWindowBackend(message.choice as WindowBackend).then((backend) => ({ type: 'backend', backend }));
+      answer.then(send, (err: unknown) => send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));
     } else if (message.type === 'start') {
       const { job, data } = message;
       // The backend the probe chose (WebGL where WebGPU did not start), said as the probe said it.

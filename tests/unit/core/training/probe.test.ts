@@ -1,7 +1,8 @@
 /**
  * The host side of the backend probe, with real trainer processes: the kept measurement beside the
- * database (written, reused while it holds, redone when it does not or when asked), and a backend asked
- * for by name that cannot start refused before any run is stored.
+ * database (written, reused while it holds, redone when it does not or when asked), a desktop app whose
+ * trainer window cannot open, and a backend asked for by name that cannot start refused before any run
+ * is stored. The window's own probe, with a real page, is tested in tests/e2e/trainer-window.test.ts.
  */
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,9 @@ import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { probeBackend, probeCacheFile } from '../../../../src-main/core/training/probe.ts';
 import { startRun } from '../../../../src-main/core/training/service.ts';
 import { forkTrainer } from '../../../../src-main/core/training/spawn.ts';
+import { spawnerByBackend } from '../../../../src-main/core/training/trainer-host.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
+import { windowTrainer } from '../../../../src-main/electron/window-trainer.ts';
 import type { Geometry, ProbeRecord } from '../../../../src-main/trainer/protocol.ts';
 import { SAMPLE_DIR } from './sample.ts';
 import { installed } from './sample.ts';
@@ -24,7 +27,7 @@ const geometry: Geometry = { shape: [28, 28, 1], classes: 10, batchSize: 48 };
 /** Each call asks a trainer process; all databases here share one folder, so one kept file. */
 const probe = (name: string, remeasure = false) =>
   probeBackend({ dbPath: join(dir, `${name}.db`), spawn: forkTrainer() }, { choice: 'auto', geometry, remeasure });
-const kept = () => JSON.parse(readFileSync(probeCacheFile(join(dir, 'any.db')), 'utf8')) as { entries: { appVersion: string; record: ProbeRecord }[] };
+const kept = () => JSON.parse(readFileSync(probeCacheFile(join(dir, 'any.db')), 'utf8')) as { entries: { appVersion: string; host: string; record: ProbeRecord }[] };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'weightlapse-probe-'));
@@ -36,13 +39,13 @@ describe('the kept measurement', () => {
     const first = await probe('a');
     expect(first.summary).toMatch(/^(CPU|GPU): /);
     const [entry] = kept().entries;
-    expect(entry).toMatchObject({ appVersion, record: { geometry } });
+    expect(entry).toMatchObject({ appVersion, host: 'process', record: { geometry } });
     const measuredAt = entry!.record.measuredAt;
 
     expect(await probe('b')).toEqual(first);
     expect(kept().entries[0]!.record.measuredAt).toBe(measuredAt); // reused: nothing new to keep
 
-    writeFileSync(probeCacheFile(join(dir, 'any.db')), JSON.stringify({ entries: [{ appVersion, record: { ...entry!.record, fingerprint: 'another driver' } }] }));
+    writeFileSync(probeCacheFile(join(dir, 'any.db')), JSON.stringify({ entries: [{ ...entry, record: { ...entry!.record, fingerprint: 'another driver' } }] }));
     await probe('c');
     expect(kept().entries[0]!.record).toMatchObject({ fingerprint: entry!.record.fingerprint });
     expect(kept().entries[0]!.record.measuredAt > measuredAt).toBe(true);
@@ -60,6 +63,19 @@ describe('the kept measurement', () => {
   });
 });
 
+
+describe('in the desktop app, a trainer window that cannot open', () => {
+  it("leaves auto to the trainer process's backends, and the answer says why", async () => {
+    const noWindow = windowTrainer(() => {
+      throw new Error('no display to open a window on');
+    });
+    const spawn = spawnerByBackend({ process: forkTrainer(), window: noWindow });
+    const info = await probeBackend({ dbPath: join(dir, 'desktop.db'), spawn }, { choice: 'auto', geometry });
+    expect(info).toMatchObject({ host: 'process', summary: expect.stringMatching(/^(CPU|GPU): .* — (.*; )?the trainer window failed/) });
+    expect(info.detail).toContain("the hidden trainer window could not probe Chromium's WebGPU: no display to open a window on");
+    expect(kept().entries.map((e) => e.host)).toEqual(['process']); // nothing kept for a window that never answered
+  });
+});
 
 describe.runIf(!installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu'))('a backend asked for by name', () => {
   let db: Db;

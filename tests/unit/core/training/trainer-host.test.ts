@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKEND_CHOICES } from '../../../../src-preload/api.ts';
+import { BACKEND_CHOICES, type BackendInfo } from '../../../../src-preload/api.ts';
 import { spawnerByBackend, trainerHostFor } from '../../../../src-main/core/training/trainer-host.ts';
 import type { TrainerProcess } from '../../../../src-main/trainer/protocol.ts';
 
@@ -22,5 +22,19 @@ describe('where a run trains', () => {
     spawn('auto');
     spawn();
     expect(started).toEqual(['window', 'process', 'window', 'process', 'process']);
+  });
+
+  it("trains where the probe's answer says (auto's may be the window's GPU), and offers the window to auto's probe", () => {
+    const started: string[] = [];
+    const spawner = (kind: string) => () => {
+      started.push(kind);
+      return {} as TrainerProcess;
+    };
+    const spawn = spawnerByBackend({ process: spawner('process'), window: spawner('window') });
+    const answer = (over: Partial<BackendInfo>): BackendInfo => ({ name: 'webgpu', gpu: true, host: 'window', summary: 'GPU: WebGPU · A GPU (Chromium) · 4.1× CPU', detail: '', ...over });
+    spawn(answer({}));
+    spawn(answer({ name: 'wasm', gpu: false, host: 'process' }));
+    spawn.window!();
+    expect(started).toEqual(['window', 'process', 'window']);
   });
 });
