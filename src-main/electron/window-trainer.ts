@@ -126,6 +126,7 @@ export function openElectronTrainerWindow(
     win.webContents.once('did-finish-load', () => win.webContents.postMessage(TRAINER_PORT_MESSAGE, null, [port2]));
     let goneListener: ((reason: string) => void) | undefined;
     win.webContents.on('render-process-gone', (_event, details) => goneListener?.(`its renderer ${details.reason} (exit code ${details.exitCode})`));
+    win.webContents.on('did-fail-load', (_event, code, description) => goneListener?.(`its page did not load: ${description} (${code})`));
     win.on('closed', () => goneListener?.('it was closed'));
     void win.loadURL(files.url);
     return {

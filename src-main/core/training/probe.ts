@@ -37,6 +37,11 @@ export interface ProbeContext {
 export const DEFAULT_GEOMETRY: Geometry = { shape: [28, 28, 1], classes: 10, batchSize: 64 };
 /** A probe measures a few short bursts; one that takes this long has hung. */
 const PROBE_TIMEOUT_MS = 10 * 60_000;
+/**
+ * The trainer window measures only GPUs (a software adapter is passed over unmeasured), in seconds: one
+ * that takes this long has hung, and `auto` goes on without it rather than keep the user waiting.
+ */
+const WINDOW_PROBE_TIMEOUT_MS = 2 * 60_000;
 /** Entries kept in the file: a few geometries across a few app versions, for each host. */
 const KEPT = 16;
 
@@ -68,7 +73,7 @@ async function windowFindings(spawn: () => TrainerProcess, file: string, geometr
   const cached = keptRecord(file, 'window', geometry);
   try {
     const message: ToTrainer = { type: 'probe', choice: 'auto', geometry, ...(cached && { cached }), ...(remeasure && { remeasure }) };
-    const { record, measured } = await ask(spawn, message, 'probed');
+    const { record, measured } = await ask(spawn, message, 'probed', WINDOW_PROBE_TIMEOUT_MS);
     if (measured) keep(file, 'window', record);
     return { candidates: record.candidates, passedOver: record.passedOver };
   } catch (err) {
@@ -78,15 +83,20 @@ async function windowFindings(spawn: () => TrainerProcess, file: string, geometr
 }
 
 /** Sends one probe to a trainer started for it, and waits for its answer of type `type`. */
-function ask<T extends 'backend' | 'probed'>(spawn: () => TrainerProcess, message: ToTrainer, type: T): Promise<Extract<FromTrainer, { type: T }>> {
+function ask<T extends 'backend' | 'probed'>(
+  spawn: () => TrainerProcess,
+  message: ToTrainer,
+  type: T,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<Extract<FromTrainer, { type: T }>> {
   return new Promise((resolve, reject) => {
     const trainer = spawn();
     let stderr = '';
     trainer.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
     const timer = setTimeout(() => {
       trainer.kill();
-      reject(new ApiError('failed', `the backend probe gave no answer in ${PROBE_TIMEOUT_MS / 60_000} minutes`));
-    }, PROBE_TIMEOUT_MS);
+      reject(new ApiError('failed', `the backend probe gave no answer in ${timeoutMs / 60_000} minutes`));
+    }, timeoutMs);
     trainer.on('message', (answer) => {
       if (answer.type === type) {
         clearTimeout(timer);
