@@ -88,6 +88,7 @@ function build(shape: readonly number[], kind: LayoutKind, options: LayoutOption
   if (!layoutsFor(shape).includes(kind)) {
     throw new Error(`layout '${kind}' does not fit a kernel of shape [${shape.join(', ')}] (fits: ${layoutsFor(shape).join(', ') || 'none'})`);
   }
+  if (kind === 'matrix') return matrix(shape as [number, number]);
   const size = shape.reduce((a, b) => a * b, 1);
   const filters = shape.at(-1)!;
   const pixelOf = new Int32Array(size);
@@ -135,35 +136,29 @@ function build(shape: readonly number[], kind: LayoutKind, options: LayoutOption
       }
     }
   } else {
+    // 'units' (a 'matrix' is built by `matrix`).
     const [inputs, units] = shape as [number, number];
-    if (kind === 'matrix') {
-      for (let u = 0; u < units; u++) {
-        rect(u, 1, 1 + u, inputs, 1);
-        for (let i = 0; i < inputs; i++) cell(i * units + u, 1 + i, 1 + u);
-      }
-    } else {
-      unitChannels = options.unitChannels ?? 50;
-      const s = unitSide(inputs, unitChannels);
-      if (!s) throw new Error(`layout 'units': ${inputs} inputs are not s×s×${unitChannels}`);
-      // Channel patches in a near-square block, then unit tiles in near-square rows.
-      const pc = Math.ceil(Math.sqrt(unitChannels));
-      const pr = Math.ceil(unitChannels / pc);
-      const tileW = pc * (s + 1) - 1;
-      const tileH = pr * (s + 1) - 1;
-      const columns = options.columns ?? Math.max(1, Math.ceil(Math.sqrt((units * tileH) / tileW)));
-      for (let u = 0; u < units; u++) {
-        const tx = 1 + (u % columns) * (tileW + 2);
-        const ty = 1 + Math.floor(u / columns) * (tileH + 2);
-        rect(u, tx, ty, tileW, tileH);
-        // tfjs flattens the pooled NHWC volume: input = (h * s + w) * channels + c.
-        for (let h = 0; h < s; h++)
-          for (let w = 0; w < s; w++)
-            for (let c = 0; c < unitChannels; c++) {
-              const px = tx + (c % pc) * (s + 1) + w;
-              const py = ty + Math.floor(c / pc) * (s + 1) + h;
-              cell(((h * s + w) * unitChannels + c) * units + u, px, py);
-            }
-      }
+    unitChannels = options.unitChannels ?? 50;
+    const s = unitSide(inputs, unitChannels);
+    if (!s) throw new Error(`layout 'units': ${inputs} inputs are not s×s×${unitChannels}`);
+    // Channel patches in a near-square block, then unit tiles in near-square rows.
+    const pc = Math.ceil(Math.sqrt(unitChannels));
+    const pr = Math.ceil(unitChannels / pc);
+    const tileW = pc * (s + 1) - 1;
+    const tileH = pr * (s + 1) - 1;
+    const columns = options.columns ?? Math.max(1, Math.ceil(Math.sqrt((units * tileH) / tileW)));
+    for (let u = 0; u < units; u++) {
+      const tx = 1 + (u % columns) * (tileW + 2);
+      const ty = 1 + Math.floor(u / columns) * (tileH + 2);
+      rect(u, tx, ty, tileW, tileH);
+      // tfjs flattens the pooled NHWC volume: input = (h * s + w) * channels + c.
+      for (let h = 0; h < s; h++)
+        for (let w = 0; w < s; w++)
+          for (let c = 0; c < unitChannels; c++) {
+            const px = tx + (c % pc) * (s + 1) + w;
+            const py = ty + Math.floor(c / pc) * (s + 1) + h;
+            cell(((h * s + w) * unitChannels + c) * units + u, px, py);
+          }
     }
   }
 
@@ -176,6 +171,29 @@ function build(shape: readonly number[], kind: LayoutKind, options: LayoutOption
     elementAt[p] = e;
   }
   return { kind, shape, width, height, pixelOf, elementAt, filterRects, composite, unitChannels };
+}
+
+/**
+ * A dense kernel as a heat map: unit u's row, input i's column. Written straight from the shape, without
+ * the general placement's per-cell bookkeeping: fc1's 400,000 cells took 20–40 ms that way, long enough to
+ * hold up a click while the page prepares the layouts of the layers not shown.
+ */
+function matrix([inputs, units]: [number, number]): Layout {
+  const width = inputs + 2;
+  const height = units + 2;
+  const pixelOf = new Int32Array(inputs * units);
+  const elementAt = new Int32Array(width * height).fill(-1);
+  const filterRects = new Int32Array(units * 4);
+  for (let u = 0; u < units; u++) filterRects.set([1, 1 + u, inputs, 1], u * 4);
+  for (let i = 0; i < inputs; i++) {
+    for (let u = 0; u < units; u++) {
+      const e = i * units + u;
+      const p = (1 + u) * width + 1 + i;
+      pixelOf[e] = p;
+      elementAt[p] = e;
+    }
+  }
+  return { kind: 'matrix', shape: [inputs, units], width, height, pixelOf, elementAt, filterRects, composite: false, unitChannels: 0 };
 }
 
 /** What sits at one data element: output filter, input channel, kernel row and column, dense input. */

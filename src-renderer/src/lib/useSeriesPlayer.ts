@@ -172,13 +172,20 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
     const wanted = plan(want, cache.budget);
     cache.keep(wanted);
     const missing = (key: string, seq: number) => !cache.has(key, seq) && !inFlight.has(`${key}#${seq}`);
-    for (const f of want) {
-      const urgent = f.urgent.filter((s) => missing(f.key, s));
-      if (urgent.length) void fetchInto(f.key, urgent).then(pump);
-    }
-    // The background waits while what the screen needs is on its way: they would share one connection and one server.
-    const screenPending = want.some((f) => f.urgent.some((s) => !cache.has(f.key, s)));
-    if (background || screenPending) return;
+    const pending = (list: readonly Focus[]) => list.some((f) => f.urgent.some((s) => !cache.has(f.key, s)));
+    const fetchUrgent = (list: readonly Focus[]) => {
+      for (const f of list) {
+        const urgent = f.urgent.filter((s) => missing(f.key, s));
+        if (urgent.length) void fetchInto(f.key, urgent).then(pump);
+      }
+    };
+    // What the screen needs first; then, all at once, what is wanted right after it.
+    const [now, soon] = [want.filter((f) => !f.soon), want.filter((f) => f.soon)];
+    fetchUrgent(now);
+    if (pending(now)) return;
+    fetchUrgent(soon);
+    // The background waits while those are on their way: they would share one connection and one server.
+    if (background || pending(soon)) return;
     const first = wanted.find((w) => missing(w.key, w.seq));
     if (!first) return;
     const bytes = want.find((f) => f.key === first.key)!.bytes;

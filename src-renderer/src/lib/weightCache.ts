@@ -26,6 +26,11 @@ export interface Focus {
   bytes: number;
   /** Seqs needed to draw the screen now (the shown snapshot, its diff reference, …), before any other. */
   urgent: readonly number[];
+  /**
+   * Its urgent seqs are wanted right after the other foci's, before any series fills in (another layer's
+   * snapshot at the position, for a quick switch to it): fetched all at once when those are in.
+   */
+  soon?: boolean;
 }
 
 export interface Wanted {

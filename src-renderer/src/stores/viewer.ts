@@ -68,13 +68,12 @@ export const useViewerStore = defineStore('viewer', () => {
     if (!r || !shape.value || r.snapshots.length === 0) return [];
     const shown: Focus = { key: cacheKey(r.id, tensor.value), seqs: seqs.value, at, bytes: tensorBytes(shape.value), urgent: needed(at) };
     // While nothing plays, the other layers' snapshot at the position too, right after the one on screen
-    // and before the rest of its series (about 1.8 MB in all), smallest first: a switch to them then only draws.
+    // and before the rest of its series (about 1.8 MB in all): a switch to them then only draws.
     const others: Focus[] = player.playing.value
       ? []
       : r.tensors
           .filter((t) => t.name !== tensor.value && LAYERS.some((l) => kernelOf(l) === t.name))
-          .map((t) => ({ key: cacheKey(r.id, t.name), seqs: [seqs.value[at]!], at: 0, bytes: tensorBytes(t.shape), urgent: [] }))
-          .sort((a, b) => a.bytes - b.bytes);
+          .map((t) => ({ key: cacheKey(r.id, t.name), seqs: [seqs.value[at]!], at: 0, bytes: tensorBytes(t.shape), urgent: [seqs.value[at]!], soon: true }));
     return [shown, ...others];
   });
   const { index, playing, loop, fps, waiting, loading, busy } = player;

@@ -130,9 +130,9 @@ describe('the weights in memory', () => {
     const wanted = plan([a, b], 60).map((w) => `${w.key}${w.seq}`);
     expect(wanted).toEqual(['a4', 'a0', 'b0', 'a3', 'b5', 'a2']);
     expect(plan([a], 1000)).toHaveLength(5);
-    // Another layer's snapshot at the position (for a quick switch) comes right after the urgent ones,
-    // before the rest of the series on screen.
-    const other = { key: 'c', seqs: [4], at: 0, bytes: 10, urgent: [] };
+    // Another layer's snapshot at the position (for a quick switch) comes with the urgent ones, before the
+    // rest of the series on screen.
+    const other = { key: 'c', seqs: [4], at: 0, bytes: 10, urgent: [4], soon: true };
     expect(plan([a, other], 1000).map((w) => `${w.key}${w.seq}`)).toEqual(['a4', 'a0', 'c4', 'a3', 'a2', 'a1']);
   });
 

@@ -213,23 +213,29 @@ describe('the viewer store', () => {
 });
 
 describe('the weights a page keeps in memory', () => {
-  /** The real core's client, with every weights.series call logged and held until `release()` (a slow network). */
+  /**
+   * The real core's client, with every weights.series call logged (its seqs, and its tensor in `tensors`)
+   * and held (a slow network) until `flush()` lets the held ones through, or `release()` all from then on.
+   */
   function gatedClient() {
     const real = api();
     const calls: number[][] = [];
+    const tensors: string[] = [];
     const held: (() => void)[] = [];
     let open = false;
+    const flush = () => held.splice(0).forEach((go) => go());
     const client: ApiClient = {
       async call(method, input) {
         if (method === 'weights.series') {
           calls.push([...((input as { seqs?: number[] }).seqs ?? [])]);
+          tensors.push((input as { tensor: string }).tensor);
           if (!open) await new Promise<void>((go) => held.push(go));
         }
         return real.call(method, input);
       },
       on: real.on,
     };
-    return { client, calls, release: () => ((open = true), held.splice(0).forEach((go) => go())) };
+    return { client, calls, tensors, flush, release: () => ((open = true), flush()) };
   }
 
   /** The composable alone, on conv2 of a stored run, at position `at`, with a budget of `fit` snapshots. */
@@ -260,6 +266,35 @@ describe('the weights a page keeps in memory', () => {
     p.seek(9);
     await expect.poll(loaded).toEqual([6, 7, 8, 9]);
     stop();
+  });
+
+  it('fetches the other layers’ snapshot at the position right after the one on screen, all at once, before the rest of its series', async () => {
+    const id = storeRun(core.ctx.db, 'four', [0, 1, 2, 3]);
+    const gate = gatedClient();
+    setApi(gate.client);
+    const viewer = useViewerStore();
+    void viewer.open(id);
+    await expect.poll(() => gate.calls.length).toBe(1);
+    expect([gate.tensors[0], gate.calls[0]]).toEqual(['conv1/kernel', [3]]);
+    expect(viewer.busy).toBe(true);
+    gate.flush();
+    // The other layers stored (conv2, fc2) at seq 3, asked for together, and nothing more while they are on their way.
+    await expect.poll(() => gate.calls.length).toBe(3);
+    expect(gate.tensors.slice(1).sort()).toEqual(['conv2/kernel', 'fc2/kernel']);
+    expect(gate.calls.slice(1)).toEqual([[3], [3]]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gate.calls.length).toBe(3);
+    expect(viewer.busy).toBe(true);
+    gate.release();
+    // Then what the screen needs first is in (the activation views may start), and conv1's series fills in.
+    await expect.poll(() => viewer.busy).toBe(false);
+    await expect.poll(() => viewer.loaded).toEqual([true, true, true, true]);
+    expect(gate.tensors.slice(3)).toEqual(['conv1/kernel']);
+    // A switch then draws at once, from memory; only the rest of fc2's series is fetched.
+    viewer.setLayer('fc2');
+    expect(viewer.weights).toEqual(tensorAt(await series(id, 'fc2'), 3));
+    await expect.poll(() => viewer.loaded).toEqual([true, true, true, true]);
+    expect(gate.calls.slice(4).flat().sort()).toEqual([0, 1, 2]);
   });
 
   it('plays on only to a frame in memory, and says it waits', async () => {
