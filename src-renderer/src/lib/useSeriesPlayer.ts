@@ -130,12 +130,17 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
     return cache.seqsOf(cacheKey(runId, tensor));
   };
 
-  async function fetchInto(key: string, seqs: number[]): Promise<void> {
+  /**
+   * Fetches snapshots into the cache. `afterTask`: the request starts once the current task is over, so
+   * that what the screen does not need now never delays the frame being drawn (an epoch step by key).
+   */
+  async function fetchInto(key: string, seqs: number[], afterTask = false): Promise<void> {
     const ids = seqs.map((s) => `${key}#${s}`);
     ids.forEach((id) => inFlight.add(id));
     inFlightCount.value++;
     const started = generation;
     try {
+      if (afterTask) await new Promise((next) => setTimeout(next, 0));
       const [runId, tensor] = [runOfKey(key), key.slice(key.indexOf('|') + 1) as TensorName];
       const got = await api.call('weights.series', { runId, tensor, seqs });
       if (started !== generation) return;
@@ -173,17 +178,17 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
     cache.keep(wanted);
     const missing = (key: string, seq: number) => !cache.has(key, seq) && !inFlight.has(`${key}#${seq}`);
     const pending = (list: readonly Focus[]) => list.some((f) => f.urgent.some((s) => !cache.has(f.key, s)));
-    const fetchUrgent = (list: readonly Focus[]) => {
+    const fetchUrgent = (list: readonly Focus[], afterTask: boolean) => {
       for (const f of list) {
         const urgent = f.urgent.filter((s) => missing(f.key, s));
-        if (urgent.length) void fetchInto(f.key, urgent).then(pump);
+        if (urgent.length) void fetchInto(f.key, urgent, afterTask).then(pump);
       }
     };
     // What the screen needs first; then, all at once, what is wanted right after it.
     const [now, soon] = [want.filter((f) => !f.soon), want.filter((f) => f.soon)];
-    fetchUrgent(now);
+    fetchUrgent(now, false);
     if (pending(now)) return;
-    fetchUrgent(soon);
+    fetchUrgent(soon, true);
     // The background waits while those are on their way: they would share one connection and one server.
     if (background || pending(soon)) return;
     const first = wanted.find((w) => missing(w.key, w.seq));
@@ -194,7 +199,7 @@ export function useSeriesPlayer(o: SeriesPlayerOptions) {
       .slice(0, Math.max(1, Math.floor(CHUNK_BYTES / bytes)))
       .map((w) => w.seq);
     background = true;
-    void fetchInto(first.key, chunk).finally(() => {
+    void fetchInto(first.key, chunk, true).finally(() => {
       background = false;
       pump();
     });
