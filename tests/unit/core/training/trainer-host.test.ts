@@ -9,13 +9,18 @@ describe('where a run trains', () => {
     expect(hosts).toEqual({ auto: 'process', tensorflow: 'process', wasm: 'process', cpu: 'process', webgpu: 'window', webgl: 'window' });
   });
 
-  it('starts each trainer or probe on the host of its backend, and forward passes (no backend) in a trainer process', () => {
+  /** A spawner over both hosts that only records which host each start went to. */
+  function recording() {
     const started: string[] = [];
     const spawner = (kind: string) => () => {
       started.push(kind);
       return {} as TrainerProcess;
     };
-    const spawn = spawnerByBackend({ process: spawner('process'), window: spawner('window') });
+    return { started, spawn: spawnerByBackend({ process: spawner('process'), window: spawner('window') }) };
+  }
+
+  it('starts each trainer or probe on the host of its backend, and forward passes (no backend) in a trainer process', () => {
+    const { started, spawn } = recording();
     spawn('webgpu');
     spawn('wasm');
     spawn('webgl');
@@ -25,12 +30,7 @@ describe('where a run trains', () => {
   });
 
   it("trains where the probe's answer says (auto's may be the window's GPU), and offers the window to auto's probe", () => {
-    const started: string[] = [];
-    const spawner = (kind: string) => () => {
-      started.push(kind);
-      return {} as TrainerProcess;
-    };
-    const spawn = spawnerByBackend({ process: spawner('process'), window: spawner('window') });
+    const { started, spawn } = recording();
     const answer = (over: Partial<BackendInfo>): BackendInfo => ({ name: 'webgpu', gpu: true, host: 'window', summary: 'GPU: WebGPU · A GPU (Chromium) · 4.1× CPU', detail: '', ...over });
     spawn(answer({}));
     spawn(answer({ name: 'wasm', gpu: false, host: 'process' }));
