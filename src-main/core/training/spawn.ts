@@ -13,7 +13,8 @@ export function forkTrainer(entry: string = TRAINER_ENTRY): TrainerSpawner {
   return () => {
     const child = fork(entry, [], {
       // TypeScript sources run through tsx; our own flags only (not the parent's, e.g. a test runner's).
-      execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      // Its loader by full path: the CLI may be run from any folder, where a bare 'tsx' would not be found.
+      execArgv: entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
       // stdout carries only tfjs's banners; stderr is kept for crash messages and passed on.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',

@@ -24,7 +24,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, '--db', dbPath, ...args], { encoding: 'utf8' });
+/** Run from a folder outside the app's, as a person runs it (the trainer it forks must still find its loader). */
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, '--db', dbPath, ...args], { encoding: 'utf8', cwd: dir });
 
 /** A .npy file read back independently of the writer: header fields, then the float32 body. */
 function readNpy(bytes: Buffer): { header: string; shape: number[]; data: Float32Array } {
