@@ -39,11 +39,12 @@ function serve(port: Port): void {
       answer.then(send, (err: unknown) => send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));
     } else if (message.type === 'start') {
       const { job, data } = message;
-      // The backend the probe chose (WebGL where WebGPU did not start), said as the probe said it.
+      // The backend the probe chose, said as the probe said it; should that one no longer start (a lost
+      // device, a changed driver), the WebGL it falls back to, said as such.
       const backend = async (): Promise<BackendInfo> => {
         if (!job.backend) return initWindowBackend(job.config.backend as WindowBackend);
-        await initWindowBackend(job.backend.name as WindowBackend);
-        return job.backend;
+        const started = await initWindowBackend(job.backend.name as WindowBackend);
+        return started.name === job.backend.name ? job.backend : started;
       };
       // A failure has been sent as `failed`: the main side ends the window either way.
       session.train(job, { backend, data: async () => data }).catch(() => undefined);
