@@ -76,7 +76,7 @@ export const useViewerStore = defineStore('viewer', () => {
           .map((t) => ({ key: cacheKey(r.id, t.name), seqs: [seqs.value[at]!], at: 0, bytes: tensorBytes(t.shape), urgent: [seqs.value[at]!], soon: true }));
     return [shown, ...others];
   });
-  const { index, playing, loop, fps, waiting, loading, busy } = player;
+  const { index, playing, loop, fps, waiting, busy } = player;
 
   /** The snapshot on the scrubber. */
   const snapshot = computed(() => snapshots.value[index.value] ?? null);
@@ -207,7 +207,7 @@ export const useViewerStore = defineStore('viewer', () => {
 
   return {
     run, error, layer, index, colormap, scaleMode, layout, columns, zoom, diff, diffSeq, outlineTop, playing, loop, fps, waiting,
-    loading, busy, loadError: player.loadError, snapshots, seqs, shape, snapshot, stats, diffRef, view, weights, refWeights, picture, loaded,
+    busy, loadError: player.loadError, snapshots, seqs, shape, snapshot, stats, diffRef, view, weights, refWeights, picture, loaded,
     open, loadLayer, refresh, setLayer, seek: player.seek, toggle: player.toggle, close: player.stop,
     exportSource: player.exportSource,
   };
