@@ -3,11 +3,6 @@ import vue from '@vitejs/plugin-vue';
 import { resolve } from 'node:path';
 import { contract, events } from './src-preload/api.ts';
 
-const alias = {
-  '@contract': resolve('src-preload'),
-  '@render': resolve('src-main/shared/render'),
-};
-
 export default defineConfig({
   main: {
     build: {
@@ -40,7 +35,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src-renderer'),
-    resolve: { alias },
+    // The '@contract' and '@render' aliases: tsconfig.base.json's paths, their one source.
+    resolve: { tsconfigPaths: true },
     plugins: [vue()],
     build: {
       outDir: resolve('out/renderer'),

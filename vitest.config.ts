@@ -1,5 +1,4 @@
 import vue from '@vitejs/plugin-vue';
-import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /** The end-to-end suite on one host (tests/e2e/harness.ts), without the files about the other host only. */
@@ -21,12 +20,8 @@ function e2e(host: 'browser' | 'desktop', exclude: string[], groupOrder: number)
 
 export default defineConfig({
   plugins: [vue()],
-  resolve: {
-    alias: {
-      '@contract': fileURLToPath(new URL('./src-preload', import.meta.url)),
-      '@render': fileURLToPath(new URL('./src-main/shared/render', import.meta.url)),
-    },
-  },
+  // The '@contract' and '@render' aliases: tsconfig.base.json's paths, their one source.
+  resolve: { tsconfigPaths: true },
   test: {
     // Real training, real files and a real browser: give a slow 2-core machine room.
     testTimeout: 120_000,

@@ -8,8 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadDataset } from '../../src-main/core/datasets/index.ts';
-import { encodeIdx } from '../../src-main/core/datasets/idx.ts';
+import { loadDataset } from '../../src-main/datasets/index.ts';
+import { encodeIdx } from '../../src-main/datasets/idx.ts';
 import { resourcesDir } from '../../src-main/core/paths.ts';
 
 const source = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';

@@ -10,7 +10,7 @@
  */
 import type { CoreContext, EmitEvent } from './api/context.ts';
 import { Activations } from './activations/service.ts';
-import { ensureBundledDataset } from './datasets/registry.ts';
+import { ensureBundledDataset } from './dataset-registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
 import { watchOtherWriters } from './store/watch.ts';

@@ -12,7 +12,7 @@
  */
 import type { BrowserWindow as ElectronBrowserWindow, MessageChannelMain as ElectronMessageChannelMain, Session } from 'electron';
 import { PassThrough } from 'node:stream';
-import { loadJobData } from '../core/training/job-data.ts';
+import { loadRunData } from '../datasets/for-run.ts';
 import type { FromTrainer, ToTrainer, TrainerProcess, TrainerSpawner } from '../trainer/protocol.ts';
 import { TRAINER_PORT_MESSAGE, type ToTrainerWindow } from '../trainer/window/messages.ts';
 
@@ -66,7 +66,7 @@ export function windowTrainer(open: () => OpenedTrainerWindow): TrainerSpawner {
     let sent = Promise.resolve();
     const toWindow = async (message: ToTrainer): Promise<ToTrainerWindow> => {
       if (message.type !== 'start') return message;
-      return { type: 'start', job: message.job, data: await loadJobData(message.job) };
+      return { type: 'start', job: message.job, data: await loadRunData(message.job) };
     };
     const trainer: TrainerProcess = {
       pid: undefined,

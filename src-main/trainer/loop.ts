@@ -11,9 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../src-preload/api.ts';
-import { confusionOf, overallAccuracy } from '../core/activations/learning.ts';
+import { confusionOf, overallAccuracy, type ConfusionMatrix } from '../shared/learning.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
-import type { ConfusionMatrix, Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
+import type { Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
 import { ShuffleRng } from './shuffle.ts';
 import { layerChanges } from './stats.ts';
 

@@ -31,6 +31,7 @@ import type {
   TensorName,
   TrainingProgress,
 } from '../../src-preload/api.ts';
+import type { ConfusionMatrix } from '../shared/learning.ts';
 import type { Findings, Geometry, ProbeRecord } from './probe.ts';
 
 export type { Findings, Geometry, ProbeRecord };
@@ -55,12 +56,6 @@ export interface Snapshot {
   tensors: SnapshotTensor[];
   /** The test evaluation's confusion matrix, where the snapshot has one. */
   confusion?: ConfusionMatrix;
-}
-
-/** Counts [true class][predicted class], row by row. */
-export interface ConfusionMatrix {
-  classes: number;
-  counts: Uint32Array;
 }
 
 /** Each layer's kernel (the weights the change statistics are computed on). */

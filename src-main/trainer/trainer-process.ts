@@ -12,7 +12,7 @@
  * is free, between batches as while it awaits, so its absence means a call that never returns.
  */
 import type { BackendInfo } from '../../src-preload/api.ts';
-import { loadJobData } from '../core/training/job-data.ts';
+import { loadRunData } from '../datasets/for-run.ts';
 import { initBackend, startBackend } from './backend/index.ts';
 import { ForwardServer } from './forward.ts';
 import type { Geometry } from './probe.ts';
@@ -66,7 +66,7 @@ onMessage((message) => {
     void (forward ??= new ForwardServer()).answer(message).then(send);
   } else if (message.type === 'start') {
     const { job } = message;
-    void session.train(job, { backend: () => startTraining(job), data: () => loadJobData(job) }).then(
+    void session.train(job, { backend: () => startTraining(job), data: () => loadRunData(job) }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -12,8 +12,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { create } from 'tar';
-import { readIdxImages, readIdxLabels } from '../../src-main/core/datasets/idx.ts';
-import { inspectDataset, loadDataset } from '../../src-main/core/datasets/index.ts';
+import { readIdxImages, readIdxLabels } from '../../src-main/datasets/idx.ts';
+import { inspectDataset, loadDataset } from '../../src-main/datasets/index.ts';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConfigSchema, TENSOR_NAMES } from '../../src-preload/api.ts';
-import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/datasets/registry.ts';
+import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/dataset-registry.ts';
 import { openDatabase, type Db } from '../../src-main/core/store/db.ts';
 import { readResumeState } from '../../src-main/core/store/resume.ts';
 import { getRun } from '../../src-main/core/store/runs.ts';

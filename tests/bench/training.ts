@@ -30,7 +30,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runConfigSchema, type BackendChoice } from '../../src-preload/api.ts';
-import { loadDataset } from '../../src-main/core/datasets/index.ts';
+import { loadDataset } from '../../src-main/datasets/index.ts';
 import { createLeNet } from '../../src-main/trainer/model/lenet.ts';
 import { initBackend } from '../../src-main/trainer/backend/index.ts';
 import { batchTensors, evaluate, makeOptimizer, runTraining, trainStep, type Split, type TrainingData } from '../../src-main/trainer/loop.ts';

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/datasets/registry.ts';
+import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/dataset-registry.ts';
 import { openDatabase } from '../../src-main/core/store/db.ts';
 import { createRun } from '../../src-main/core/store/runs.ts';
 import { startServer } from '../../src-main/server/index.ts';

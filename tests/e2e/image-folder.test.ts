@@ -5,7 +5,7 @@
  */
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classFolders, encode, fashion, grey28, imageDirs, ofClass, tinted, writeTree } from '../unit/core/datasets/image-folders.ts';
+import { classFolders, encode, fashion, grey28, imageDirs, ofClass, tinted, writeTree } from '../unit/datasets/image-folders.ts';
 import { HOST, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema, TENSOR_NAMES, type RunConfigInput } from '../../src-preload/api.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
-import { addDatasetFromDisk } from '../../src-main/core/datasets/registry.ts';
+import { addDatasetFromDisk } from '../../src-main/core/dataset-registry.ts';
 import { getDataset } from '../../src-main/core/store/datasets.ts';
 import { openDatabase, type Db } from '../../src-main/core/store/db.ts';
 import { createRun, getRun } from '../../src-main/core/store/runs.ts';

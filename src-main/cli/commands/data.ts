@@ -11,11 +11,11 @@ import {
   type DatasetProgress,
   type ImageOptions,
 } from '../../../src-preload/api.ts';
-import { fetchDataset, SOURCE_IDS, type DownloadProgress, type SourceId } from '../../core/datasets/fetch.ts';
-import { preparedDir } from '../../core/datasets/images/prepare.ts';
-import { inspectDataset, loadTestSplit } from '../../core/datasets/index.ts';
-import { addDatasetFromDisk, ensureBundledDataset, forgetDataset, listDatasetInfos, requireDataset } from '../../core/datasets/registry.ts';
-import { pickSamples } from '../../core/datasets/samples.ts';
+import { fetchDataset, SOURCE_IDS, type DownloadProgress, type SourceId } from '../../datasets/fetch.ts';
+import { preparedDir } from '../../datasets/images/prepare.ts';
+import { inspectDataset, loadTestSplit } from '../../datasets/index.ts';
+import { addDatasetFromDisk, ensureBundledDataset, forgetDataset, listDatasetInfos, requireDataset } from '../../core/dataset-registry.ts';
+import { pickSamples } from '../../datasets/samples.ts';
 import { resolveDbPath, userDataDir } from '../../core/paths.ts';
 import { sampleMosaic } from '../../shared/render/samples.ts';
 import { globalOptions, output, UserError, withDb } from '../common.ts';

@@ -10,7 +10,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail, type RunSummary } from '../../../src-preload/api.ts';
-import { findOrAddDataset } from '../../core/datasets/registry.ts';
+import { findOrAddDataset } from '../../core/dataset-registry.ts';
 import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../trainer/protocol.ts';

@@ -28,13 +28,13 @@ import {
 } from '../../../src-preload/api.ts';
 import type { ForwardMaps, ForwardPredictions } from '../../trainer/protocol.ts';
 import type { CoreContext } from '../api/context.ts';
-import type { Split } from '../datasets/split.ts';
-import { readConfusions, readPins, writeConfusion, writePins, type ConfusionMatrix } from '../store/activations.ts';
+import type { Split } from '../../datasets/split.ts';
+import { readConfusions, readPins, writeConfusion, writePins } from '../store/activations.ts';
 import { getRun } from '../store/runs.ts';
 import { readTensor } from '../store/snapshots.ts';
 import { LruCache } from './cache.ts';
 import { Inference } from './inference.ts';
-import { argMaxRow, classAccuracy, confusionOf, reachesNinetyPercent, staysTrueFrom } from './learning.ts';
+import { argMaxRow, classAccuracy, confusionOf, reachesNinetyPercent, staysTrueFrom, type ConfusionMatrix } from '../../shared/learning.ts';
 import { firstImages, pickImages, testSetSource, type TestSet } from './test-set.ts';
 
 export type ActivationContext = Pick<CoreContext, 'db' | 'spawnTrainer'>;

@@ -4,9 +4,9 @@
  * set whose files changed since it was added is refused with why.
  */
 import { ApiError, type RunDetail } from '../../../src-preload/api.ts';
-import { loadTestSplit } from '../datasets/index.ts';
-import { checkDataset } from '../datasets/registry.ts';
-import type { Split } from '../datasets/split.ts';
+import { loadTestSplit } from '../../datasets/index.ts';
+import { checkDataset } from '../dataset-registry.ts';
+import type { Split } from '../../datasets/split.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
 import { getStoredRun } from '../store/runs.ts';

@@ -1,7 +1,7 @@
 import { ApiError, type DatasetProgress, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
-import { preparedDir } from '../datasets/images/prepare.ts';
-import { inspectDataset } from '../datasets/index.ts';
-import { addDatasetFromDisk, datasetSamples, forgetDataset, listDatasetInfos, relocateDataset, requireDataset } from '../datasets/registry.ts';
+import { preparedDir } from '../../datasets/images/prepare.ts';
+import { inspectDataset } from '../../datasets/index.ts';
+import { addDatasetFromDisk, datasetSamples, forgetDataset, listDatasetInfos, relocateDataset, requireDataset } from '../dataset-registry.ts';
 import type { CoreContext } from './context.ts';
 
 export function datasetHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'datasets'>> {

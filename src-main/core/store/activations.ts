@@ -2,10 +2,8 @@
  * What the activation views keep in the database: each snapshot's test confusion matrix, and each
  * run's pinned test images (none stored: the default set).
  */
-import type { ConfusionMatrix } from '../../trainer/protocol.ts';
+import type { ConfusionMatrix } from '../../shared/learning.ts';
 import type { Db } from './db.ts';
-
-export type { ConfusionMatrix };
 
 /** Adds or replaces the confusion matrix of snapshot (run, seq); false if there is no such snapshot. */
 export function writeConfusion(db: Db, runId: number, seq: number, matrix: ConfusionMatrix): boolean {

@@ -23,7 +23,7 @@
  *   suspended: it is killed and the run `interrupted`.
  */
 import type { RunStatus } from '../../../src-preload/api.ts';
-import { locate } from '../datasets/locate.ts';
+import { locate } from '../../datasets/locate.ts';
 import { storeError, type Db } from '../store/db.ts';
 import { isDiskFull } from '../store/errors.ts';
 import { writeResumeState } from '../store/resume.ts';

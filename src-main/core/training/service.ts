@@ -12,7 +12,7 @@
  */
 import { ApiError, type BackendInfo, type RunConfig, type RunSummary } from '../../../src-preload/api.ts';
 import type { CoreContext } from '../api/context.ts';
-import { checkDataset, requireDataset } from '../datasets/registry.ts';
+import { checkDataset, requireDataset } from '../dataset-registry.ts';
 import type { StoredDataset } from '../store/datasets.ts';
 import { readResumeState } from '../store/resume.ts';
 import { claimRun, createRun, getRunSummary, getStoredRun, markInterruptedRuns, removeRun, runProcessAlive, updateRun, type StoredRun } from '../store/runs.ts';

@@ -16,7 +16,7 @@ import { appRoot } from '../../../src-main/core/paths.ts';
 import { openDatabase } from '../../../src-main/core/store/db.ts';
 import { getRun } from '../../../src-main/core/store/runs.ts';
 import { activationFrames } from '../../../src-main/shared/render/activations/animation.ts';
-import { removeTempDirs, tempDir } from '../core/datasets/fixtures.ts';
+import { removeTempDirs, tempDir } from '../datasets/fixtures.ts';
 import { SAMPLE_DIR } from '../core/training/sample.ts';
 
 const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');

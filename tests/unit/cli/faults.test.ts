@@ -16,7 +16,7 @@ import { openCore } from '../../../src-main/core/startup.ts';
 import { openDatabase } from '../../../src-main/core/store/db.ts';
 import { getRun } from '../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../src-main/core/store/snapshots.ts';
-import { sampleIdx } from '../core/datasets/fixtures.ts';
+import { sampleIdx } from '../datasets/fixtures.ts';
 import { mountProblem, mountTmpfs, remount, unmount } from '../core/store/filesystems.ts';
 import { SAMPLE_DIR } from '../core/training/sample.ts';
 

@@ -13,8 +13,8 @@ import { dispatch, MAP_LAYERS, runConfigSchema, TENSOR_NAMES, type ActivationMap
 import { mapShape } from '../../../../src-main/core/activations/service.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
-import { loadTestSplit } from '../../../../src-main/core/datasets/index.ts';
-import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
+import { loadTestSplit } from '../../../../src-main/datasets/index.ts';
+import { addDatasetFromDisk } from '../../../../src-main/core/dataset-registry.ts';
 import { readConfusions, readPins } from '../../../../src-main/core/store/activations.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun } from '../../../../src-main/core/store/runs.ts';

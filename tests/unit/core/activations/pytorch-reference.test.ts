@@ -18,7 +18,7 @@ import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
 import { encodeNpy } from '../../../../src-main/core/export/npy.ts';
 import { appRoot } from '../../../../src-main/core/paths.ts';
 import { openDatabase } from '../../../../src-main/core/store/db.ts';
-import { cifarFolder, removeTempDirs, tempDir } from '../datasets/fixtures.ts';
+import { cifarFolder, removeTempDirs, tempDir } from '../../datasets/fixtures.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
 
 const PYTHON = '/usr/bin/python3';

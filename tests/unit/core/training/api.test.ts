@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, LAYERS, runConfigSchema, TENSOR_NAMES, type ApiResult, type EventName, type LayerChange, type LayerName } from '../../../../src-preload/api.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
-import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
+import { addDatasetFromDisk } from '../../../../src-main/core/dataset-registry.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, updateRun } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';

@@ -11,7 +11,7 @@ import { coreContext } from '../../../../src-main/core/startup.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, runConfigSchema, TENSOR_NAMES, type ApiResult, type DatasetInfo, type RunConfigInput } from '../../../../src-preload/api.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
-import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
+import { addDatasetFromDisk } from '../../../../src-main/core/dataset-registry.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { readResumeState } from '../../../../src-main/core/store/resume.ts';
 import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';

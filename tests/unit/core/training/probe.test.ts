@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, runConfigSchema } from '../../../../src-preload/api.ts';
-import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
+import { addDatasetFromDisk } from '../../../../src-main/core/dataset-registry.ts';
 import { appVersion } from '../../../../src-main/core/paths.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { probeBackend, probeCacheFile } from '../../../../src-main/core/training/probe.ts';

@@ -2,8 +2,8 @@
 import { createRequire } from 'node:module';
 import { expect } from 'vitest';
 import { TENSOR_NAMES, type RunDetail } from '../../../../src-preload/api.ts';
-import { loadDataset } from '../../../../src-main/core/datasets/index.ts';
-import { BUNDLED_SAMPLE_DIR } from '../../../../src-main/core/datasets/registry.ts';
+import { loadDataset } from '../../../../src-main/datasets/index.ts';
+import { BUNDLED_SAMPLE_DIR } from '../../../../src-main/core/dataset-registry.ts';
 import type { Db } from '../../../../src-main/core/store/db.ts';
 import { getRun } from '../../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';

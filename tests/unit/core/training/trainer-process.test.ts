@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema, TENSOR_NAMES, type EventName, type Events, type RunConfigInput } from '../../../../src-preload/api.ts';
-import { addDatasetFromDisk } from '../../../../src-main/core/datasets/registry.ts';
+import { addDatasetFromDisk } from '../../../../src-main/core/dataset-registry.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
 import { readResumeState } from '../../../../src-main/core/store/resume.ts';

@@ -2,8 +2,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CIFAR10_CLASSES } from '../../../../src-main/core/datasets/classes.ts';
-import { inspectDataset, loadDataset } from '../../../../src-main/core/datasets/index.ts';
+import { CIFAR10_CLASSES } from '../../../src-main/datasets/classes.ts';
+import { inspectDataset, loadDataset } from '../../../src-main/datasets/index.ts';
 import { cifarArchive, cifarFolder, expectSameBytes, removeTempDirs, tempDir, refusal } from './fixtures.ts';
 
 afterAll(removeTempDirs);

@@ -1,4 +1,4 @@
-import type { ClassCounts } from '../../../src-preload/api.ts';
+import type { ClassCounts } from '../../src-preload/api.ts';
 
 /** One part of a data set in memory: HWC bytes of every image, one after another, and their labels. */
 export interface Split {

@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import App from '../../../src-renderer/src/App.vue';
-import DatasetPathField from '../../../src-renderer/src/components/DatasetPathField.vue';
-import FreezeExperimentForm from '../../../src-renderer/src/components/compare/FreezeExperimentForm.vue';
-import NewRunForm from '../../../src-renderer/src/components/NewRunForm.vue';
-import RunsPage from '../../../src-renderer/src/pages/RunsPage.vue';
+import App from '../../../../src-renderer/src/App.vue';
+import DatasetPathField from '../../../../src-renderer/src/components/DatasetPathField.vue';
+import FreezeExperimentForm from '../../../../src-renderer/src/components/compare/FreezeExperimentForm.vue';
+import NewRunForm from '../../../../src-renderer/src/components/NewRunForm.vue';
+import RunsPage from '../../../../src-renderer/src/pages/RunsPage.vue';
 import { createWebHashHistory, type Router } from 'vue-router';
-import { setApi } from '../../../src-renderer/src/lib/context.ts';
-import { createAppRouter } from '../../../src-renderer/src/router.ts';
-import { useDatasetsStore } from '../../../src-renderer/src/stores/datasets.ts';
-import { startCoreProcess, type CoreProcess } from './core-process.ts';
+import { setApi } from '../../../../src-renderer/src/lib/context.ts';
+import { createAppRouter } from '../../../../src-renderer/src/router.ts';
+import { useDatasetsStore } from '../../../../src-renderer/src/stores/datasets.ts';
+import { startCoreProcess, type CoreProcess } from '../core-process.ts';
 
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
 import { ref } from 'vue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAYERS, runConfigSchema, type ApiClient, type LayerChange, type LayerName, type TensorName } from '../../../src-preload/api.ts';
-import { openCore, type Core } from '../../../src-main/core/startup.ts';
-import { createRun } from '../../../src-main/core/store/runs.ts';
-import { insertSnapshot } from '../../../src-main/core/store/snapshots.ts';
-import { setApi } from '../../../src-renderer/src/lib/context.ts';
-import { outward } from '../../../src-renderer/src/lib/weightCache.ts';
-import { MAPS_BUDGET, useActivationsStore } from '../../../src-renderer/src/stores/activations.ts';
-import { coreClient } from './core-client.ts';
+import { LAYERS, runConfigSchema, type ApiClient, type LayerChange, type LayerName, type TensorName } from '../../../../src-preload/api.ts';
+import { openCore, type Core } from '../../../../src-main/core/startup.ts';
+import { createRun } from '../../../../src-main/core/store/runs.ts';
+import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
+import { setApi } from '../../../../src-renderer/src/lib/context.ts';
+import { outward } from '../../../../src-renderer/src/lib/weightCache.ts';
+import { MAPS_BUDGET, useActivationsStore } from '../../../../src-renderer/src/stores/activations.ts';
+import { coreClient } from '../core-client.ts';
 
 const SHAPES: Record<TensorName, number[]> = {
   'conv1/kernel': [5, 5, 1, 20], 'conv1/bias': [20],

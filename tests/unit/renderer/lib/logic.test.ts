@@ -1,18 +1,18 @@
 import type { RunSummary, TensorStats } from '@contract/api.ts';
 import { topFilters } from '@render/diff.ts';
 import { describe, expect, it } from 'vitest';
-import { changeMatrix, filterCurve, heatIndices, logUnit } from '../../../src-renderer/src/lib/change.ts';
-import { fieldError } from '../../../src-renderer/src/lib/errors.ts';
-import { gifName } from '../../../src-renderer/src/lib/exportGif.ts';
-import { dateTime, decimalsFor, duration, epochLabel, num, percent, tickLabels, valueAtOrBefore } from '../../../src-renderer/src/lib/format.ts';
-import { clampIndex, keyAction, nextIndex } from '../../../src-renderer/src/lib/playback.ts';
-import { parseQuery, stringifyQuery } from '../../../src-renderer/src/lib/query.ts';
-import { sampleMosaic } from '../../../src-main/shared/render/samples.ts';
-import { sortRuns } from '../../../src-renderer/src/lib/sortRuns.ts';
-import { WeightCache, outward, plan } from '../../../src-renderer/src/lib/weightCache.ts';
-import { ApiError, runConfigSchema } from '../../../src-preload/api.ts';
-import { isShortcut, type KeyPress } from '../../../src-renderer/src/lib/keys.ts';
-import { CONFIG_FIELDS, NUMBER_FIELDS, configDraft, configInput } from '../../../src-renderer/src/lib/runConfig.ts';
+import { changeMatrix, filterCurve, heatIndices, logUnit } from '../../../../src-renderer/src/lib/change.ts';
+import { fieldError } from '../../../../src-renderer/src/lib/errors.ts';
+import { gifName } from '../../../../src-renderer/src/lib/exportGif.ts';
+import { dateTime, decimalsFor, duration, epochLabel, num, percent, tickLabels, valueAtOrBefore } from '../../../../src-renderer/src/lib/format.ts';
+import { clampIndex, keyAction, nextIndex } from '../../../../src-renderer/src/lib/playback.ts';
+import { parseQuery, stringifyQuery } from '../../../../src-renderer/src/lib/query.ts';
+import { sampleMosaic } from '../../../../src-main/shared/render/samples.ts';
+import { sortRuns } from '../../../../src-renderer/src/lib/sortRuns.ts';
+import { WeightCache, outward, plan } from '../../../../src-renderer/src/lib/weightCache.ts';
+import { ApiError, runConfigSchema } from '../../../../src-preload/api.ts';
+import { isShortcut, type KeyPress } from '../../../../src-renderer/src/lib/keys.ts';
+import { CONFIG_FIELDS, NUMBER_FIELDS, configDraft, configInput } from '../../../../src-renderer/src/lib/runConfig.ts';
 
 describe('view state in the URL', () => {
   it('writes a query as it always was: keys sorted, URLSearchParams encoding, empty values left out', () => {

@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { FASHION_MNIST_CLASSES } from '../../../../src-main/core/datasets/classes.ts';
+import { FASHION_MNIST_CLASSES } from '../../../src-main/datasets/classes.ts';
 import { sampleIdx, tempDir } from './fixtures.ts';
 
 const images = sampleIdx('trainImages').subarray(16);

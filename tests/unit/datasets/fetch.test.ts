@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { downloadFile, fetchDataset, SOURCES, type DownloadProgress } from '../../../../src-main/core/datasets/fetch.ts';
-import { DatasetError, inspectDataset } from '../../../../src-main/core/datasets/index.ts';
+import { downloadFile, fetchDataset, SOURCES, type DownloadProgress } from '../../../src-main/datasets/fetch.ts';
+import { DatasetError, inspectDataset } from '../../../src-main/datasets/index.ts';
 import { removeTempDirs, SAMPLE, tempDir } from './fixtures.ts';
 
 afterAll(removeTempDirs);

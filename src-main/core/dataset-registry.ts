@@ -5,8 +5,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ApiError, type DatasetInfo, type DatasetSamples } from '../../../src-preload/api.ts';
-import { resourcesDir } from '../paths.ts';
+import { ApiError, type DatasetInfo, type DatasetSamples } from '../../src-preload/api.ts';
+import { resourcesDir } from './paths.ts';
 import {
   addDataset,
   findBundledDataset,
@@ -17,14 +17,14 @@ import {
   removeDataset,
   setDatasetPath,
   type StoredDataset,
-} from '../store/datasets.ts';
-import type { Db } from '../store/db.ts';
-import { checksumFiles } from './checksum.ts';
-import { checkPrepared, preparedDir } from './images/prepare.ts';
-import { readPreparedHeader, type PreparedHeader } from './images/prepared-file.ts';
-import { inspectDataset, loadTestSplit, type OpenOptions } from './index.ts';
-import { locate, locatedFiles } from './locate.ts';
-import { pickSamples } from './samples.ts';
+} from './store/datasets.ts';
+import type { Db } from './store/db.ts';
+import { checksumFiles } from '../datasets/checksum.ts';
+import { checkPrepared, preparedDir } from '../datasets/images/prepare.ts';
+import { readPreparedHeader, type PreparedHeader } from '../datasets/images/prepared-file.ts';
+import { inspectDataset, loadTestSplit, type OpenOptions } from '../datasets/index.ts';
+import { locate, locatedFiles } from '../datasets/locate.ts';
+import { pickSamples } from '../datasets/samples.ts';
 
 export const BUNDLED_SAMPLE_DIR = join(resourcesDir, 'sample', 'fashion-mnist');
 

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { expect } from 'vitest';
-import { DatasetError, loadDataset } from '../../../../src-main/core/datasets/index.ts';
-import { BUNDLED_SAMPLE_DIR } from '../../../../src-main/core/datasets/registry.ts';
+import { DatasetError, loadDataset } from '../../../src-main/datasets/index.ts';
+import { BUNDLED_SAMPLE_DIR } from '../../../src-main/core/dataset-registry.ts';
 
 export const SAMPLE = BUNDLED_SAMPLE_DIR;
 export const FASHION = '/usr/share/datasets/fashion-mnist';

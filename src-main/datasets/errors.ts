@@ -1,4 +1,4 @@
-import { ApiError } from '../../../src-preload/api.ts';
+import { ApiError } from '../../src-preload/api.ts';
 
 /**
  * A data set file that cannot be used, and why. It is an `ApiError('bad-input')`, so the API returns it

@@ -1,7 +1,7 @@
 /** The pure parts of the activation views: when a class or an input was learned, and the maps cache. */
 import { describe, expect, it } from 'vitest';
-import { LruCache } from '../../../../src-main/core/activations/cache.ts';
-import { classAccuracy, confusionOf, overallAccuracy, reachesNinetyPercent, staysTrueFrom } from '../../../../src-main/core/activations/learning.ts';
+import { LruCache } from '../../../src-main/core/activations/cache.ts';
+import { classAccuracy, confusionOf, overallAccuracy, reachesNinetyPercent, staysTrueFrom } from '../../../src-main/shared/learning.ts';
 
 describe('learning', () => {
   it('reads per-class and overall accuracy off a confusion matrix', () => {

@@ -18,7 +18,7 @@ import {
   type ImageOptions,
   type ImageShape,
   type SkippedFile,
-} from '../../../../src-preload/api.ts';
+} from '../../../src-preload/api.ts';
 import { DatasetError } from '../errors.ts';
 import { countClasses, type Split } from '../split.ts';
 import { breather } from './breather.ts';

@@ -8,7 +8,7 @@
  * listing, and the file each image came from, in order).
  */
 import { open, rename, rm, writeFile } from 'node:fs/promises';
-import type { DatasetDescription, ImagePreparation } from '../../../../src-preload/api.ts';
+import type { DatasetDescription, ImagePreparation } from '../../../src-preload/api.ts';
 import { DatasetError } from '../errors.ts';
 import type { Split } from '../split.ts';
 import type { ListingEntry } from './scan.ts';

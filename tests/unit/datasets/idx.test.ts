@@ -2,8 +2,8 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_CLASSES } from '../../../../src-main/core/datasets/classes.ts';
-import { inspectDataset, loadDataset } from '../../../../src-main/core/datasets/index.ts';
+import { FASHION_MNIST_CLASSES } from '../../../src-main/datasets/classes.ts';
+import { inspectDataset, loadDataset } from '../../../src-main/datasets/index.ts';
 import { expectSameBytes, FASHION, idxFolder, removeTempDirs, SAMPLE, sampleIdx, refusal } from './fixtures.ts';
 
 afterAll(removeTempDirs);

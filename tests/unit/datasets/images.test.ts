@@ -7,12 +7,12 @@ import { readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, w
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageOptionsSchema, type DatasetDescription, type DatasetProgress, type ImageOptionsInput } from '../../../../src-preload/api.ts';
-import { DatasetError, inspectDataset, loadDataset } from '../../../../src-main/core/datasets/index.ts';
-import { appRoot } from '../../../../src-main/core/paths.ts';
-import { readPreparedIndex } from '../../../../src-main/core/datasets/images/prepared-file.ts';
-import { taps } from '../../../../src-main/core/datasets/images/resample.ts';
-import { NOT_IMAGES_LIMIT } from '../../../../src-main/core/datasets/images/scan.ts';
+import { imageOptionsSchema, type DatasetDescription, type DatasetProgress, type ImageOptionsInput } from '../../../src-preload/api.ts';
+import { DatasetError, inspectDataset, loadDataset } from '../../../src-main/datasets/index.ts';
+import { appRoot } from '../../../src-main/core/paths.ts';
+import { readPreparedIndex } from '../../../src-main/datasets/images/prepared-file.ts';
+import { taps } from '../../../src-main/datasets/images/resample.ts';
+import { NOT_IMAGES_LIMIT } from '../../../src-main/datasets/images/scan.ts';
 import { expectSameBytes, removeTempDirs } from './fixtures.ts';
 import {
   blocks,
@@ -448,7 +448,7 @@ describe('without sharp', () => {
     );
     writeFileSync(
       join(dir, 'prepare.mts'),
-      `import { inspectDataset } from ${JSON.stringify(join(appRoot, 'src-main/core/datasets/index.ts'))};\n` +
+      `import { inspectDataset } from ${JSON.stringify(join(appRoot, 'src-main/datasets/index.ts'))};\n` +
         `const d = await inspectDataset(${JSON.stringify(root)}, { preparedDir: ${JSON.stringify(prepared)} });\n` +
         'console.log(JSON.stringify(d));\n',
     );

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { coreContext } from '../../../../src-main/core/startup.ts';
+import { coreContext } from '../../../src-main/core/startup.ts';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   dispatch,
@@ -12,16 +12,16 @@ import {
   type DatasetSamples,
   type EventName,
   type Handlers,
-} from '../../../../src-preload/api.ts';
-import type { EmitEvent } from '../../../../src-main/core/api/context.ts';
-import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
-import { ensureBundledDataset } from '../../../../src-main/core/datasets/registry.ts';
-import { listDatasets } from '../../../../src-main/core/store/datasets.ts';
-import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
-import { createRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
-import { migrations } from '../../../../src-main/core/store/migrations.ts';
-import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from './fixtures.ts';
-import { classFolders, imageDirs, writeTree } from './image-folders.ts';
+} from '../../../src-preload/api.ts';
+import type { EmitEvent } from '../../../src-main/core/api/context.ts';
+import { createHandlers } from '../../../src-main/core/api/handlers.ts';
+import { ensureBundledDataset } from '../../../src-main/core/dataset-registry.ts';
+import { listDatasets } from '../../../src-main/core/store/datasets.ts';
+import { openDatabase, type Db } from '../../../src-main/core/store/db.ts';
+import { createRun, getStoredRun } from '../../../src-main/core/store/runs.ts';
+import { migrations } from '../../../src-main/core/store/migrations.ts';
+import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from '../datasets/fixtures.ts';
+import { classFolders, imageDirs, writeTree } from '../datasets/image-folders.ts';
 
 afterAll(removeTempDirs);
 

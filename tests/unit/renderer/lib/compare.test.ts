@@ -6,9 +6,9 @@ import { GifReader } from 'omggif';
 import { describe, expect, it } from 'vitest';
 import {
   compatibility, freezePair, outcome, overlay, parseRunIds, positionAt, timeline,
-} from '../../../src-renderer/src/lib/compare.ts';
-import { compareGifName, makeGif } from '../../../src-renderer/src/lib/exportGif.ts';
-import { makeSeries } from '../shared/render/series.ts';
+} from '../../../../src-renderer/src/lib/compare.ts';
+import { compareGifName, makeGif } from '../../../../src-renderer/src/lib/exportGif.ts';
+import { makeSeries } from '../../shared/render/series.ts';
 
 /** A snapshot at `epoch` whose numbers are easy to tell apart: accuracy = epoch / 10, conv1 moved epoch %. */
 function snap(seq: number, epoch: number): SnapshotInfo {

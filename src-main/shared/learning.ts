@@ -1,8 +1,14 @@
 /**
  * When the network learned what: per-class test accuracy from confusion matrices, the snapshot at which
- * each class got there, and the snapshot from which each pinned input stays correctly classified. Pure.
+ * each class got there, and the snapshot from which each pinned input stays correctly classified. Pure:
+ * the training loop counts its evaluation with it, the core reads the stored counts with it.
  */
-import type { ConfusionMatrix } from '../store/activations.ts';
+
+/** Counts [true class][predicted class], row by row. */
+export interface ConfusionMatrix {
+  classes: number;
+  counts: Uint32Array;
+}
 
 /** Each class's accuracy (recall: its diagonal count over its row), null for a class with no test image. */
 export function classAccuracy({ classes, counts }: ConfusionMatrix): (number | null)[] {

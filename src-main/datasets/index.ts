@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ApiError, imageOptionsSchema, type DatasetDescription, type ImageOptions, type ImagePreparation } from '../../../src-preload/api.ts';
+import { ApiError, imageOptionsSchema, type DatasetDescription, type ImageOptions, type ImagePreparation } from '../../src-preload/api.ts';
 import { CIFAR_SIDE, readCifarArchive, readCifarFolder } from './cifar.ts';
 import { idxFamily, parseClassList } from './classes.ts';
 import { DatasetError } from './errors.ts';

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { SkippedFile } from '../../../../src-preload/api.ts';
+import type { SkippedFile } from '../../../src-preload/api.ts';
 import { DatasetError } from '../errors.ts';
 import { breather } from './breather.ts';
 
