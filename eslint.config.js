@@ -2,51 +2,88 @@ import js from '@eslint/js';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
+import { readFileSync } from 'node:fs';
 import tseslint from 'typescript-eslint';
+import layering from './eslint-rules/layering.js';
 
 /**
- * The layering, as lint errors: what each part may not import. The folders are the processes
- * (README: Layout): the page, the core (the one writer), the trainer (the only place tfjs runs), the
- * code they share, and the hosts around the core (the Electron shell, the local server, the CLI).
+ * The layering (README: Layout). The folders are the processes; `layers` says what each may import, and
+ * eslint-rules/layering.js makes everything else an error. First match wins, so a file listed by name
+ * comes before its folder.
  */
+const layers = [
+  { name: 'contract', files: ['src-preload/api.ts', 'src-preload/wire.ts', 'src-preload/bridge.ts'], may: [], why: 'The contract depends on nothing of ours.' },
+  { name: 'preload', files: ['src-preload/'], may: ['contract'], why: 'A sandboxed preload bundles everything it imports: only the contract and its channel names.' },
+  { name: 'shared', files: ['src-main/shared/'], may: ['contract'], why: 'src-main/shared/ runs in the page as well as on the main side.' },
+  { name: 'datasets', files: ['src-main/datasets/'], may: ['contract'], why: 'The data-set readers serve the core and the trainer process alike.' },
+  {
+    name: 'trainer-messages',
+    files: ['src-main/trainer/protocol.ts', 'src-main/trainer/window/messages.ts'],
+    may: ['contract', 'shared', 'datasets'],
+    why: 'What the trainer and its host say to each other, and what the messages carry: no trainer code.',
+  },
+  {
+    name: 'trainer-window',
+    files: ['src-main/trainer/window/'],
+    may: ['contract', 'shared', 'trainer-messages', 'trainer'],
+    why: "The hidden trainer window's page: Chromium's backends (window/backend.ts), not the Node process's, and no files (its data comes with the job).",
+  },
+  {
+    name: 'trainer-process',
+    files: ['src-main/trainer/backend/', 'src-main/trainer/trainer-process.ts', 'src-main/trainer/probe-process.ts', 'src-main/trainer/forward.ts'],
+    may: ['contract', 'shared', 'datasets', 'trainer-messages', 'trainer'],
+    why: "The trainer process's own parts: its entry, the Node backends, and the forward server of the analyses.",
+  },
+  {
+    name: 'trainer',
+    files: ['src-main/trainer/'],
+    may: ['contract', 'shared', 'datasets', 'trainer-messages'],
+    why: 'The training loop, LeNet and the backend probe, run by the trainer process and the trainer window alike.',
+  },
+  {
+    name: 'core',
+    files: ['src-main/core/'],
+    may: ['contract', 'shared', 'datasets', 'trainer-messages'],
+    why: 'The core talks to the trainer through its messages only, and knows no shell.',
+  },
+  { name: 'server', files: ['src-main/server/'], may: ['contract', 'shared', 'core'], why: 'The local server serves the core over HTTP.' },
+  { name: 'cli', files: ['src-main/cli/'], may: ['contract', 'shared', 'datasets', 'trainer-messages', 'core', 'server'], why: 'The command line drives the core (and serves it).' },
+  {
+    name: 'launcher',
+    files: ['src-main/electron/start.mjs'],
+    may: ['cli', 'electron'],
+    why: '`npm start` opens the desktop window where Electron runs, and otherwise serves the page as the CLI does.',
+  },
+  {
+    name: 'electron',
+    files: ['src-main/electron/'],
+    may: ['contract', 'shared', 'datasets', 'trainer-messages', 'core'],
+    why: 'The Electron shell hosts the core and its trainers.',
+  },
+  { name: 'page', files: ['src-renderer/'], may: ['contract', 'shared'], why: 'The page talks only to the contract.' },
+];
+/** The tsconfig paths, their one source, as the rule's aliases: '@contract/' → 'src-preload/'. */
+const tsconfigPaths = JSON.parse(readFileSync(new URL('./tsconfig.base.json', import.meta.url), 'utf8')).compilerOptions.paths;
+const aliases = Object.fromEntries(Object.entries(tsconfigPaths).map(([from, [to]]) => [from.replace('*', ''), to.replace('*', '')]));
+
+/** Which packages a layer may not use (the folders are the allow-list's business). */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const forbid = (names, message) => names.map((name) => ({ name, message }));
 const noElectron = forbid(['electron'], 'Only the Electron shell (src-main/electron/) and the preload import electron: everything else runs and is tested without it.');
 const noTensorflow = { group: ['@tensorflow/*'], message: 'Training runs in the trainer (src-main/trainer/), the only place that imports tfjs.' };
-const noDatabaseInTrainer = 'The trainer never touches the database: it sends snapshots and how the run ended to the core, the one writer (src-main/trainer/protocol.ts).';
-const noHosts = { regex: '(^|/)(electron|server|cli)/', message: 'The core and the trainer know no host: the Electron shell, the server and the CLI import them, never the other way.' };
-
-const rules = {
-  renderer: {
-    paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'The renderer talks only to the API contract: no database or Node modules here.')],
-    patterns: [noTensorflow, { regex: 'src-main/(?!shared/)', message: 'The page may use only what src-main/shared/ holds (the weight renderer).' }],
-  },
-  core: {
-    paths: noElectron,
-    patterns: [
-      noTensorflow,
-      noHosts,
-      { regex: '(^|/)trainer/(?!protocol\\.ts$)', message: "The core talks to the trainer through its messages only (src-main/trainer/protocol.ts)." },
-    ],
-  },
-  trainer: {
-    paths: [...noElectron, ...forbid(['better-sqlite3'], noDatabaseInTrainer)],
-    patterns: [noHosts, { regex: '(^|/)core/store/', message: noDatabaseInTrainer }],
-  },
-  // The hidden trainer window's page: the training loop on Chromium's GPU. A sandboxed page with no
-  // Node and no file access: the data comes with its job, the Node backends stay in the process.
-  trainerWindow: {
-    paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'The trainer window is a sandboxed page: no database or Node modules; its data comes with the job.')],
-    patterns: [noHosts, { regex: '(^|/)core/', message: 'The trainer window reads no files: the main side sends the data with the job (src-main/trainer/window/messages.ts).' }, { regex: '(^|/)backend/', message: "The trainer window's backends are Chromium's (window/backend.ts); backend/ is the Node process's." }],
-  },
-  shared: {
-    paths: [...noElectron, ...forbid(['better-sqlite3', ...nodeBuiltins], 'src-main/shared/ runs in the page as well: no database or Node modules.')],
-    patterns: [noTensorflow, { regex: '(^|/)(core|trainer|electron|server|cli)/', message: 'src-main/shared/ depends on nothing but the contract.' }],
-  },
-  host: { paths: noElectron, patterns: [noTensorflow, { regex: '(^|/)electron/', message: 'The server and the CLI run without Electron.' }] },
+const noDatabase = (where) => forbid(['better-sqlite3'], `${where} never touches the database: the core is the one writer (src-main/core/store/).`);
+const noNode = (where) => forbid(nodeBuiltins, `${where} runs in a page: no Node modules.`);
+const packages = {
+  page: { paths: [...noElectron, ...noDatabase('The page'), ...noNode('The page')], patterns: [noTensorflow] },
+  shared: { paths: [...noElectron, ...noDatabase('src-main/shared/'), ...noNode('src-main/shared/')], patterns: [noTensorflow] },
+  datasets: { paths: [...noElectron, ...noDatabase('A data-set reader')], patterns: [noTensorflow] },
+  trainer: { paths: [...noElectron, ...noDatabase('The trainer')] },
+  trainerWindow: { paths: [...noElectron, ...noDatabase('The trainer window'), ...noNode('The trainer window')] },
+  core: { paths: noElectron, patterns: [noTensorflow] },
+  shell: { paths: noElectron, patterns: [noTensorflow] },
   electron: { patterns: [noTensorflow] },
 };
-const layer = (files, options) => ({ files, rules: { 'no-restricted-imports': ['error', options] } });
+const restrict = (files, options) => ({ files, rules: { 'no-restricted-imports': ['error', options] } });
 
 export default tseslint.config(
   // AssemblyScript, compiled to wasm by its own build script (npm run build:kernels), not TypeScript.
@@ -69,11 +106,13 @@ export default tseslint.config(
     },
   },
   { files: ['src-renderer/**/*.{ts,vue}'], languageOptions: { globals: { ...globals.browser } } },
-  layer(['src-renderer/**/*.{ts,vue}'], rules.renderer),
-  layer(['src-main/core/**/*.ts'], rules.core),
-  layer(['src-main/trainer/**/*.ts'], rules.trainer),
-  layer(['src-main/trainer/window/**/*.ts'], rules.trainerWindow),
-  layer(['src-main/shared/**/*.ts'], rules.shared),
-  layer(['src-main/server/**/*.ts', 'src-main/cli/**/*.{ts,mjs}'], rules.host),
-  layer(['src-main/electron/**/*.{ts,mjs}', 'src-preload/**/*.ts'], rules.electron),
+  { plugins: { local: { rules: { layering } } }, files: ['src-*/**/*.{ts,mts,mjs,vue}'], rules: { 'local/layering': ['error', { layers, aliases }] } },
+  restrict(['src-renderer/**/*.{ts,vue}'], packages.page),
+  restrict(['src-main/shared/**/*.ts'], packages.shared),
+  restrict(['src-main/datasets/**/*.ts'], packages.datasets),
+  restrict(['src-main/trainer/**/*.ts'], packages.trainer),
+  restrict(['src-main/trainer/window/**/*.ts'], packages.trainerWindow),
+  restrict(['src-main/core/**/*.ts'], packages.core),
+  restrict(['src-main/server/**/*.ts', 'src-main/cli/**/*.{ts,mjs}'], packages.shell),
+  restrict(['src-main/electron/**/*.{ts,mjs}', 'src-preload/**/*.ts'], packages.electron),
 );

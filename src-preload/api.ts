@@ -28,6 +28,12 @@ export const TENSOR_NAMES = [
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
+/** What a LeNet is built for: its input images' shape (HWC) and the number of classes. */
+export interface Geometry {
+  shape: [number, number, number];
+  classes: number;
+}
+
 /**
  * `auto` measures (see BackendInfo); the others name a backend: `tensorflow` is either TensorFlow package, GPU
  * first. `webgpu` trains on Dawn in a trainer process, and in the desktop app on Chromium's WebGPU in its
@@ -285,10 +291,13 @@ export interface TrainingProgress {
   etaSeconds: number;
 }
 
+/** The shell around the core that serves the page: the desktop app, or the local server to a browser. */
+export type Shell = 'desktop' | 'browser';
+
 export interface AppInfo {
   version: string;
-  /** 'desktop' inside Electron, 'browser' through the local server. */
-  host: 'desktop' | 'browser';
+  /** The shell the page runs in: 'desktop' inside Electron, 'browser' through the local server. */
+  shell: Shell;
   backend: BackendInfo;
   dbPath: string;
   /** Why the database cannot be written, when it cannot: the app browses it, with training and edits off. */
@@ -301,6 +310,15 @@ export interface AppInfo {
 /** The layers whose outputs the activation view shows (conv1 and conv2 after their ReLU). */
 export const MAP_LAYERS = ['conv1', 'pool1', 'conv2'] as const;
 export type MapLayer = (typeof MAP_LAYERS)[number];
+
+/** [height, width, channels] of a layer's output for an input of `shape` (valid 5×5 convolutions, 2×2 pooling). */
+export function mapShape([h, w]: readonly number[], layer: MapLayer): [number, number, number] {
+  const c1 = [h! - 4, w! - 4];
+  if (layer === 'conv1') return [c1[0]!, c1[1]!, 20];
+  const p1 = [Math.floor(c1[0]! / 2), Math.floor(c1[1]! / 2)];
+  if (layer === 'pool1') return [p1[0]!, p1[1]!, 20];
+  return [p1[0]! - 4, p1[1]! - 4, 50];
+}
 /** At most this many pinned inputs per run. */
 export const MAX_PINS = 16;
 
@@ -396,7 +414,6 @@ const exportGifInput = z
   })
   .strict();
 
-const seqNumber = z.number().int().min(0).max(1_000_000);
 /** Distinct test-set indices, at most MAX_PINS. */
 const testIndices = z
   .array(z.number().int().min(0).max(10_000_000))
@@ -484,11 +501,11 @@ export const contract = {
   /** Replaces the run's pinned inputs; null goes back to the default set. */
   'activations.setPins': method<PinnedInputs>()(z.object({ runId: id, indices: testIndices.nullable() }).strict()),
   'activations.maps': method<ActivationMaps>()(
-    z.object({ runId: id, seq: seqNumber, inputs: testIndices.min(1).optional(), diff: z.union([z.enum(['prev', 'init']), seqNumber]).optional() }).strict(),
+    z.object({ runId: id, seq, inputs: testIndices.min(1).optional(), diff: z.union([z.enum(['prev', 'init']), seq]).optional() }).strict(),
   ),
   'activations.classes': method<ClassLearning>()(z.object({ runId: id }).strict()),
   'activations.mistakes': method<Mistakes>()(
-    z.object({ runId: id, seq: seqNumber, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    z.object({ runId: id, seq, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
   ),
 
   /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
@@ -532,13 +549,15 @@ export const events = {
 } as const;
 export type Events = { [E in keyof typeof events]: Exclude<(typeof events)[E]['payload'], undefined> };
 export type EventName = keyof Events;
+/** How the main side sends an event (to the page, over IPC or SSE). */
+export type EmitEvent = <E extends EventName>(event: E, payload: Events[E]) => void;
 export const MENU_COMMANDS = ['new-run', 'open-dataset', 'export-gif', 'compare', 'about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Errors as data
 
-export type ErrorCode = 'bad-input' | 'not-found' | 'not-implemented' | 'conflict' | 'unavailable' | 'failed';
+export type ErrorCode = 'bad-input' | 'not-found' | 'conflict' | 'unavailable' | 'failed';
 
 export interface ApiErrorData {
   code: ErrorCode;
@@ -598,8 +617,4 @@ export function toErrorData(err: unknown): ApiErrorData {
   if (err instanceof ApiError) return err.toData();
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'failed', message };
-}
-
-export function notImplemented(method: MethodName): never {
-  throw new ApiError('not-implemented', `${method} is not implemented yet`);
 }

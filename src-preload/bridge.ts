@@ -1,7 +1,7 @@
 /**
- * What the desktop preload exposes to the page as `window.weightlapse`, and the IPC channels it uses.
- * Which method and event names it lets through is the contract's to say (`isMethodName`,
- * `isEventName` in api.ts), so adding a method or an event never touches the bridge.
+ * What the desktop preload exposes to the page as `window.weightlapse`, and the channels the preloads use.
+ * Which method and event names it lets through is the contract's to say (its `contract` and `events`
+ * tables, whose names are built into the preload), so adding a method or an event never touches the bridge.
  */
 import type { ApiResult, EventName, Events, MethodName } from './api.ts';
 
@@ -17,3 +17,5 @@ export interface DesktopBridge {
 /** The IPC channels: one for calls (invoke), one for events (main → page). */
 export const CALL_CHANNEL = 'weightlapse:call';
 export const EVENT_CHANNEL = 'weightlapse:event';
+/** The hidden trainer window's preload hands its page the trainer's MessagePort in a window message with this data. */
+export const TRAINER_PORT_MESSAGE = 'weightlapse:trainer-port';

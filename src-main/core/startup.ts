@@ -8,14 +8,16 @@
  * A read-only database is opened for browsing and nothing is written at start. What other processes write
  * to the same database (the CLI training, a second window) is announced as this core's own changes are.
  */
-import type { CoreContext, EmitEvent } from './api/context.ts';
+import type { EmitEvent } from '../../src-preload/api.ts';
+import type { CoreContext } from './api/context.ts';
 import { Activations } from './activations/service.ts';
 import { ensureBundledDataset } from './dataset-registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
 import { watchOtherWriters } from './store/watch.ts';
-import { forkTrainer } from './training/spawn.ts';
+import { forkTrainer } from './training/fork.ts';
 import { Trainers } from './training/trainers.ts';
+import { forwardContext } from './work/inference.ts';
 import type { TrainerSpawner } from '../trainer/protocol.ts';
 
 export interface Core {
@@ -27,12 +29,12 @@ export interface Core {
 }
 
 export interface CoreOptions {
-  host: CoreContext['host'];
+  shell: CoreContext['shell'];
   /** How its trainer processes start: Electron's utilityProcess in the desktop app; child_process.fork by default. */
   spawnTrainer?: TrainerSpawner;
 }
 
-export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptions): Promise<Core> {
+export async function openCore(dbPath: string, { shell, spawnTrainer }: CoreOptions): Promise<Core> {
   const db = openDatabase(dbPath);
   if (!readOnlyReason(db)) {
     markInterruptedRuns(db);
@@ -54,7 +56,7 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
       }
     }
   };
-  const ctx = coreContext({ db, dbPath, host, emit, spawnTrainer });
+  const ctx = coreContext({ db, dbPath, shell, emit, spawnTrainer });
   const stopWatching = watchOtherWriters(db, {
     run: (runId) => emit('run.changed', { runId }),
     datasets: () => emit('datasets.changed', {}),
@@ -71,7 +73,7 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
       closed = true;
       stopWatching();
       await ctx.trainers.stopAll();
-      ctx.activations.close();
+      ctx.inference.close();
       listeners.clear();
       db.close();
     },
@@ -79,16 +81,18 @@ export async function openCore(dbPath: string, { host, spawnTrainer }: CoreOptio
 }
 
 /**
- * The context of a core on an open database: its trainers and its activation service, both starting their
- * processes with one spawner (child_process.fork unless the host gives its own). openCore uses it; so do
- * tests that open a database themselves.
+ * The context of a core on an open database: its trainers and its forward-pass process, both starting
+ * their processes with one spawner (child_process.fork unless the shell gives its own), the work queue and
+ * the activation views. openCore uses it; so do tests that open a database themselves.
  */
-export function coreContext(base: Omit<CoreContext, 'spawnTrainer' | 'trainers' | 'activations'> & { spawnTrainer?: TrainerSpawner | undefined }): CoreContext {
+export function coreContext(base: Pick<CoreContext, 'db' | 'dbPath' | 'shell' | 'emit'> & { spawnTrainer?: TrainerSpawner | undefined }): CoreContext {
   const spawnTrainer = base.spawnTrainer ?? forkTrainer();
+  const forward = forwardContext(base.db, spawnTrainer);
   return {
     ...base,
+    ...forward,
     spawnTrainer,
     trainers: new Trainers({ db: base.db, emit: base.emit, spawn: spawnTrainer }),
-    activations: new Activations({ db: base.db, spawnTrainer }),
+    activations: new Activations(forward),
   };
 }

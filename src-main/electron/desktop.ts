@@ -38,7 +38,7 @@ export interface Desktop {
 }
 
 export async function openDesktop(options: DesktopOptions): Promise<Desktop> {
-  const core = await openCore(options.dbPath, { host: 'desktop', spawnTrainer: options.spawnTrainer });
+  const core = await openCore(options.dbPath, { shell: 'desktop', spawnTrainer: options.spawnTrainer });
   const contents = () => options.window()?.webContents;
   const handlers = createHandlers(core.ctx, desktopHandlers(options));
   const unbind = bindIpc(options.ipcMain, handlers, (event) => isTrustedSender(event, contents(), options.page));

@@ -14,7 +14,8 @@ import type { BrowserWindow as ElectronBrowserWindow, MessageChannelMain as Elec
 import { PassThrough } from 'node:stream';
 import { loadRunData } from '../datasets/for-run.ts';
 import type { FromTrainer, ToTrainer, TrainerProcess, TrainerSpawner } from '../trainer/protocol.ts';
-import { TRAINER_PORT_MESSAGE, type ToTrainerWindow } from '../trainer/window/messages.ts';
+import { TRAINER_PORT_MESSAGE } from '../../src-preload/bridge.ts';
+import type { ToTrainerWindow } from '../trainer/window/messages.ts';
 
 /** The main side's end of the window's port (Electron's MessagePortMain). */
 export interface TrainerPort {

@@ -29,7 +29,6 @@ const STATUS: Record<ErrorCode, number> = {
   'bad-input': 400,
   'not-found': 404,
   conflict: 409,
-  'not-implemented': 501,
   unavailable: 501,
   failed: 500,
 };
@@ -74,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   if (!isBuilt(root)) warn(`the app is not built (${root}/index.html is missing): run \`npm run build\`; the API works without it`);
 
-  const core = await openCore(options.dbPath, { host: 'browser' });
+  const core = await openCore(options.dbPath, { shell: 'browser' });
   const handlers = createHandlers(core.ctx);
   const streams = new EventStreams();
   const unsubscribe = core.subscribe((event, payload) => {

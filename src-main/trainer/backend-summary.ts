@@ -3,22 +3,7 @@
  * hidden trainer window (window/backend.ts). Nothing here loads a backend.
  */
 import type { BackendInfo } from '../../src-preload/api.ts';
-
-export type BackendName = BackendInfo['name'];
-
-/** A backend that started here, switched to. */
-export interface Started {
-  name: BackendName;
-  gpu: boolean;
-  /** Where it started: a trainer process, or the desktop app's hidden trainer window. */
-  host: BackendInfo['host'];
-  /** A few words for the one-line summary: "WebGPU · NVIDIA GeForce RTX 4070 (Vulkan)", "wasm, 2 threads". */
-  label: string;
-  /** Packages, versions, adapter and driver. */
-  detail: string;
-  /** A GPU adapter that is really the CPU (SwiftShader, lavapipe…): never chosen by `auto`. */
-  software: boolean;
-}
+import type { Started } from './protocol.ts';
 
 const CPU_WARNING = 'training on the plain JavaScript cpu backend is very slow (about 5 images/s)';
 const SOFTWARE_WARNING = 'a software GPU adapter: the CPU emulates a GPU, far slower than the wasm backend';

@@ -7,9 +7,10 @@
  * max-pooling. Probabilities are the softmax of fc2's logits.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorName } from '../../src-preload/api.ts';
+import type { Geometry, TensorName } from '../../src-preload/api.ts';
+import type { Split } from '../datasets/split.ts';
 import { initUnmeasured } from './backend/index.ts';
-import { batchTensors, type Geometry, type Split } from './loop.ts';
+import { batchTensors } from './loop.ts';
 import { createLeNet, type LeNet } from './model/lenet.ts';
 import type { ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer } from './protocol.ts';
 

@@ -10,25 +10,13 @@
  * A stop abandons the epoch in progress; resuming replays it from the last snapshot.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LAYERS, type EpochMetrics, type RunConfig, type TensorName } from '../../src-preload/api.ts';
+import { LAYERS, type EpochMetrics, type Geometry, type RunConfig, type TensorName } from '../../src-preload/api.ts';
+import type { Split } from '../datasets/split.ts';
 import { confusionOf, overallAccuracy, type ConfusionMatrix } from '../shared/learning.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
 import type { Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
 import { ShuffleRng } from './shuffle.ts';
 import { layerChanges } from './stats.ts';
-
-export interface Split {
-  /** HWC bytes of each image, concatenated. */
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-}
-
-/** What a batch looks like: image shape (HWC) and the number of classes. */
-export interface Geometry {
-  shape: [number, number, number];
-  classes: number;
-}
 
 export interface TrainingData extends Geometry {
   train: Split;

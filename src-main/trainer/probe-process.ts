@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, hostname, platform } from 'node:os';
 import type { BackendInfo } from '../../src-preload/api.ts';
 import { startBackend, tfBackendName, Unavailable, type BackendOptions } from './backend/index.ts';
-import { backendInfo, type BackendName, type Started } from './backend-summary.ts';
-import { acrossHosts, choose, fingerprintOf, hostRecord, type Findings, type PassedOver, type ProbeRecord, type ProbeRequest } from './probe.ts';
+import { backendInfo } from './backend-summary.ts';
+import { acrossHosts, choose, fingerprintOf, hostRecord, type ProbeRequest } from './probe.ts';
+import type { BackendName, Findings, PassedOver, ProbeRecord, Started } from './protocol.ts';
 
 /** Tried in this order: wasm first, the reference the others are checked against. */
 const SURVEY: BackendName[] = ['wasm', 'webgpu', 'tensorflow-gpu', 'tensorflow'];

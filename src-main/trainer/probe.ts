@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { runConfigSchema } from '../../src-preload/api.ts';
-import type { BackendName, Started } from './backend-summary.ts';
+import type { BackendName, Burst, BurstGeometry, Candidate, Findings, PassedOver, ProbeRecord, Started } from './protocol.ts';
 import { makeOptimizer, trainStep } from './loop.ts';
 import { createLeNet } from './model/lenet.ts';
 import { ShuffleRng } from './shuffle.ts';
@@ -32,45 +32,8 @@ export const STEPS = 20;
 /** How far a backend's burst losses may stray from wasm's, relative to how far wasm's loss fell. */
 export const LOSS_TOLERANCE = 0.05;
 
-/** What a burst trains on: the run's image shape, classes and batch size. */
-export interface Geometry {
-  shape: [number, number, number];
-  classes: number;
-  batchSize: number;
-}
 
-export interface Burst {
-  imagesPerSecond: number;
-  /** The loss of the first warm-up step (same initial weights everywhere) and of the last timed step. */
-  firstLoss: number;
-  lastLoss: number;
-}
 
-/** One backend that started on a host, and its burst if it was measured. */
-export interface Candidate extends Started {
-  burst?: Burst;
-  /** Why its burst failed, if it did. */
-  failed?: string;
-}
-
-export interface PassedOver {
-  name: BackendName;
-  short: string;
-  reason: string;
-}
-
-/** What a host found: the backends that started there, and those that did not with why. */
-export interface Findings {
-  candidates: Candidate[];
-  passedOver: PassedOver[];
-}
-
-/** What the core keeps between runs for each host (as JSON) and hands back. */
-export interface ProbeRecord extends Findings {
-  fingerprint: string;
-  geometry: Geometry;
-  measuredAt: string;
-}
 
 /** The last resort where no CPU path started: the plain JavaScript backend. */
 const LAST_RESORT = { name: 'cpu', host: 'process', label: 'plain JavaScript' } as const;
@@ -166,7 +129,7 @@ export function choose(candidates: Candidate[], passedOver: PassedOver[]): Decis
 }
 
 /** True when a kept record can stand for a new measurement. */
-export function reusable(record: ProbeRecord | undefined, fingerprint: string, geometry: Geometry): record is ProbeRecord {
+export function reusable(record: ProbeRecord | undefined, fingerprint: string, geometry: BurstGeometry): record is ProbeRecord {
   return (
     record !== undefined &&
     record.fingerprint === fingerprint &&
@@ -177,7 +140,7 @@ export function reusable(record: ProbeRecord | undefined, fingerprint: string, g
 }
 
 export interface ProbeRequest {
-  geometry: Geometry;
+  geometry: BurstGeometry;
   /** The record kept from this host's earlier probe, if any. */
   cached?: ProbeRecord | undefined;
   /** Measure again even if the kept record still holds. */
@@ -233,7 +196,7 @@ export async function hostRecord(
 }
 
 /** WARMUP + STEPS training steps of a fresh LeNet on one batch, on the current backend. */
-export async function burst(geometry: Geometry): Promise<Burst> {
+export async function burst(geometry: BurstGeometry): Promise<Burst> {
   const { shape, classes, batchSize } = geometry;
   const net = createLeNet(shape, PROBE_SEED, [], classes);
   const optimizer = makeOptimizer(runConfigSchema.parse({}));
@@ -254,7 +217,7 @@ export async function burst(geometry: Geometry): Promise<Burst> {
 }
 
 /** A batch whose image i shows class (i mod classes)'s own seeded pattern under seeded noise. */
-function patternedNoise({ shape, classes, batchSize }: Geometry): { x: tf.Tensor4D; y: tf.Tensor2D } {
+function patternedNoise({ shape, classes, batchSize }: BurstGeometry): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const size = shape[0] * shape[1] * shape[2];
   const rng = new ShuffleRng(PROBE_SEED);
   const patterns = Array.from({ length: classes }, () => Float32Array.from({ length: size }, () => (rng.next() < 0.3 ? 1 : 0)));

@@ -2,7 +2,7 @@
  * The trainer process and its host talk in these messages, whichever way the process was started.
  *
  * A spawner starts `trainer-process.ts` (or its bundled build) and returns a `TrainerProcess`. Two exist:
- * `forkTrainer` (core/training/spawn.ts: Node's child_process.fork, for the CLI, the server and the tests),
+ * `forkTrainer` (core/training/fork.ts: Node's child_process.fork, for the CLI, the server and the tests),
  * and the Electron shell's, which wraps `utilityProcess.fork(entry, [], { stdio: 'pipe' })`. Both carry
  * messages by structured clone (`serialization: 'advanced'` for fork), so typed arrays cross as they are.
  * On the trainer's side the same messages arrive through `process.parentPort` (Electron) or
@@ -16,7 +16,7 @@
  * snapshot it has committed, then `stop` at most once (or `probe` alone, answered by `backend` or `failed`).
  * Trainer → host: `started`, any number of `progress` and `snapshot`, then `finished` or `failed`, and the
  * process exits; and from the start, a `heartbeat` every `HEARTBEAT_INTERVAL_MS`, by which the host tells a
- * hung trainer from a slow one (core/training/host.ts). The host stores each `snapshot` (weights, metrics and resume state) in one transaction as
+ * hung trainer from a slow one (core/training/supervisor.ts). The host stores each `snapshot` (weights, metrics and resume state) in one transaction as
  * soon as it arrives, then answers `stored`; the trainer sends its next snapshot only once the previous one
  * is stored, so at most one is in flight and a killed trainer loses at most the one the host never saw.
  */
@@ -25,6 +25,7 @@ import type {
   BackendChoice,
   BackendInfo,
   EpochMetrics,
+  Geometry,
   LayerChange,
   LayerName,
   RunConfig,
@@ -32,9 +33,6 @@ import type {
   TrainingProgress,
 } from '../../src-preload/api.ts';
 import type { ConfusionMatrix } from '../shared/learning.ts';
-import type { Findings, Geometry, ProbeRecord } from './probe.ts';
-
-export type { Findings, Geometry, ProbeRecord };
 
 /** Progress as the loop sees it; the host adds the run's id before it reaches the renderer. */
 export type LoopProgress = Omit<TrainingProgress, 'runId'>;
@@ -117,7 +115,7 @@ export type ToTrainer =
    * earlier probe; a trainer window answers `auto` with `probed` (its findings, measured), and the trainer
    * process is then handed them as `window` to choose among with its own (core/training/probe.ts).
    */
-  | { type: 'probe'; choice: BackendChoice; geometry: Geometry; cached?: ProbeRecord; remeasure?: boolean; window?: Findings }
+  | { type: 'probe'; choice: BackendChoice; geometry: BurstGeometry; cached?: ProbeRecord; remeasure?: boolean; window?: Findings }
   | ForwardRequest;
 
 /** How often a trainer says it is alive, from a timer on the thread that trains. */
@@ -197,4 +195,62 @@ export interface TrainerSpawner {
   (backend?: BackendChoice | BackendInfo): TrainerProcess;
   /** The desktop app's hidden trainer window, where there is one: `auto` measures its backends too. */
   readonly window?: (() => TrainerProcess) | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What `auto` measures (probe.ts): the backends each host started, and their bursts
+
+export type BackendName = BackendInfo['name'];
+
+/** A backend that started here, switched to. */
+export interface Started {
+  name: BackendName;
+  gpu: boolean;
+  /** Where it started: a trainer process, or the desktop app's hidden trainer window. */
+  host: BackendInfo['host'];
+  /** A few words for the one-line summary: "WebGPU · NVIDIA GeForce RTX 4070 (Vulkan)", "wasm, 2 threads". */
+  label: string;
+  /** Packages, versions, adapter and driver. */
+  detail: string;
+  /** A GPU adapter that is really the CPU (SwiftShader, lavapipe…): never chosen by `auto`. */
+  software: boolean;
+}
+
+/** What a burst trains on: the run's image shape, classes and batch size. */
+export interface BurstGeometry extends Geometry {
+  batchSize: number;
+}
+
+/** A burst's speed and losses. */
+export interface Burst {
+  imagesPerSecond: number;
+  /** The loss of the first warm-up step (same initial weights everywhere) and of the last timed step. */
+  firstLoss: number;
+  lastLoss: number;
+}
+
+/** One backend that started on a host, and its burst if it was measured. */
+export interface Candidate extends Started {
+  burst?: Burst;
+  /** Why its burst failed, if it did. */
+  failed?: string;
+}
+
+export interface PassedOver {
+  name: BackendName;
+  short: string;
+  reason: string;
+}
+
+/** What a host found: the backends that started there, and those that did not with why. */
+export interface Findings {
+  candidates: Candidate[];
+  passedOver: PassedOver[];
+}
+
+/** What the core keeps between runs for each host (as JSON) and hands back. */
+export interface ProbeRecord extends Findings {
+  fingerprint: string;
+  geometry: BurstGeometry;
+  measuredAt: string;
 }

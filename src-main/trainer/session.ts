@@ -5,7 +5,8 @@
  * and a killed trainer loses at most the one its host never saw.
  */
 import type { BackendInfo } from '../../src-preload/api.ts';
-import { runTraining, type Split } from './loop.ts';
+import type { Split } from '../datasets/split.ts';
+import { runTraining } from './loop.ts';
 import type { FromTrainer, ResumeState, Snapshot, ToTrainer, TrainerJob } from './protocol.ts';
 
 export interface JobSteps {

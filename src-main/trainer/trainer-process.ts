@@ -15,9 +15,8 @@ import type { BackendInfo } from '../../src-preload/api.ts';
 import { loadRunData } from '../datasets/for-run.ts';
 import { initBackend, startBackend } from './backend/index.ts';
 import { ForwardServer } from './forward.ts';
-import type { Geometry } from './probe.ts';
 import { probeAuto } from './probe-process.ts';
-import { HEARTBEAT_INTERVAL_MS, type FromTrainer, type ToTrainer, type TrainerJob } from './protocol.ts';
+import { HEARTBEAT_INTERVAL_MS, type BurstGeometry, type FromTrainer, type ToTrainer, type TrainerJob } from './protocol.ts';
 import { TrainerSession } from './session.ts';
 
 interface ParentPort {
@@ -90,6 +89,6 @@ async function startTraining(job: TrainerJob): Promise<BackendInfo> {
   }
   const { backend } = job.config;
   if (backend !== 'auto') return initBackend(backend);
-  const geometry: Geometry = { shape: job.inputShape, classes: job.classes, batchSize: job.config.batchSize };
+  const geometry: BurstGeometry = { shape: job.inputShape, classes: job.classes, batchSize: job.config.batchSize };
   return (await probeAuto({ geometry })).info;
 }

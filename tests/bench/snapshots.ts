@@ -17,7 +17,7 @@ import { readResumeState } from '../../src-main/core/store/resume.ts';
 import { getRun } from '../../src-main/core/store/runs.ts';
 import { readTensor } from '../../src-main/core/store/snapshots.ts';
 import type { FromTrainer, Snapshot } from '../../src-main/trainer/protocol.ts';
-import { storeSnapshot } from '../../src-main/core/training/host.ts';
+import { storeSnapshot } from '../../src-main/core/training/supervisor.ts';
 import { startRun } from '../../src-main/core/training/service.ts';
 import { Trainers } from '../../src-main/core/training/trainers.ts';
 

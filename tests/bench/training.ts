@@ -33,7 +33,8 @@ import { runConfigSchema, type BackendChoice } from '../../src-preload/api.ts';
 import { loadDataset } from '../../src-main/datasets/index.ts';
 import { createLeNet } from '../../src-main/trainer/model/lenet.ts';
 import { initBackend } from '../../src-main/trainer/backend/index.ts';
-import { batchTensors, evaluate, makeOptimizer, runTraining, trainStep, type Split, type TrainingData } from '../../src-main/trainer/loop.ts';
+import type { Split } from '../../src-main/datasets/split.ts';
+import { batchTensors, evaluate, makeOptimizer, runTraining, trainStep, type TrainingData } from '../../src-main/trainer/loop.ts';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const PEER = fileURLToPath(new URL('../../../shared/peers/pytorch_lenet.py', import.meta.url));

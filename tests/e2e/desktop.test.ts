@@ -79,7 +79,7 @@ describe('the bridge (desktop host)', () => {
       return { keys: Object.keys(g.weightlapse).sort(), require: typeof g.require, process: typeof g.process, frozen: Object.isFrozen(g.weightlapse) };
     });
     expect(globals).toEqual({ keys: ['call', 'on', 'pathForFile'], require: 'undefined', process: 'undefined', frozen: true });
-    expect(await app.call('app.info', {})).toMatchObject({ host: 'desktop', dbPath: app.dbPath });
+    expect(await app.call('app.info', {})).toMatchObject({ shell: 'desktop', dbPath: app.dbPath });
   });
 
   it('lets through exactly the contract’s methods and events, refusing other names before they reach the main side', async () => {

@@ -16,7 +16,7 @@ import { appRoot } from '../../src-main/core/paths.ts';
 import { openCore } from '../../src-main/core/startup.ts';
 import { openDatabase } from '../../src-main/core/store/db.ts';
 import { listRuns } from '../../src-main/core/store/runs.ts';
-import { forkTrainer } from '../../src-main/core/training/spawn.ts';
+import { forkTrainer } from '../../src-main/core/training/fork.ts';
 import { electronSqliteBinding, findElectron } from '../../src-main/electron/electron-runtime.ts';
 import { screenshot } from './harness.ts';
 
@@ -131,7 +131,7 @@ describe('the desktop bundle', () => {
   it("trains a tiny run with the built trainer entry", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wl-bundle-'));
     const core = await openCore(join(dir, 'bundle.db'), {
-      host: 'desktop',
+      shell: 'desktop',
       spawnTrainer: forkTrainer(join(appRoot, 'out', 'main', 'trainer-process.js')),
     });
     try {

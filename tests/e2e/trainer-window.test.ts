@@ -26,7 +26,7 @@ import { readTensor } from '../../src-main/core/store/snapshots.ts';
 import { trainerJob } from '../../src-main/core/training/job.ts';
 import { probeBackend, probeCacheFile } from '../../src-main/core/training/probe.ts';
 import { resumeRun, startRun, stopRun, type TrainingContext } from '../../src-main/core/training/service.ts';
-import { forkTrainer } from '../../src-main/core/training/spawn.ts';
+import { forkTrainer } from '../../src-main/core/training/fork.ts';
 import { spawnerByBackend } from '../../src-main/core/training/trainer-host.ts';
 import { Trainers } from '../../src-main/core/training/trainers.ts';
 import { windowTrainer } from '../../src-main/electron/window-trainer.ts';

@@ -15,7 +15,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MAP_LAYERS, MAX_PINS } from '../../../src-preload/api.ts';
 import { Activations } from '../../core/activations/service.ts';
-import { forkTrainer } from '../../core/training/spawn.ts';
+import { forkTrainer } from '../../core/training/fork.ts';
+import { forwardContext } from '../../core/work/inference.ts';
 import { encodeNpy } from '../../core/export/npy.ts';
 import { getRun } from '../../core/store/runs.ts';
 import { asOptionError, output, UserError, withDb } from '../common.ts';
@@ -60,7 +61,8 @@ export function registerExportActivations(program: Command): void {
         const chosen = opts.seq ?? run.snapshots.map((s) => s.seq);
         const missing = chosen.find((seq) => !run.snapshots.some((s) => s.seq === seq));
         if (missing !== undefined) throw new UserError(`--seq: run #${runId} has no snapshot ${missing} (it has 0–${run.snapshots.length - 1})`);
-        const activations = new Activations({ db, spawnTrainer: forkTrainer() });
+        const forward = forwardContext(db, forkTrainer());
+        const activations = new Activations(forward);
         try {
           let files = 0;
           const index = [];
@@ -86,7 +88,7 @@ export function registerExportActivations(program: Command): void {
         } catch (err) {
           throw asOptionError(err, 'inputs', '--input');
         } finally {
-          activations.close();
+          forward.inference.close();
         }
       });
       output(cmd, { out, ...written }, () => console.log(`wrote ${written.files} .npy files for ${written.snapshots} snapshots to ${out}`));

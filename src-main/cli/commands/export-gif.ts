@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LAYERS, type LayerName } from '../../../src-preload/api.ts';
 import { Activations } from '../../core/activations/service.ts';
-import { forkTrainer } from '../../core/training/spawn.ts';
+import { forkTrainer } from '../../core/training/fork.ts';
+import { forwardContext } from '../../core/work/inference.ts';
 import { exportActivationGif } from '../../core/gif/export-activations.ts';
 import { exportRunGif } from '../../core/gif/export-run.ts';
 import { DEFAULT_ZOOM, type AnimatedGif } from '../../shared/render/animation.ts';
@@ -122,7 +123,8 @@ async function activationGif(db: Db, opts: ExportGifCliOptions, cmd: Command): P
   const given = WEIGHTS_ONLY.find((o) => cmd.getOptionValueSource(o) === 'cli');
   if (given) throw new UserError(`--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --view weights`);
   if (opts.run.length !== 1) throw new UserError('--run: --view activations shows one run');
-  const activations = new Activations({ db, spawnTrainer: forkTrainer() });
+  const forward = forwardContext(db, forkTrainer());
+  const activations = new Activations(forward);
   try {
     return await exportActivationGif(db, activations, {
       runId: opts.run[0]!,
@@ -137,6 +139,6 @@ async function activationGif(db: Db, opts: ExportGifCliOptions, cmd: Command): P
   } catch (err) {
     throw asOptionError(err, 'inputs', '--input');
   } finally {
-    activations.close();
+    forward.inference.close();
   }
 }

@@ -1,4 +1,6 @@
-/** A least-recently-used cache bounded by the bytes of what it holds. */
+import type { RunDetail } from '../../../src-preload/api.ts';
+
+/** A least-recently-used cache bounded by the bytes of what it holds (or, with a size of 1 each, by their count). */
 export class LruCache<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
   private bytes = 0;
@@ -45,3 +47,9 @@ export class LruCache<V> {
     return this.bytes;
   }
 }
+
+/**
+ * Identifies a run in the caches: its id and creation time, since SQLite may give a removed run's id to
+ * the next run made.
+ */
+export const runKey = (run: RunDetail) => `${run.id}@${run.createdAt}`;

@@ -9,7 +9,7 @@ export function appHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'app'>> 
   return {
     'app.info': async () => ({
       version: appVersion,
-      host: ctx.host,
+      shell: ctx.shell,
       backend: await ctx.trainers.backend({ choice: 'auto', geometry: DEFAULT_GEOMETRY }),
       dbPath: ctx.dbPath,
       ...(readOnlyReason(ctx.db) ? { readOnly: readOnlyReason(ctx.db) } : {}),

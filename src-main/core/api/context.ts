@@ -1,23 +1,27 @@
 /**
  * What every handler group gets: the database, the processes the core owns (trainers, and the forward
- * passes of the activation views, both started by one spawner), and a way to tell the renderer that
- * something happened.
+ * passes of the activation views and the analyses, all started by one spawner), the one queue their
+ * background work waits in, and a way to tell the page that something happened.
  */
-import type { EventName, Events } from '../../../src-preload/api.ts';
-import type { Db } from '../store/db.ts';
+import type { EmitEvent, Shell } from '../../../src-preload/api.ts';
 import type { TrainerSpawner } from '../../trainer/protocol.ts';
 import type { Activations } from '../activations/service.ts';
+import type { Db } from '../store/db.ts';
 import type { Trainers } from '../training/trainers.ts';
-
-export type EmitEvent = <E extends EventName>(event: E, payload: Events[E]) => void;
+import type { Inference } from '../work/inference.ts';
+import type { WorkQueue } from '../work/queue.ts';
 
 export interface CoreContext {
   db: Db;
   dbPath: string;
-  host: 'desktop' | 'browser';
+  shell: Shell;
   emit: EmitEvent;
   /** How trainer-side processes start: Electron's utilityProcess in the desktop app; child_process.fork elsewhere. */
   spawnTrainer: TrainerSpawner;
   trainers: Trainers;
+  /** The core's background work on the forward-pass process, most urgent first. */
+  work: WorkQueue;
+  /** The forward-pass process. */
+  inference: Inference;
   activations: Activations;
 }

@@ -1,10 +1,10 @@
 /**
  * Forward-only schema migrations, numbered from 1. `PRAGMA user_version` holds the last one applied;
- * all pending steps run in one transaction. Append new steps; never edit a released one.
+ * all pending steps run in one transaction. Append new steps; never edit a released one, and let none
+ * import live code (migration-5-stats.ts is migration 5's own copy of the statistics it computed).
  */
 import type { Database } from 'better-sqlite3';
-import type { TensorName } from '../../../src-preload/api.ts';
-import { tensorStats, writeStats } from './tensor-stats.ts';
+import { writeMigration5Stats } from './migration-5-stats.ts';
 
 export interface Migration {
   version: number;
@@ -133,7 +133,7 @@ export const migrations: Migration[] = [
     },
   },
   {
-    // Statistics of every tensor (tensor-stats.ts), so that the viewer's scale, legend and change heat
+    // Statistics of every tensor (as tensor-stats.ts computes them today), so that the viewer's scale, legend and change heat
     // map never scan a whole series; computed here once for the runs stored before.
     version: 5,
     up(db) {
@@ -162,7 +162,7 @@ export const migrations: Migration[] = [
           `SELECT s.run_id AS runId, t.name FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id
            WHERE s.seq = (SELECT MIN(seq) FROM snapshots WHERE run_id = s.run_id)`,
         )
-        .all() as { runId: number; name: TensorName }[];
+        .all() as { runId: number; name: string }[];
       const seqsOf = db.prepare(
         `SELECT s.id, t.id AS tensorId FROM snapshots s JOIN tensors t ON t.snapshot_id = s.id AND t.name = $name
          WHERE s.run_id = $runId ORDER BY s.seq`,
@@ -175,7 +175,7 @@ export const migrations: Migration[] = [
           const row = tensor.get({ id: tensorId }) as { shape: string; data: Buffer };
           const w = new Float32Array(row.data.byteLength / 4);
           new Uint8Array(w.buffer).set(row.data);
-          writeStats(db, id, name, tensorStats(JSON.parse(row.shape) as number[], w, prev, init));
+          writeMigration5Stats(db, id, name, JSON.parse(row.shape) as number[], w, prev, init);
           init ??= w;
           prev = w;
         }

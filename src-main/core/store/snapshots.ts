@@ -18,8 +18,9 @@ const toBlob = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLe
 /**
  * Writes one snapshot, all its tensors and their statistics in one transaction: a crash leaves all of
  * it or none. The statistics compare each tensor with the run's previous stored snapshot and its first.
+ * Called inside a caller's transaction (better-sqlite3 nests them), it is part of that one.
  */
-export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot, extra?: () => void): void {
+export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot): void {
   const insertSnap = db.prepare(
     `INSERT INTO snapshots (run_id, seq, epoch, train_loss, train_accuracy, test_loss, test_accuracy, layers, created_at)
      VALUES ($runId, $seq, $epoch, $trainLoss, $trainAccuracy, $testLoss, $testAccuracy, $layers, $at)`,
@@ -47,7 +48,6 @@ export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot, extra?
       writeStats(db, lastInsertRowid, t.name, tensorStats(t.shape, t.data, prev, init));
     }
     if (snapshot.confusion) writeConfusion(db, runId, snapshot.seq, snapshot.confusion);
-    extra?.();
   })();
 }
 
@@ -81,12 +81,6 @@ export function listSnapshots(db: Db, runId: number): SnapshotInfo[] {
     layers: JSON.parse(r.layers) as Record<LayerName, LayerChange>,
     createdAt: r.created_at,
   }));
-}
-
-/** The latest snapshot's seq, or undefined for a run with none. */
-export function lastSeq(db: Db, runId: number): number | undefined {
-  const row = db.prepare('SELECT MAX(seq) AS seq FROM snapshots WHERE run_id = $runId').get({ runId }) as { seq: number | null };
-  return row.seq ?? undefined;
 }
 
 /** Names and shapes of a run's tensors, from its first snapshot. */

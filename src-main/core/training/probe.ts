@@ -19,11 +19,11 @@ import { dirname, join } from 'node:path';
 import { ApiError, type BackendChoice, type BackendInfo } from '../../../src-preload/api.ts';
 import { appVersion } from '../paths.ts';
 import type { TrainerHostKind } from './trainer-host.ts';
-import type { Findings, FromTrainer, Geometry, ProbeRecord, ToTrainer, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
+import type { BurstGeometry, Findings, FromTrainer, ProbeRecord, ToTrainer, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
 
 export interface BackendQuery {
   choice: BackendChoice;
-  geometry: Geometry;
+  geometry: BurstGeometry;
   /** Measure `auto` again even if the kept measurement still holds. */
   remeasure?: boolean;
 }
@@ -34,7 +34,7 @@ export interface ProbeContext {
 }
 
 /** The geometry the app's header speaks of: Fashion-MNIST-shaped images at the default batch size. */
-export const DEFAULT_GEOMETRY: Geometry = { shape: [28, 28, 1], classes: 10, batchSize: 64 };
+export const DEFAULT_GEOMETRY: BurstGeometry = { shape: [28, 28, 1], classes: 10, batchSize: 64 };
 /** A probe measures a few short bursts; one that takes this long has hung. */
 const PROBE_TIMEOUT_MS = 10 * 60_000;
 /**
@@ -69,7 +69,7 @@ export async function probeBackend(ctx: ProbeContext, { choice, geometry, remeas
  * The trainer window's part of `auto`: its backends and their bursts (its record kept as the process's
  * is), or, if it cannot open or fails, why its WebGPU is left out.
  */
-async function windowFindings(spawn: () => TrainerProcess, file: string, geometry: Geometry, remeasure?: boolean): Promise<Findings> {
+async function windowFindings(spawn: () => TrainerProcess, file: string, geometry: BurstGeometry, remeasure?: boolean): Promise<Findings> {
   const cached = keptRecord(file, 'window', geometry);
   try {
     const message: ToTrainer = { type: 'probe', choice: 'auto', geometry, ...(cached && { cached }), ...(remeasure && { remeasure }) };
@@ -115,11 +115,11 @@ function ask<T extends 'backend' | 'probed'>(
   });
 }
 
-const sameGeometry = (a: Geometry, b: Geometry) => JSON.stringify(a) === JSON.stringify(b);
-const sameEntry = (e: CacheEntry, host: TrainerHostKind, geometry: Geometry) =>
+const sameGeometry = (a: BurstGeometry, b: BurstGeometry) => JSON.stringify(a) === JSON.stringify(b);
+const sameEntry = (e: CacheEntry, host: TrainerHostKind, geometry: BurstGeometry) =>
   e.appVersion === appVersion && e.host === host && sameGeometry(e.record.geometry, geometry);
 
-function keptRecord(file: string, host: TrainerHostKind, geometry: Geometry): ProbeRecord | undefined {
+function keptRecord(file: string, host: TrainerHostKind, geometry: BurstGeometry): ProbeRecord | undefined {
   return readCache(file).find((e) => sameEntry(e, host, geometry))?.record;
 }
 

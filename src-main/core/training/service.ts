@@ -18,6 +18,7 @@ import { readResumeState } from '../store/resume.ts';
 import { claimRun, createRun, getRunSummary, getStoredRun, markInterruptedRuns, removeRun, runProcessAlive, updateRun, type StoredRun } from '../store/runs.ts';
 import type { TrainerJob } from '../../trainer/protocol.ts';
 import { trainerJob } from './job.ts';
+import { runGroup } from '../work/queue.ts';
 
 /** What training needs of a core: its database, its events and its trainers. */
 export type TrainingContext = Pick<CoreContext, 'db' | 'emit' | 'trainers'>;
@@ -115,8 +116,8 @@ export async function stopRun(ctx: TrainingContext, runId: number): Promise<RunS
   return summary(ctx, runId);
 }
 
-/** Removes a run with all its snapshots, unless a process (this one or another) trains it. */
-export function deleteRun(ctx: TrainingContext, runId: number): void {
+/** Removes a run with all its snapshots, unless a process (this one or another) trains it; its background work is cancelled. */
+export function deleteRun(ctx: TrainingContext & Pick<CoreContext, 'work'>, runId: number): void {
   requireRun(ctx, runId);
   if (ctx.trainers.owns(runId)) throw new ApiError('conflict', `run #${runId} is training; stop it before removing it`, 'id');
   markInterruptedRuns(ctx.db); // a run whose process died may go
@@ -128,6 +129,7 @@ export function deleteRun(ctx: TrainingContext, runId: number): void {
       removeRun(ctx.db, runId);
     })
     .immediate();
+  ctx.work.cancel(runGroup(runId), `run #${runId} was removed`);
   ctx.emit('run.changed', { runId });
 }
 

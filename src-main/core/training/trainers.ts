@@ -8,27 +8,26 @@
  * opening the same database does not take it for an orphan; if this process dies first it becomes
  * `interrupted` on the next open and can be resumed.
  */
-import { ApiError, type BackendInfo, type RunStatus } from '../../../src-preload/api.ts';
-import type { EmitEvent } from '../api/context.ts';
+import { ApiError, type BackendInfo, type EmitEvent, type RunStatus } from '../../../src-preload/api.ts';
 import { databasePath, type Db } from '../store/db.ts';
 import { getStoredRun, updateRun } from '../store/runs.ts';
-import { TrainerHost, type TrainerWatch } from './host.ts';
+import { TrainerSupervisor, type TrainerWatch } from './supervisor.ts';
 import { trainerJob } from './job.ts';
 import { probeBackend, type BackendQuery } from './probe.ts';
 import type { FromTrainer, TrainerJob, TrainerSpawner } from '../../trainer/protocol.ts';
-import { forkTrainer } from './spawn.ts';
+import { forkTrainer } from './fork.ts';
 
 export interface TrainersOptions {
   db: Db;
   emit: EmitEvent;
   /** How trainer processes start: Electron's utilityProcess in the desktop app; child_process.fork by default. */
   spawn?: TrainerSpawner;
-  /** How the hosts watch their trainers (stop grace, heartbeat timeout, data set checks); defaults otherwise. */
+  /** How their supervisors watch the trainers (stop grace, heartbeat timeout, data set checks); defaults otherwise. */
   watch?: TrainerWatch;
 }
 
 export class Trainers {
-  private readonly hosts = new Map<number, TrainerHost>();
+  private readonly supervisors = new Map<number, TrainerSupervisor>();
   /** Queued run → the run it waits for, and the backend it will train on. */
   private readonly waiting = new Map<number, { after: number; backend?: BackendInfo }>();
   private readonly listeners = new Set<(runId: number, message: FromTrainer) => void>();
@@ -47,17 +46,17 @@ export class Trainers {
   }
 
   /** Starts a trainer on the job now. Its run must already read `running`. */
-  start(job: TrainerJob): TrainerHost {
+  start(job: TrainerJob): TrainerSupervisor {
     const { runId } = job;
-    if (this.hosts.has(runId)) throw new ApiError('conflict', `run #${runId} is already training`, 'id');
-    const host = new TrainerHost({
+    if (this.supervisors.has(runId)) throw new ApiError('conflict', `run #${runId} is already training`, 'id');
+    const supervisor = new TrainerSupervisor({
       ...this.watch,
       db: this.db,
       job,
       spawn: this.spawn,
       onMessage: (message) => this.relay(runId, message),
       onExit: () => {
-        this.hosts.delete(runId);
+        this.supervisors.delete(runId);
         this.emit('run.changed', { runId });
         for (const [queued, { after, backend }] of this.waiting) {
           if (after !== runId) continue;
@@ -66,13 +65,13 @@ export class Trainers {
         }
       },
     });
-    this.hosts.set(runId, host);
-    return host;
+    this.supervisors.set(runId, supervisor);
+    return supervisor;
   }
 
   /** Starts `runId` once `after` has finished, however it finishes. */
   queue(runId: number, after: number, backend?: BackendInfo): void {
-    if (this.hosts.has(after)) this.waiting.set(runId, { after, backend });
+    if (this.supervisors.has(after)) this.waiting.set(runId, { after, backend });
     else this.start({ ...trainerJob(this.db, runId), backend });
   }
 
@@ -92,7 +91,7 @@ export class Trainers {
 
   /** True while the run has a trainer here or waits for one. */
   owns(runId: number): boolean {
-    return this.hosts.has(runId) || this.waiting.has(runId);
+    return this.supervisors.has(runId) || this.waiting.has(runId);
   }
 
   /** Stops a training or a queued run; resolves with its final status. */
@@ -102,16 +101,16 @@ export class Trainers {
       this.emit('run.changed', { runId });
       return 'stopped';
     }
-    const host = this.hosts.get(runId);
-    if (!host) throw new ApiError('conflict', `run #${runId} is not training here`, 'id');
-    return host.stop();
+    const supervisor = this.supervisors.get(runId);
+    if (!supervisor) throw new ApiError('conflict', `run #${runId} is not training here`, 'id');
+    return supervisor.stop();
   }
 
   /** Resolves with the run's final status once its trainer (or the one it waits for) is done. */
   async finished(runId: number): Promise<RunStatus | undefined> {
     const after = this.waiting.get(runId)?.after;
-    if (after !== undefined) await this.hosts.get(after)?.finished;
-    return this.hosts.get(runId)?.finished ?? getStoredRun(this.db, runId)?.status;
+    if (after !== undefined) await this.supervisors.get(after)?.finished;
+    return this.supervisors.get(runId)?.finished ?? getStoredRun(this.db, runId)?.status;
   }
 
   /** Every trainer message, with its run (the CLI shows backend and timings from them). */
@@ -123,7 +122,7 @@ export class Trainers {
   /** Stops everything, for shutting the core down. */
   async stopAll(): Promise<void> {
     for (const runId of [...this.waiting.keys()]) await this.stop(runId);
-    await Promise.all([...this.hosts.values()].map((h) => h.stop()));
+    await Promise.all([...this.supervisors.values()].map((h) => h.stop()));
   }
 
   private relay(runId: number, message: FromTrainer): void {

@@ -7,8 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { ApiError, type BackendInfo } from '../../../src-preload/api.ts';
-import { backendInfo, isSoftwareAdapter, type Started } from '../backend-summary.ts';
-import { KIND, type PassedOver } from '../probe.ts';
+import { backendInfo, isSoftwareAdapter } from '../backend-summary.ts';
+import { KIND } from '../probe.ts';
+import type { PassedOver, Started } from '../protocol.ts';
 
 export type WindowBackend = 'webgpu' | 'webgl';
 

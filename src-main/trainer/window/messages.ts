@@ -3,11 +3,8 @@
  * difference: the window has no file access, so the main side loads the data set and sends it with
  * `start`. Snapshots come back with their tensors' buffers transferred, not copied.
  */
-import type { Split } from '../loop.ts';
+import type { Split } from '../../datasets/split.ts';
 import type { FromTrainer, ToTrainer, TrainerJob } from '../protocol.ts';
-
-/** The preload hands the page its port in a window message with this data (and the port in `ports`). */
-export const TRAINER_PORT_MESSAGE = 'weightlapse:trainer-port';
 
 export type ToTrainerWindow = Exclude<ToTrainer, { type: 'start' }> | { type: 'start'; job: TrainerJob; data: { train: Split; test: Split } };
 

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { startWindowBackends } from './backend.ts';
-import { fingerprintOf, hostRecord, type ProbeRecord, type ProbeRequest } from '../probe.ts';
+import { fingerprintOf, hostRecord, type ProbeRequest } from '../probe.ts';
+import type { ProbeRecord } from '../protocol.ts';
 
 /** The page's user agent (the node project's types have no DOM). */
 const userAgent = () => (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? 'unknown browser';

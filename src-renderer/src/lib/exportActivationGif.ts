@@ -33,7 +33,7 @@ export function makeActivationGif(req: ActivationGifRequest): Uint8Array<ArrayBu
   return encodeGif(frames, { fps: req.fps }) as Uint8Array<ArrayBuffer>;
 }
 
-/** Makes the GIF and hands it to the host; returns where it went (null: cancelled). */
-export function exportActivationGif(api: ApiClient, host: AppInfo['host'], req: ActivationGifRequest): Promise<string | null> {
-  return deliverGif(api, host, activationGifName(req.run, req.input, req.mode), makeActivationGif(req));
+/** Makes the GIF and hands it to the shell; returns where it went (null: cancelled). */
+export function exportActivationGif(api: ApiClient, shell: AppInfo['shell'], req: ActivationGifRequest): Promise<string | null> {
+  return deliverGif(api, shell, activationGifName(req.run, req.input, req.mode), makeActivationGif(req));
 }

@@ -1,7 +1,7 @@
 /**
  * "Export GIF" from the run page and the compare view: the shared `animationGif` draws the frames with
  * the render module the screen uses (so the file shows what the screen showed), fetching each snapshot
- * as its frame is drawn, and the host delivers the file: the desktop app asks where to save it, a
+ * as its frame is drawn, and the shell delivers the file: the desktop app asks where to save it, a
  * browser downloads it.
  */
 import type { ApiClient, AppInfo, LayerName, RunDetail } from '@contract/api.ts';
@@ -22,14 +22,14 @@ export async function makeGif(runs: readonly RunDetail[], view: LayerView, sourc
 }
 
 /** Makes the GIF and saves or downloads it; returns where it went (a path, the file name, or null when cancelled). */
-export async function exportGif(api: ApiClient, host: AppInfo['host'], runs: readonly RunDetail[], view: LayerView, source: WeightSource, fps: number): Promise<string | null> {
+export async function exportGif(api: ApiClient, shell: AppInfo['shell'], runs: readonly RunDetail[], view: LayerView, source: WeightSource, fps: number): Promise<string | null> {
   const name = runs.length === 1 ? gifName(runs[0]!, view.options) : compareGifName(runs, view.options.layer);
-  return deliverGif(api, host, name, await makeGif(runs, view, source, fps));
+  return deliverGif(api, shell, name, await makeGif(runs, view, source, fps));
 }
 
-/** Hands encoded GIF bytes to the host (the weights' GIFs and the activation view's); returns where they went. */
-export async function deliverGif(api: ApiClient, host: AppInfo['host'], name: string, bytes: Uint8Array<ArrayBuffer>): Promise<string | null> {
-  if (host === 'desktop') return (await api.call('files.saveGif', { suggestedName: name, bytes }))?.path ?? null;
+/** Hands encoded GIF bytes to the shell (the weights' GIFs and the activation view's); returns where they went. */
+export async function deliverGif(api: ApiClient, shell: AppInfo['shell'], name: string, bytes: Uint8Array<ArrayBuffer>): Promise<string | null> {
+  if (shell === 'desktop') return (await api.call('files.saveGif', { suggestedName: name, bytes }))?.path ?? null;
   const url = URL.createObjectURL(new Blob([bytes], { type: 'image/gif' }));
   const a = document.createElement('a');
   a.href = url;

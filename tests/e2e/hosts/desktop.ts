@@ -27,7 +27,7 @@ import type { BrowserContext, Frame, Page } from 'playwright-core';
 import type { ApiResult, Input, MethodName, Output } from '../../../src-preload/api.ts';
 import { CALL_CHANNEL } from '../../../src-preload/bridge.ts';
 import { appRoot, rendererDir } from '../../../src-main/core/paths.ts';
-import { forkTrainer } from '../../../src-main/core/training/spawn.ts';
+import { forkTrainer } from '../../../src-main/core/training/fork.ts';
 import { openDesktop, type Desktop } from '../../../src-main/electron/desktop.ts';
 import { menuTemplate } from '../../../src-main/electron/menu.ts';
 import { quitGuard } from '../../../src-main/electron/quit.ts';

@@ -46,12 +46,12 @@ beforeAll(() => {
   const train = cli('train', '--data', SAMPLE_DIR, '--epochs', '2', '--train-limit', '200', '--test-limit', '50', '--backend', 'wasm', '--json');
   if (train.status !== 0) throw new Error(train.stderr);
   const db = openDatabase(dbPath);
-  ctx = coreContext({ db, dbPath, host: 'browser', emit: () => {} });
+  ctx = coreContext({ db, dbPath, shell: 'browser', emit: () => {} });
   handlers = createHandlers(ctx);
   run = getRun(db, 1)!;
 });
 afterAll(() => {
-  ctx?.activations.close();
+  ctx?.inference.close();
   ctx?.db.close();
   removeTempDirs();
 });

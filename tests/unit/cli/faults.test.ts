@@ -147,7 +147,7 @@ describe('weightlapse on a machine that misbehaves', () => {
 
   it('the CLI trains while another process browses: live changes, one trainer per run, no busy errors', async () => {
     const dbPath = join(dir, 'shared-live.db');
-    const core = await openCore(dbPath, { host: 'browser' });
+    const core = await openCore(dbPath, { shell: 'browser' });
     const changed: number[] = [];
     const off = core.subscribe((event: EventName, payload) => {
       if (event === 'run.changed') changed.push((payload as { runId: number }).runId);

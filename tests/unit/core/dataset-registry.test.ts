@@ -13,7 +13,7 @@ import {
   type EventName,
   type Handlers,
 } from '../../../src-preload/api.ts';
-import type { EmitEvent } from '../../../src-main/core/api/context.ts';
+import type { EmitEvent } from '../../../src-preload/api.ts';
 import { createHandlers } from '../../../src-main/core/api/handlers.ts';
 import { ensureBundledDataset } from '../../../src-main/core/dataset-registry.ts';
 import { listDatasets } from '../../../src-main/core/store/datasets.ts';
@@ -33,7 +33,7 @@ beforeEach(() => {
   db = openDatabase(join(tempDir(), 'weightlapse.db'));
   events = [];
   const emit = (event: EventName) => void events.push(event);
-  handlers = createHandlers(coreContext({ db, dbPath: '', host: 'browser', emit }));
+  handlers = createHandlers(coreContext({ db, dbPath: '', shell: 'browser', emit }));
   return () => db.close();
 });
 
@@ -157,7 +157,7 @@ describe('folders of images through the API', () => {
     await classFolders(root, [4, 8], 9);
     const progress: DatasetProgress[] = [];
     const emit: EmitEvent = (event, payload) => void (event === 'datasets.progress' ? progress.push(payload as DatasetProgress) : events.push(event));
-    handlers = createHandlers(coreContext({ db, dbPath: '', host: 'browser', emit }));
+    handlers = createHandlers(coreContext({ db, dbPath: '', shell: 'browser', emit }));
 
     const added = await ok<DatasetInfo>('datasets.add', { path: root, images: { shape: '32x32x3', fit: 'squash' } });
     expect(added).toMatchObject({ name: 'leaves', format: 'images', shape: [32, 32, 3], classes: ['Bag', 'Coat'], available: true });

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResult, DatasetInfo, DatasetSamples } from '../../../src-preload/api.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../../../src-preload/bridge.ts';
-import { forkTrainer } from '../../../src-main/core/training/spawn.ts';
+import { forkTrainer } from '../../../src-main/core/training/fork.ts';
 import { openDesktop, type Desktop } from '../../../src-main/electron/desktop.ts';
 import { appPage } from '../../../src-main/electron/security.ts';
 import { startServer, type RunningServer } from '../../../src-main/server/index.ts';
@@ -83,7 +83,7 @@ describe('IPC calls from the app window', () => {
     expect(samples.images).toBeInstanceOf(Uint8Array);
     expect(samples.images.length).toBe(20 * 28 * 28);
     expect(samples.labels).toHaveLength(20);
-    expect(await fromApp('app.info', {})).toMatchObject({ ok: true, value: { host: 'desktop' } });
+    expect(await fromApp('app.info', {})).toMatchObject({ ok: true, value: { shell: 'desktop' } });
   });
 
   it('come back as data when the handler fails, naming the field', async () => {

@@ -12,7 +12,7 @@ import { openCore } from '../../../src-main/core/startup.ts';
 
 type Message = { id: number; call: string; input: unknown } | { id: number; emit: EventName; payload: never };
 
-const core = await openCore(process.argv[2]!, { host: 'browser' });
+const core = await openCore(process.argv[2]!, { shell: 'browser' });
 const handlers = createHandlers(core.ctx);
 // Events can still come (a trainer ending) after the test has closed the channel: those go nowhere.
 const send = (m: unknown) => void (process.connected && process.send!(m));

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TensorName } from '../../../src-preload/api.ts';
 import { initBackend } from '../../../src-main/trainer/backend/index.ts';
 import { ForwardModel } from '../../../src-main/trainer/forward.ts';
-import { batchTensors, type Split } from '../../../src-main/trainer/loop.ts';
+import type { Split } from '../../../src-main/datasets/split.ts';
+import { batchTensors } from '../../../src-main/trainer/loop.ts';
 import { createLeNet, logits } from '../../../src-main/trainer/model/lenet.ts';
 import { loadSample } from '../core/training/sample.ts';
 

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema, TENSOR_NAMES } from '../../../src-preload/api.ts';
 import { initBackend } from '../../../src-main/trainer/backend/index.ts';
 import { createLeNet } from '../../../src-main/trainer/model/lenet.ts';
-import { batchTensors, evaluate, makeOptimizer, trainStep, type Split } from '../../../src-main/trainer/loop.ts';
+import type { Split } from '../../../src-main/datasets/split.ts';
+import { batchTensors, evaluate, makeOptimizer, trainStep } from '../../../src-main/trainer/loop.ts';
 import { loadSample } from '../core/training/sample.ts';
 
 const MNIST = { shape: [28, 28, 1] as [number, number, number], classes: 10 };

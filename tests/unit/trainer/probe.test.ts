@@ -6,21 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { startBackend } from '../../../src-main/trainer/backend/index.ts';
-import { backendInfo, type Started } from '../../../src-main/trainer/backend-summary.ts';
-import {
-  acrossHosts,
-  agrees,
-  choose,
-  GPU_MARGIN,
-  hostRecord,
-  reusable,
-  type Burst,
-  type Candidate,
-  type Findings,
-  type Geometry,
-  type PassedOver,
-  type ProbeRecord,
-} from '../../../src-main/trainer/probe.ts';
+import { backendInfo } from '../../../src-main/trainer/backend-summary.ts';
+import type { Burst, BurstGeometry, Candidate, Findings, PassedOver, ProbeRecord, Started } from '../../../src-main/trainer/protocol.ts';
+import { acrossHosts, agrees, choose, GPU_MARGIN, hostRecord, reusable } from '../../../src-main/trainer/probe.ts';
 import { probeAuto } from '../../../src-main/trainer/probe-process.ts';
 
 const burst = (imagesPerSecond: number, lastLoss = 1.2): Burst => ({ imagesPerSecond, firstLoss: 2.3, lastLoss });
@@ -145,7 +133,7 @@ describe('choosing across the trainer process and the trainer window (desktop ap
 
 describe("each host's record", () => {
   // Real bursts on the wasm backend, at a small size; the backends they stand for are made up.
-  const tiny: Geometry = { shape: [16, 16, 1], classes: 3, batchSize: 4 };
+  const tiny: BurstGeometry = { shape: [16, 16, 1], classes: 3, batchSize: 4 };
   const use = () => startBackend('wasm');
   const gpu: Started = { name: 'webgpu', gpu: true, host: 'window', label: 'WebGPU · A GPU (Chromium)', detail: 'a GPU', software: false };
   const cpu: Started = { name: 'wasm', gpu: false, host: 'process', label: 'wasm, 2 threads', detail: 'wasm', software: false };
@@ -204,7 +192,7 @@ describe('the summary line', () => {
 });
 
 describe('reusable', () => {
-  const geometry: Geometry = { shape: [28, 28, 1], classes: 10, batchSize: 64 };
+  const geometry: BurstGeometry = { shape: [28, 28, 1], classes: 10, batchSize: 64 };
   const record: ProbeRecord = { fingerprint: 'f', geometry, candidates: [], passedOver: [], measuredAt: '' };
   it('holds only for the same fingerprint and geometry', () => {
     expect(reusable(record, 'f', geometry)).toBe(true);
@@ -216,7 +204,7 @@ describe('reusable', () => {
 });
 
 describe('probeAuto on this machine', () => {
-  const geometry: Geometry = { shape: [28, 28, 1], classes: 10, batchSize: 32 };
+  const geometry: BurstGeometry = { shape: [28, 28, 1], classes: 10, batchSize: 32 };
 
   it('measures once, reuses the record while it holds, and measures again when asked or when it no longer does', async () => {
     const first = await probeAuto({ geometry });

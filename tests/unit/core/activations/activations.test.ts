@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { coreContext } from '../../../../src-main/core/startup.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, MAP_LAYERS, runConfigSchema, TENSOR_NAMES, type ActivationMaps, type ApiResult, type ClassLearning, type Mistakes, type PinnedInputs, type RunDetail } from '../../../../src-preload/api.ts';
-import { mapShape } from '../../../../src-main/core/activations/service.ts';
+import { mapShape } from '../../../../src-preload/api.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
 import { loadTestSplit } from '../../../../src-main/datasets/index.ts';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weightlapse-activations-'));
   const dbPath = join(dir, 'w.db');
   db = openDatabase(dbPath);
-  ctx = coreContext({ db, dbPath, host: 'browser', emit: () => {} });
+  ctx = coreContext({ db, dbPath, shell: 'browser', emit: () => {} });
   const handlers = createHandlers(ctx);
   call = (method, input) => dispatch(handlers, method, input);
   const { id: datasetId } = await addDatasetFromDisk(db, SAMPLE_DIR);
@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  ctx?.activations.close();
+  ctx?.inference.close();
   db?.close();
   rmSync(dir, { recursive: true, force: true });
 });

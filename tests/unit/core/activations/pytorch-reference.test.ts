@@ -53,11 +53,11 @@ let ctx: CoreContext;
 beforeAll(() => {
   dbPath = join(tempDir(), 'w.db');
   const db = openDatabase(dbPath);
-  ctx = coreContext({ db, dbPath, host: 'browser', emit: () => {} });
+  ctx = coreContext({ db, dbPath, shell: 'browser', emit: () => {} });
   handlers = createHandlers(ctx);
 });
 afterAll(() => {
-  ctx?.activations.close();
+  ctx?.inference.close();
   ctx.db.close();
   removeTempDirs();
 });

@@ -22,7 +22,7 @@ let runB: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-weights-'));
-  core = await openCore(join(dir, 'w.db'), { host: 'browser' });
+  core = await openCore(join(dir, 'w.db'), { shell: 'browser' });
   handlers = createHandlers(core.ctx);
   runA = storeRun(core.ctx.db, 'a', [0, 0.5, 1, 2], 1);
   runB = storeRun(core.ctx.db, 'b', [0, 1, 2], 2);

@@ -74,7 +74,7 @@ function damagePage(path: string, page: number, offset = 0): void {
   }
 }
 
-const handlersFor = (db: Db) => createHandlers(coreContext({ db, dbPath: db.name, host: 'browser', emit: () => {} }));
+const handlersFor = (db: Db) => createHandlers(coreContext({ db, dbPath: db.name, shell: 'browser', emit: () => {} }));
 
 describe('a file that is not a usable database', () => {
   it('is refused with a message naming it, and left byte for byte as it was', () => {
@@ -156,7 +156,7 @@ describe('a database that cannot be written', () => {
       const path = join(medium, 'w.db');
       weightlapseDb(path);
       remount(medium, 'ro');
-      const core = await openCore(path, { host: 'browser' });
+      const core = await openCore(path, { shell: 'browser' });
       try {
         expect(readOnlyReason(core.ctx.db)).toBe(`${path} is on a read-only file system`);
         const call = (method: string, input: unknown) => dispatch(createHandlers(core.ctx), method, input);

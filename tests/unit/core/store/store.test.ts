@@ -164,15 +164,16 @@ describe('the store', () => {
     expect(getRun(db, runId)!.tensors.map((t) => t.name)).toEqual([...TENSOR_NAMES]);
   });
 
-  it('writes a snapshot with its resume state in one transaction: a failure leaves neither', () => {
+  it('writes a snapshot inside its caller’s transaction, as the host stores it with its resume state: a failure leaves neither', () => {
     const runId = newRun();
-    insertSnapshot(db, runId, snapshot(0), () => writeResumeState(db, runId, resumeState(0)));
-    expect(() =>
-      insertSnapshot(db, runId, snapshot(1), () => {
-        writeResumeState(db, runId, resumeState(1));
-        throw new Error('disk full');
-      }),
-    ).toThrow('disk full');
+    const store = (seq: number, fail = false) =>
+      db.transaction(() => {
+        insertSnapshot(db, runId, snapshot(seq));
+        writeResumeState(db, runId, resumeState(seq));
+        if (fail) throw new Error('disk full');
+      })();
+    store(0);
+    expect(() => store(1, true)).toThrow('disk full');
     expect(getRun(db, runId)!.snapshots.map((s) => s.seq)).toEqual([0]);
     expect(readResumeState(db, runId)).toEqual(resumeState(0));
     removeRun(db, runId);

@@ -25,7 +25,7 @@ beforeAll(() => {
   const emit = (event: EventName, payload: unknown) => {
     if (event === 'run.changed') changed.push((payload as { runId: number }).runId);
   };
-  ctx = coreContext({ db, dbPath: join(dir, 'w.db'), host: 'browser', emit });
+  ctx = coreContext({ db, dbPath: join(dir, 'w.db'), shell: 'browser', emit });
   const handlers = createHandlers(ctx);
   call = (method, input) => dispatch(handlers, method, input);
 });
@@ -154,7 +154,7 @@ describe('runs API', () => {
 
   it('app.info says which backend a run would train on', async () => {
     const info = value<{ version: string; host: string; dbPath: string; backend: { name: string; detail: string } }>(await call('app.info', {}));
-    expect(info).toMatchObject({ host: 'browser', dbPath: ctx.dbPath });
+    expect(info).toMatchObject({ shell: 'browser', dbPath: ctx.dbPath });
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(info.backend.name);
     expect(info.backend.detail.length).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { resumeRun, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
-import type { TrainerWatch } from '../../../../src-main/core/training/host.ts';
+import type { TrainerWatch } from '../../../../src-main/core/training/supervisor.ts';
 import type { FromTrainer } from '../../../../src-main/trainer/protocol.ts';
 import { SAMPLE_DIR } from './sample.ts';
 
@@ -43,7 +43,7 @@ function context(watch: TrainerWatch = {}) {
   const emit = () => {};
   const trainers = new Trainers({ db, emit, watch });
   made.push(trainers);
-  return { db, emit, trainers, call: (method: string, input: unknown) => dispatch(createHandlers({ ...coreContext({ db, dbPath, host: 'browser', emit }), trainers }), method, input) };
+  return { db, emit, trainers, call: (method: string, input: unknown) => dispatch(createHandlers({ ...coreContext({ db, dbPath, shell: 'browser', emit }), trainers }), method, input) };
 }
 
 const config = (input: RunConfigInput) => runConfigSchema.parse({ batchSize: 32, trainLimit: 256, testLimit: 100, backend: 'wasm', ...input });

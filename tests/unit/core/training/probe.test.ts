@@ -14,16 +14,16 @@ import { appVersion } from '../../../../src-main/core/paths.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { probeBackend, probeCacheFile } from '../../../../src-main/core/training/probe.ts';
 import { startRun } from '../../../../src-main/core/training/service.ts';
-import { forkTrainer } from '../../../../src-main/core/training/spawn.ts';
+import { forkTrainer } from '../../../../src-main/core/training/fork.ts';
 import { spawnerByBackend } from '../../../../src-main/core/training/trainer-host.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { windowTrainer } from '../../../../src-main/electron/window-trainer.ts';
-import type { Geometry, ProbeRecord } from '../../../../src-main/trainer/protocol.ts';
+import type { BurstGeometry, ProbeRecord } from '../../../../src-main/trainer/protocol.ts';
 import { SAMPLE_DIR } from './sample.ts';
 import { installed } from './sample.ts';
 
 let dir: string;
-const geometry: Geometry = { shape: [28, 28, 1], classes: 10, batchSize: 48 };
+const geometry: BurstGeometry = { shape: [28, 28, 1], classes: 10, batchSize: 48 };
 /** Each call asks a trainer process; all databases here share one folder, so one kept file. */
 const probe = (name: string, remeasure = false) =>
   probeBackend({ dbPath: join(dir, `${name}.db`), spawn: forkTrainer() }, { choice: 'auto', geometry, remeasure });

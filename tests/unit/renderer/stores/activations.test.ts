@@ -34,7 +34,7 @@ const seqs = [...Array(SNAPSHOTS).keys()];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-activations-store-'));
-  core = await openCore(join(dir, 'test.db'), { host: 'browser' });
+  core = await openCore(join(dir, 'test.db'), { shell: 'browser' });
   const sample = (await coreClient(core).call('datasets.list', {})).find((d) => d.bundled)!;
   runId = createRun(core.ctx.db, {
     name: 'long', datasetId: sample.id, datasetName: sample.name, datasetPath: sample.path, inputShape: [28, 28, 1],

@@ -29,7 +29,7 @@ let core: Core;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-stores-'));
-  core = await openCore(join(dir, 'test.db'), { host: 'browser' });
+  core = await openCore(join(dir, 'test.db'), { shell: 'browser' });
   setApi(coreClient(core));
   setActivePinia(createPinia());
 });

@@ -1,7 +1,7 @@
 /** The activation view's renderer: where each value goes, its colour on the fixed scale, bars, outlines, hit-testing. */
 import { describe, expect, it } from 'vitest';
 import { MAP_LAYERS, type MapLayer } from '../../../../src-preload/api.ts';
-import { mapShape } from '../../../../src-main/core/activations/service.ts';
+import { mapShape } from '../../../../src-preload/api.ts';
 import { IMAGE, MAP_LEVELS, MAP_ZERO, RIGHT, WRONG } from '../../../../src-main/shared/render/activations/palette.ts';
 import { hitRow, renderRow, rowLayout, type RowData, type RowShape } from '../../../../src-main/shared/render/activations/row.ts';
 import { MUTED, OUTLINE, TEXT } from '../../../../src-main/shared/render/palette.ts';

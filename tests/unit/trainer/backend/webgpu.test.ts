@@ -24,7 +24,7 @@ import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun, type TrainingContext } from '../../../../src-main/core/training/service.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
 import { startBackend, Unavailable } from '../../../../src-main/trainer/backend/index.ts';
-import type { Started } from '../../../../src-main/trainer/backend-summary.ts';
+import type { Started } from '../../../../src-main/trainer/protocol.ts';
 import { batchTensors, makeOptimizer, trainStep } from '../../../../src-main/trainer/loop.ts';
 import { createLeNet } from '../../../../src-main/trainer/model/lenet.ts';
 import { relError } from './helpers.ts';

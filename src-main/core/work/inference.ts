@@ -1,13 +1,34 @@
 /**
- * The forward passes behind the activation views, asked of a trainer process (the only place tfjs runs),
+ * The forward passes behind the activation views and the analyses, asked of a trainer process (the only place tfjs runs),
  * started with the same spawner as training and kept while it is used: starting one costs seconds
  * (tfjs and its backend), a forward pass of a snapshot milliseconds. It answers one request at a time;
  * it is killed after a minute without work, and a new one starts with the next request. If it dies,
  * the requests it held fail with what its stderr said last.
  */
+import { TENSOR_NAMES, type TensorName } from '../../../src-preload/api.ts';
 import type { ForwardMaps, ForwardPredictions, ForwardRequest, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
+import type { Db } from '../store/db.ts';
+import { readTensor } from '../store/snapshots.ts';
+import { WorkQueue } from './queue.ts';
 
 export type ForwardInput = Omit<ForwardRequest, 'type' | 'id' | 'output'>;
+
+/** What a user of the forward passes needs: the stored weights, the queue to wait in, the process. */
+export interface ForwardContext {
+  db: Db;
+  work: WorkQueue;
+  inference: Inference;
+}
+
+/** The forward passes of a core (or of one CLI command): a queue and the process; `inference.close()` ends it. */
+export function forwardContext(db: Db, spawn: TrainerSpawner): ForwardContext {
+  return { db, work: new WorkQueue(), inference: new Inference(() => spawn) };
+}
+
+/** A snapshot's weights as the forward pass takes them. */
+export function weightsAt(db: Db, runId: number, seq: number): Partial<Record<TensorName, Float32Array>> {
+  return Object.fromEntries(TENSOR_NAMES.map((name) => [name, readTensor(db, runId, name, seq)?.data]));
+}
 
 const IDLE_MS = 60_000;
 const STDERR_TAIL = 2000;

@@ -3,16 +3,16 @@
  * messages on, stops it, and notices when it dies, hangs, or loses its data set. How the process is
  * started is the spawner's business (trainer/protocol.ts).
  *
- * The core is the one writer: the trainer sends each snapshot with its resume state, and the host stores
+ * The core is the one writer: the trainer sends each snapshot with its resume state, and the supervisor stores
  * both (and the run's timings) in one transaction the moment the message arrives, before anyone hears of
  * it, then answers `stored`. A snapshot is thus either wholly stored or, if the trainer dies before the
- * host received it, not at all. The final status (`done`, `stopped`, `failed`) comes from the trainer's
+ * supervisor received it, not at all. The final status (`done`, `stopped`, `failed`) comes from the trainer's
  * last message. If the process exits while the run still reads `running`, it died without a word (killed,
- * out of memory, a native crash): the host marks the run `interrupted` with what it knows (signal or exit
+ * out of memory, a native crash): the supervisor marks the run `interrupted` with what it knows (signal or exit
  * code, the end of its stderr), so it can be resumed. A stop that the trainer does not honour within
  * `stopGraceMs` ends in a kill and `stopped`.
  *
- * Faults the host watches for, each ending the trainer with the reason in the run's `error`:
+ * Faults the supervisor watches for, each ending the trainer with the reason in the run's `error`:
  * - a snapshot that cannot be stored (disk full, the database gone read-only or damaged): `failed`; the
  *   snapshots before it stay whole, and resuming once the cause is fixed carries on from the last one;
  * - the data set's files gone (moved, deleted, a drive unplugged), looked for every `datasetCheckMs`:
@@ -46,7 +46,7 @@ export interface TrainerWatch {
   datasetCheckMs?: number;
 }
 
-export interface TrainerHostOptions extends TrainerWatch {
+export interface TrainerSupervisorOptions extends TrainerWatch {
   db: Db;
   job: TrainerJob;
   spawn: TrainerSpawner;
@@ -66,35 +66,36 @@ const saneProgress = (p: LoopProgress): LoopProgress => ({ ...p, imagesPerSecond
 /** The snapshot, its resume state and the run's timings in one transaction: all of it is stored, or none. */
 export function storeSnapshot(db: Db, runId: number, snapshot: Snapshot, state: ResumeState): void {
   const trainSeconds = nonNegative(state.trainSeconds);
-  insertSnapshot(db, runId, snapshot, () => {
+  db.transaction(() => {
+    insertSnapshot(db, runId, snapshot);
     writeResumeState(db, runId, state);
     updateRun(db, runId, { trainSeconds, imagesPerSecond: trainSeconds > 0 ? state.imagesTrained / trainSeconds : null });
-  });
+  })();
 }
 
 /** The bytes a snapshot message asks to store: its tensors and its optimizer slots. */
 const snapshotBytes = (snapshot: Snapshot, state: ResumeState) =>
   [...snapshot.tensors, ...state.optimizer.slots].reduce((n, t) => n + t.data.byteLength, 0);
 
-export class TrainerHost {
+export class TrainerSupervisor {
   readonly runId: number;
   /** The run's status once the process has exited. */
   readonly finished: Promise<RunStatus>;
   private readonly process: TrainerProcess;
   private readonly watch: Required<TrainerWatch>;
   private stopping = false;
-  /** Set once the host is done with the trainer (it failed the run, or the process exited): later messages change nothing. */
+  /** Set once the supervisor is done with the trainer (it failed the run, or the process exited): later messages change nothing. */
   private ended = false;
-  /** Why the host failed the run, kept to record again at exit if the first record did not fit. */
+  /** Why the supervisor failed the run, kept to record again at exit if the first record did not fit. */
   private failure: string | undefined;
-  /** Why the host killed a trainer that hung, for the run's `interrupted` error. */
+  /** Why the supervisor killed a trainer that hung, for the run's `interrupted` error. */
   private hangReason: string | undefined;
   private stderrTail = '';
   private killTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private datasetTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: TrainerHostOptions) {
+  constructor(private readonly options: TrainerSupervisorOptions) {
     this.runId = options.job.runId;
     this.watch = {
       stopGraceMs: options.stopGraceMs ?? DEFAULT_WATCH.stopGraceMs,
