@@ -3,15 +3,12 @@
  * 1 label byte then 32×32 pixels of red, of green, of blue (CHW). Read from a folder or straight out of
  * the official `.tar.gz`, and turned into HWC once, here, so the rest of the app sees one layout.
  */
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
+import { basename, posix } from 'node:path';
+import { readTarMembers } from './archive.ts';
+import { ByteBudget, DATA_BUDGET_BYTES } from './budget.ts';
 import { CIFAR10_CLASSES, parseClassList } from './classes.ts';
 import { DatasetError } from './errors.ts';
-import { looksGzipped, readStart } from './gzip.ts';
+import { readAt, readTextFile, withRegularFile } from './regular-file.ts';
 import type { Split } from './split.ts';
 
 export const CIFAR_SIDE = 32;
@@ -22,9 +19,7 @@ export const RECORD_BYTES = 1 + IMAGE_BYTES;
 export const TRAIN_BATCH = /^data_batch_(\d+)\.bin$/;
 export const TEST_BATCH = 'test_batch.bin';
 export const META = 'batches.meta.txt';
-/** A member larger than this is not a CIFAR-10 batch (the real ones are 30,730,000 bytes). */
-const MAX_MEMBER_BYTES = 1 << 30;
-const CHUNK_BYTES = 1 << 20;
+const MAX_BATCH = { maxBytes: DATA_BUDGET_BYTES, what: 'CIFAR-10 batch' };
 
 export interface Batch {
   file: string;
@@ -90,19 +85,46 @@ export async function readCifarFolder(
   files: { train: string[]; test: string; meta?: string },
   wantTrain: boolean,
 ): Promise<CifarData> {
-  const read = async (file: string): Promise<Batch> => ({ file, bytes: await readFile(file) });
-  const classes = cifarClasses(files.meta, files.meta === undefined ? undefined : await readFile(files.meta, 'utf8'));
+  const budget = new ByteBudget();
+  const read = (file: string) => readBatch(file, budget);
+  const classes = cifarClasses(files.meta, files.meta === undefined ? undefined : await readTextFile(files.meta));
   const test = cifarSplit([await read(files.test)], classes.length);
   const train = wantTrain ? cifarSplit(await Promise.all(files.train.map(read)), classes.length) : null;
   return { classes, train, test };
 }
 
-/** Reads the batches straight out of a `.tar.gz` (any folder inside), never unpacking it to disk. */
-export async function readCifarArchive(archive: string, wantTrain: boolean): Promise<CifarData> {
-  const members = await readTarMembers(archive, (name) => {
-    const base = basename(name);
-    return base === META || base === TEST_BATCH || (wantTrain && TRAIN_BATCH.test(base));
+/** One batch file, its size taken from `budget` before it is read. */
+function readBatch(file: string, budget: ByteBudget): Promise<Batch> {
+  return withRegularFile(file, MAX_BATCH, async (handle, size) => {
+    budget.take(file, size);
+    const bytes = await readAt(handle, size);
+    if (bytes.length !== size) throw new DatasetError(file, `changed while it was read (${bytes.length} of ${size} bytes)`);
+    return { file, bytes };
   });
+}
+
+const isCifarMember = (base: string) => base === META || base === TEST_BATCH || TRAIN_BATCH.test(base);
+
+/**
+ * Reads the batches straight out of a `.tar.gz` (any one folder inside), never unpacking it to disk.
+ * Batches in two folders of one archive are refused: which copy is meant cannot be told.
+ */
+export async function readCifarArchive(archive: string, wantTrain: boolean): Promise<CifarData> {
+  let folder: string | undefined;
+  const members = await readTarMembers(
+    archive,
+    (name) => {
+      const base = basename(name);
+      if (!isCifarMember(base)) return false;
+      const where = posix.dirname(name);
+      folder ??= where;
+      if (where !== folder) {
+        throw new DatasetError(archive, `holds CIFAR-10 files in two folders (${shown(folder)} and ${shown(where)}); pack one copy of cifar-10-batches-bin/`);
+      }
+      return wantTrain || !TRAIN_BATCH.test(base);
+    },
+    new ByteBudget(),
+  );
   const at = (name: string) => `${archive}:${name}`;
   const names = [...members.keys()];
   const find = (base: string) => names.find((n) => basename(n) === base);
@@ -116,6 +138,7 @@ export async function readCifarArchive(archive: string, wantTrain: boolean): Pro
         '(expected cifar-10-batches-bin/ with data_batch_1.bin … data_batch_5.bin, test_batch.bin, batches.meta.txt)',
     );
   }
+  sameBatchTwice(archive, trainNames.map((n) => basename(n)));
   const metaName = find(META);
   const classes = cifarClasses(
     metaName && at(metaName),
@@ -127,48 +150,15 @@ export async function readCifarArchive(archive: string, wantTrain: boolean): Pro
   return { classes, train, test };
 }
 
-/**
- * The wanted regular files of a (gzipped) tar archive, as bytes, keyed by their path inside it.
- * Node's zlib inflates in large chunks on its own thread while `tar` parses here: about twice as quick
- * as letting `tar` inflate in small chunks itself.
- */
-export async function readTarMembers(archive: string, wanted: (name: string) => boolean): Promise<Map<string, Uint8Array>> {
-  const members = new Map<string, Uint8Array>();
-  let problem: string | undefined;
-  const source = createReadStream(archive, { highWaterMark: CHUNK_BYTES });
-  const stop = (why: string) => {
-    problem ??= why;
-    source.destroy();
-  };
-  const take = (entry: ReadEntry) => {
-    if (entry.type !== 'File' || !wanted(entry.path) || members.has(entry.path)) return entry.resume();
-    if (entry.size > MAX_MEMBER_BYTES) {
-      stop(`${entry.path} inside is ${entry.size} bytes, too large for a CIFAR-10 batch`);
-      return entry.resume();
-    }
-    // Sized from the tar header, filled in place: one copy of each batch in memory, not two.
-    const bytes = new Uint8Array(entry.size);
-    let filled = 0;
-    entry.on('data', (chunk: Buffer) => {
-      bytes.set(chunk.subarray(0, Math.max(0, bytes.length - filled)), filled);
-      filled += chunk.length;
-    });
-    entry.on('end', () => {
-      if (filled !== entry.size) stop(`${entry.path} inside is cut short (${filled} of ${entry.size} bytes)`);
-      else members.set(entry.path, bytes);
-    });
-  };
-  const gzipped = looksGzipped(await readStart(archive, 2));
-  const parser = new Parser({ strict: true, onReadEntry: take });
-  try {
-    await pipeline(gzipped ? [source, createGunzip({ chunkSize: CHUNK_BYTES }), parser] : [source, parser]);
-  } catch (err) {
-    if (problem) throw new DatasetError(archive, problem);
-    const { code = '', message } = err as NodeJS.ErrnoException;
-    if (code.startsWith('Z_')) throw new DatasetError(archive, `damaged or incomplete gzip data (${message}); download it again`);
-    if (code.startsWith('TAR_')) throw new DatasetError(archive, `not a readable tar archive (${message})`);
-    throw new DatasetError(archive, `cannot be read (${message})`);
+const shown = (folder: string) => (folder === '.' ? 'the top' : `${folder}/`);
+
+/** Refuses two batch files with one number (`data_batch_1.bin` and `data_batch_01.bin`): which is batch 1? */
+export function sameBatchTwice(where: string, names: string[]): void {
+  const seen = new Map<number, string>();
+  for (const name of names) {
+    const n = Number(TRAIN_BATCH.exec(name)![1]);
+    const other = seen.get(n);
+    if (other !== undefined) throw new DatasetError(where, `${[other, name].sort().join(' and ')} are both training batch ${n}; keep one`);
+    seen.set(n, name);
   }
-  if (problem) throw new DatasetError(archive, problem);
-  return members;
 }

@@ -7,7 +7,8 @@ import { ApiError } from '../../src-preload/api.ts';
 export class DatasetError extends ApiError {
   constructor(
     readonly file: string,
-    problem: string,
+    /** What is wrong with it, without the file's name (for a list of files that already names them). */
+    readonly problem: string,
   ) {
     super('bad-input', `${file}: ${problem}`);
     this.name = 'DatasetError';

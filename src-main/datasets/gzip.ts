@@ -1,5 +1,4 @@
 /** Gzip reading with the checks a data set file needs: integrity, and a bound on what it expands to. */
-import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { constants, gunzip, gunzipSync } from 'node:zlib';
 import { DatasetError } from './errors.ts';
@@ -9,19 +8,6 @@ const MAX_CHUNK_BYTES = 64 << 20;
 
 export const isGzipName = (file: string) => /\.gz$/i.test(file);
 export const looksGzipped = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-
-/** The first `bytes` bytes of a file (fewer if it is shorter). */
-export async function readStart(file: string, bytes: number): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    const head = new Uint8Array(bytes);
-    const { bytesRead } = await handle.read(head, 0, bytes, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 
 /** The first bytes a gzip file decompresses to, without expanding the rest (to read a header first). */
 export function gunzipHead(file: string, compressed: Uint8Array, compressedBytes = 1024): Buffer {

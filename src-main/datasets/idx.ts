@@ -4,14 +4,16 @@
  * Format: http://yann.lecun.com/exdb/mnist/ (big-endian: 0x00 0x00, type 0x08 = ubyte, dimension count,
  * then one uint32 per dimension).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { ByteBudget, DATA_BUDGET_BYTES } from './budget.ts';
 import { DatasetError } from './errors.ts';
-import { gunzipExactly, gunzipHead, isGzipName, looksGzipped, readStart } from './gzip.ts';
+import { gunzipExactly, gunzipHead, isGzipName, looksGzipped } from './gzip.ts';
+import { readAt, withRegularFile } from './regular-file.ts';
 
 /** Beyond these a header is damaged or not an image data set this app could train on. */
 export const MAX_IMAGES = 10_000_000;
 export const MAX_SIDE = 1024;
-const MAX_BYTES = 2 ** 31 - 1;
+/** An IDX file's own size: its data can be no more than a data set's budget, and gzip barely grows what it cannot shrink. */
+const MAX_FILE = { maxBytes: DATA_BUDGET_BYTES + (1 << 20), what: 'IDX file' };
 
 type Kind = 'images' | 'labels';
 const DIMENSIONS: Record<Kind, number> = { images: 3, labels: 1 };
@@ -54,43 +56,48 @@ function parseHeader(file: string, bytes: Uint8Array, kind: Kind): IdxHeader {
     throw new DatasetError(file, `header claims images of ${rows}×${cols} pixels; each side must be 1 to ${MAX_SIDE}`);
   }
   const dataBytes = count! * rows * cols;
-  if (dataBytes > MAX_BYTES) {
-    throw new DatasetError(file, `header claims ${count} images of ${rows}×${cols}: ${dataBytes} bytes is too large`);
-  }
   return { dims, headerBytes, dataBytes };
 }
 
 const hex = (n: number) => n.toString(16).padStart(8, '0');
 
-/** The data part of an IDX file, checked against its header. */
-async function readIdx(file: string, kind: Kind): Promise<{ dims: number[]; data: Uint8Array }> {
-  if (isGzipName(file)) {
-    const compressed = await readFile(file);
-    const header = parseHeader(file, gunzipHead(file, compressed), kind);
-    const all = await gunzipExactly(file, compressed, header.headerBytes + header.dataBytes);
-    return { dims: header.dims, data: dataPart(all, header) };
-  }
-  const header = parseHeader(file, await readStart(file, 16), kind);
-  const { size } = await stat(file);
-  const expected = header.headerBytes + header.dataBytes;
-  if (size !== expected) {
-    const what = size < expected ? 'cut short' : 'longer than its header says';
-    throw new DatasetError(file, `${what}: ${size} bytes, but its header (${header.dims.join('×')}) needs ${expected}`);
-  }
-  return { dims: header.dims, data: dataPart(await readFile(file), header) };
+/**
+ * The data part of an IDX file, checked against its header. What the header promises is taken from
+ * `budget` before it is read or inflated.
+ */
+function readIdx(file: string, kind: Kind, budget: ByteBudget): Promise<{ dims: number[]; data: Uint8Array }> {
+  return withRegularFile(file, MAX_FILE, async (handle, size) => {
+    if (isGzipName(file)) {
+      const compressed = await readAt(handle, size);
+      const header = parseHeader(file, gunzipHead(file, compressed), kind);
+      budget.take(file, header.dataBytes);
+      const all = await gunzipExactly(file, compressed, header.headerBytes + header.dataBytes);
+      return { dims: header.dims, data: dataPart(all, header) };
+    }
+    const header = parseHeader(file, await readAt(handle, 16), kind);
+    const expected = header.headerBytes + header.dataBytes;
+    if (size !== expected) {
+      const what = size < expected ? 'cut short' : 'longer than its header says';
+      throw new DatasetError(file, `${what}: ${size} bytes, but its header (${header.dims.join('×')}) needs ${expected}`);
+    }
+    budget.take(file, header.dataBytes);
+    const all = await readAt(handle, size);
+    if (all.length !== size) throw new DatasetError(file, `changed while it was read (${all.length} of ${size} bytes)`);
+    return { dims: header.dims, data: dataPart(all as Buffer, header) };
+  });
 }
 
 /** A plain `Uint8Array` view (not a `Buffer`) of the bytes after the header: no copy. */
 const dataPart = (all: Buffer, header: IdxHeader) =>
   new Uint8Array(all.buffer, all.byteOffset + header.headerBytes, header.dataBytes);
 
-export async function readIdxImages(file: string): Promise<IdxImages> {
-  const { dims, data } = await readIdx(file, 'images');
+export async function readIdxImages(file: string, budget = new ByteBudget()): Promise<IdxImages> {
+  const { dims, data } = await readIdx(file, 'images', budget);
   return { count: dims[0]!, rows: dims[1]!, cols: dims[2]!, data };
 }
 
-export async function readIdxLabels(file: string): Promise<Uint8Array> {
-  return (await readIdx(file, 'labels')).data;
+export async function readIdxLabels(file: string, budget = new ByteBudget()): Promise<Uint8Array> {
+  return (await readIdx(file, 'labels', budget)).data;
 }
 
 /** An IDX file of unsigned bytes: the header for `dims`, then `data` (for the sample maker and tests). */

@@ -5,9 +5,9 @@
  * Images stay bytes (HWC, one after another) so a CIFAR-10 training set is 150 MB, not 600 MB of floats;
  * the trainer converts a batch at a time.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ApiError, imageOptionsSchema, type DatasetDescription, type ImageOptions, type ImagePreparation } from '../../src-preload/api.ts';
+import { ByteBudget } from './budget.ts';
 import { CIFAR_SIDE, readCifarArchive, readCifarFolder } from './cifar.ts';
 import { idxFamily, parseClassList } from './classes.ts';
 import { DatasetError } from './errors.ts';
@@ -15,6 +15,7 @@ import { readIdxImages, readIdxLabels } from './idx.ts';
 import { checkPrepared, prepareImageFolder, type PrepareOptions } from './images/prepare.ts';
 import { readPrepared, type PreparedHeader } from './images/prepared-file.ts';
 import { locate, type IdxPair, type Located } from './locate.ts';
+import { readTextFile } from './regular-file.ts';
 import { countClasses, type Split } from './split.ts';
 
 export { DatasetError } from './errors.ts';
@@ -115,8 +116,9 @@ async function readLocated(located: Opened, wantTrain: boolean): Promise<Read> {
   }
   const family = idxFamily(located.path);
   const classes = located.classesFile ? await idxClasses(located.classesFile) : family.classes;
-  const test = await readIdxSplit(located.test, classes.length);
-  const train = wantTrain ? await readIdxSplit(located.train, classes.length) : null;
+  const budget = new ByteBudget();
+  const test = await readIdxSplit(located.test, classes.length, budget);
+  const train = wantTrain ? await readIdxSplit(located.train, classes.length, budget) : null;
   if (train && (train.rows !== test.rows || train.cols !== test.cols)) {
     throw new DatasetError(
       located.test.images,
@@ -127,16 +129,16 @@ async function readLocated(located: Opened, wantTrain: boolean): Promise<Read> {
 }
 
 async function idxClasses(file: string): Promise<string[]> {
-  const classes = parseClassList(await readFile(file, 'utf8'));
+  const classes = parseClassList(await readTextFile(file));
   if (classes.length < 2 || classes.length > 256) {
     throw new DatasetError(file, `lists ${classes.length} class names; expected 2 to 256, one a line`);
   }
   return classes;
 }
 
-async function readIdxSplit(files: IdxPair, classCount: number): Promise<Split & { rows: number; cols: number }> {
-  const images = await readIdxImages(files.images);
-  const labels = await readIdxLabels(files.labels);
+async function readIdxSplit(files: IdxPair, classCount: number, budget: ByteBudget): Promise<Split & { rows: number; cols: number }> {
+  const images = await readIdxImages(files.images, budget);
+  const labels = await readIdxLabels(files.labels, budget);
   if (labels.length !== images.count) {
     throw new DatasetError(files.labels, `has ${labels.length} labels but ${basename(files.images)} has ${images.count} images`);
   }

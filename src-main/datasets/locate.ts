@@ -5,9 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { byBatchNumber, META, TEST_BATCH, TRAIN_BATCH } from './cifar.ts';
+import { byBatchNumber, META, sameBatchTwice, TEST_BATCH, TRAIN_BATCH } from './cifar.ts';
 import { DatasetError } from './errors.ts';
 import { PREPARED_EXTENSION } from './images/prepared-file.ts';
+import { notRegular } from './regular-file.ts';
 
 export interface IdxPair {
   images: string;
@@ -47,7 +48,7 @@ export async function locate(input: string): Promise<Located> {
     if (IDX_NAME.test(basename(path))) return locateFolder(dirname(path));
     throw new DatasetError(path, `not a data set: ${EXPECTED}`);
   }
-  if (!info.isDirectory()) throw new DatasetError(path, `not a data set: ${EXPECTED}`);
+  if (!info.isDirectory()) throw notRegular(path, info);
   return locateFolder(path);
 }
 
@@ -105,6 +106,7 @@ function locateCifar(path: string, names: string[]): Located {
   if (missing.some(Boolean)) {
     throw new DatasetError(path, `CIFAR-10 data set incomplete: missing ${missing.filter(Boolean).join(' and ')}`);
   }
+  sameBatchTwice(path, train);
   const located: Located = {
     format: 'cifar10',
     kind: 'folder',

@@ -12,6 +12,7 @@
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { inflateSync } from 'node:zlib';
 import type SharpType from 'sharp';
 
 export interface Pixels {
@@ -37,6 +38,16 @@ const SMALL_PNG_PIXELS = 256 * 256;
 export const PRESHRINK_SIDE = 256;
 /** Pixels beyond this are refused before decoding (a decompression bomb, not a photo). */
 const MAX_PIXELS = 16384 * 16384;
+/**
+ * What decoding one image may allocate: its pixels and the decoder's working copies, reckoned from its
+ * header before anything is decoded; an image that needs more is left out. 64 megapixels decoded whole.
+ */
+export const MAX_DECODED_BYTES = 256 << 20;
+/**
+ * What libvips holds for an image it reads as a stream (JPEG and WebP shrunk while they load, PNG row by
+ * row): a window of rows, whatever the image's size.
+ */
+const STREAMED_BYTES = 32 << 20;
 
 type Format = 'PNG' | 'JPEG' | 'GIF' | 'WebP' | 'TIFF' | 'AVIF' | 'HEIF' | 'BMP';
 
@@ -80,31 +91,114 @@ export async function decoderName(): Promise<string> {
   return `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}); pngjs for PNGs up to ${Math.sqrt(SMALL_PNG_PIXELS)}×${Math.sqrt(SMALL_PNG_PIXELS)}`;
 }
 
-export async function decodeImage(bytes: Buffer): Promise<Pixels> {
+/** An image about to be decoded: what decoding it will take in memory (from its header), and the decoding. */
+export interface Decoding {
+  bytes: number;
+  decode(): Promise<Pixels>;
+}
+
+/**
+ * How an image will be decoded and what that takes, from its first bytes alone: nothing is inflated or
+ * allocated for its pixels yet. An image that would take more than `MAX_DECODED_BYTES` is an `ImageSkip`.
+ */
+export async function planDecode(bytes: Buffer): Promise<Decoding> {
   if (bytes.length === 0) throw new ImageSkip('empty file');
   const format = sniff(bytes);
   if (format === null) throw new ImageSkip('not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)');
   if (format === 'BMP') throw new ImageSkip('BMP images are not supported (the image library reads PNG, JPEG, GIF, WebP, TIFF and AVIF)');
-  try {
-    if (format === 'PNG' && pngPixels(bytes) <= SMALL_PNG_PIXELS) return rgba(PNG.sync.read(bytes));
-    const sharp = await loadSharp();
-    if (sharp) return await decodeWithSharp(sharp, bytes);
-    if (format === 'PNG') return rgba(PNG.sync.read(bytes));
-    if (format === 'JPEG') return rgba(jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 }));
-    throw new ImageSkip(`${format} needs the sharp library, which could not load here (${sharpProblem})`);
-  } catch (err) {
-    if (err instanceof ImageSkip) throw err;
-    // The commonest damage, said plainly: the decoders' own words for it are cryptic.
-    if (format === 'PNG' && ascii(bytes, bytes.length - 8, 4) !== 'IEND') throw new ImageSkip('damaged PNG: cut short (it does not end with an IEND chunk)');
-    throw new ImageSkip(`damaged or unreadable ${format}: ${(err as Error).message.split('\n')[0]}`);
+  const png = format === 'PNG' ? pngHeader(bytes) : null;
+  const plan = (need: number, decode: () => Promise<Pixels>): Decoding => {
+    if (need > MAX_DECODED_BYTES) throw new ImageSkip(`would take ${need >> 20} MB to decode, more than the ${MAX_DECODED_BYTES >> 20} MB an image may`);
+    return { bytes: need, decode: () => decode().catch((err: unknown) => Promise.reject(asSkip(format, bytes, err))) };
+  };
+  // pngjs inflates an interlaced PNG with no limit (and libspng need not stop where the image does):
+  // its data is first inflated here, no further than the image needs.
+  const checked = (decode: () => Promise<Pixels>) => () => {
+    if (png?.interlaced) checkPngData(bytes, png);
+    return decode();
+  };
+  const withPngjs = checked(async () => rgba(PNG.sync.read(bytes)));
+  if (png && png.width * png.height <= SMALL_PNG_PIXELS) return plan(pngjsBytes(png), withPngjs);
+  const sharp = await loadSharp();
+  if (sharp) {
+    const withSharp = checked(() => decodeWithSharp(sharp, bytes));
+    if (png) return plan(png.interlaced ? inflatedBytes(png) + png.width * png.height * 4 : STREAMED_BYTES, withSharp);
+    if (!['GIF', 'TIFF', 'AVIF', 'HEIF'].includes(format)) return plan(STREAMED_BYTES, withSharp);
+    // Decoded whole, not as a stream.
+    const size = await sharp(bytes).metadata().catch((err: unknown) => Promise.reject(asSkip(format, bytes, err)));
+    return plan((size.width ?? 0) * (size.height ?? 0) * 4, withSharp);
   }
+  if (png) return plan(pngjsBytes(png), withPngjs);
+  const maxMemoryUsageInMB = MAX_DECODED_BYTES >> 20;
+  if (format === 'JPEG') return plan(MAX_DECODED_BYTES, async () => rgba(jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB })));
+  throw new ImageSkip(`${format} needs the sharp library, which could not load here (${sharpProblem})`);
 }
 
-/** Width × height from a PNG's IHDR, which the signature check says comes first. */
-function pngPixels(bytes: Uint8Array): number {
-  if (bytes.length < 24) return 0;
+export async function decodeImage(bytes: Buffer): Promise<Pixels> {
+  return (await planDecode(bytes)).decode();
+}
+
+/** A decoder's error as the reason the file is left out. */
+function asSkip(format: Format, bytes: Uint8Array, err: unknown): ImageSkip {
+  if (err instanceof ImageSkip) return err;
+  // The commonest damage, said plainly: the decoders' own words for it are cryptic.
+  if (format === 'PNG' && ascii(bytes, bytes.length - 8, 4) !== 'IEND') return new ImageSkip('damaged PNG: cut short (it does not end with an IEND chunk)');
+  return new ImageSkip(`damaged or unreadable ${format}: ${(err as Error).message.split('\n')[0]}`);
+}
+
+interface PngHeader {
+  width: number;
+  height: number;
+  /** Bits a pixel: samples (by colour type) × bit depth. */
+  bits: number;
+  interlaced: boolean;
+}
+
+const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** A PNG's IHDR, which the signature check says comes first. */
+function pngHeader(bytes: Uint8Array): PngHeader {
+  if (bytes.length < 29) return { width: 0, height: 0, bits: 8, interlaced: false };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  return view.getUint32(16) * view.getUint32(20);
+  return { width: view.getUint32(16), height: view.getUint32(20), bits: (SAMPLES[bytes[25]!] ?? 4) * bytes[24]!, interlaced: bytes[28] === 1 };
+}
+
+/** Adam7's seven passes: first column and row, column and row step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/** What a PNG's pixel data must inflate to: each row (of each interlace pass) a filter byte and its samples. */
+function inflatedBytes({ width, height, bits, interlaced }: PngHeader): number {
+  const rows = (w: number, h: number) => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bits) / 8)) : 0);
+  if (!interlaced) return rows(width, height);
+  return ADAM7.reduce((sum, [x0, y0, dx, dy]) => sum + rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)), 0);
+}
+
+/** pngjs holds the inflated data, an unfiltered copy, its RGBA bitmap and our grey or RGB result. */
+const pngjsBytes = (png: PngHeader) => 2 * inflatedBytes(png) + png.width * png.height * 8;
+
+/** Refuses a PNG whose pixel data inflates to more than its header needs, inflating no more than that. */
+function checkPngData(bytes: Buffer, png: PngHeader): void {
+  const parts: Buffer[] = [];
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = bytes.readUInt32BE(at);
+    if (ascii(bytes, at + 4, 4) === 'IDAT') parts.push(bytes.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const needed = inflatedBytes(png);
+  try {
+    inflateSync(Buffer.concat(parts), { maxOutputLength: Math.max(needed, 1) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
+    throw new ImageSkip(`its pixel data inflates to more than the ${needed} bytes a ${png.width}×${png.height} image needs`);
+  }
 }
 
 async function decodeWithSharp(sharp: typeof SharpType, bytes: Uint8Array): Promise<Pixels> {

@@ -9,8 +9,7 @@
  * why, and nothing is written.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   SKIPPED_LISTED,
@@ -20,16 +19,25 @@ import {
   type SkippedFile,
 } from '../../../src-preload/api.ts';
 import { DatasetError } from '../errors.ts';
+import { readRegularFile, readRegularFileSync } from '../regular-file.ts';
 import { countClasses, type Split } from '../split.ts';
 import { breather } from './breather.ts';
-import { decodeImage, decoderName, ImageSkip, MAX_FILE_BYTES, type Pixels } from './decode.ts';
+import { decoderName, ImageSkip, MAX_DECODED_BYTES, MAX_FILE_BYTES, planDecode, type Pixels } from './decode.ts';
 import { holdOut } from './holdout.ts';
+import { MemoryPool } from './memory-pool.ts';
 import { PREPARED_EXTENSION, readPreparedHeader, readPreparedIndex, writePrepared, type PreparedHeader } from './prepared-file.ts';
 import { RESIZE_FILTER, resizeImage } from './resample.ts';
 import { MIN_CLASSES, scanImageFolder, type FolderScan } from './scan.ts';
 
 /** Files read and decoded at once: enough to keep sharp's threads and the disk busy. */
 const CONCURRENCY = 8;
+/**
+ * What the images in flight may take together: 256 MB of their files' bytes, and 256 MB for decoding them
+ * (reckoned from each header before decoding). Eight small images go at once; a large one waits for room,
+ * and the largest allowed goes alone.
+ */
+const FILE_POOL_BYTES = MAX_FILE_BYTES;
+const DECODE_POOL_BYTES = MAX_DECODED_BYTES;
 const SYNC_READ_BYTES = 1 << 20;
 const PROGRESS_EVERY_MS = 100;
 
@@ -112,12 +120,20 @@ async function build(scan: FolderScan, file: string, options: PrepareOptions): P
   const queue = files.map((_, i) => i);
   let next = 0;
   const breathe = breather();
+  const [filePool, decodePool] = [new MemoryPool(FILE_POOL_BYTES), new MemoryPool(DECODE_POOL_BYTES)];
+  // The file's bytes are held until it is decoded; decoding waits for its share after them (always in this
+  // order, so that no two images wait for each other).
+  const decodeFile = (f: (typeof files)[number]) =>
+    filePool.use(f.size, async () => {
+      const decoding = await planDecode(await readImage(f.path, f.size));
+      return decodePool.use(decoding.bytes, () => decoding.decode());
+    });
   const worker = async () => {
     while (next < queue.length) {
       const i = queue[next++]!;
       const f = files[i]!;
       try {
-        const again = outputs.put(i, await decodeImage(await readImage(f.path, f.size)));
+        const again = outputs.put(i, await decodeFile(f));
         queue.push(...again);
         progress.more(again.length);
       } catch (err) {
@@ -188,11 +204,13 @@ async function build(scan: FolderScan, file: string, options: PrepareOptions): P
 
 async function readImage(path: string, size: number): Promise<Buffer> {
   if (size > MAX_FILE_BYTES) throw new ImageSkip(`larger than ${MAX_FILE_BYTES >> 20} MB`);
+  const limit = { maxBytes: MAX_FILE_BYTES, what: 'training image' };
   try {
     // A small file is read at once: through promises, opening, reading and closing cost more than the bytes.
-    return size <= SYNC_READ_BYTES ? readFileSync(path) : await readFile(path);
+    return size <= SYNC_READ_BYTES ? readRegularFileSync(path, limit) : await readRegularFile(path, limit);
   } catch (err) {
-    throw new ImageSkip(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (err instanceof DatasetError) throw new ImageSkip(err.problem);
+    throw err;
   }
 }
 

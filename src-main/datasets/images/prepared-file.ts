@@ -7,9 +7,10 @@
  * after another), the train labels, the test images, the test labels, and last the index (JSON: the
  * listing, and the file each image came from, in order).
  */
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import type { DatasetDescription, ImagePreparation } from '../../../src-preload/api.ts';
 import { DatasetError } from '../errors.ts';
+import { withRegularFile } from '../regular-file.ts';
 import type { Split } from '../split.ts';
 import type { ListingEntry } from './scan.ts';
 
@@ -56,7 +57,7 @@ export async function writePrepared(file: string, header: PreparedHeader, train:
   }
 }
 
-async function locate(file: string, handle: Awaited<ReturnType<typeof open>>): Promise<Located> {
+async function locate(file: string, handle: FileHandle): Promise<Located> {
   const { size } = await handle.stat();
   const preamble = Buffer.alloc(PREAMBLE_BYTES);
   await handle.read(preamble, 0, PREAMBLE_BYTES, 0);
@@ -83,16 +84,10 @@ async function locate(file: string, handle: Awaited<ReturnType<typeof open>>): P
   return { header, dataStart, imageBytes };
 }
 
-async function withFile<T>(file: string, read: (handle: Awaited<ReturnType<typeof open>>) => Promise<T>): Promise<T> {
-  const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new DatasetError(file, err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code ?? err.message})`);
-  });
-  try {
-    return await read(handle);
-  } finally {
-    await handle.close();
-  }
-}
+/** A prepared file holds at most `MAX_FILES` images of 32×32×3 and their listing. */
+const MAX_FILE = { maxBytes: 4 * 2 ** 30, what: 'prepared image data set' };
+
+const withFile = <T>(file: string, read: (handle: FileHandle) => Promise<T>): Promise<T> => withRegularFile(file, MAX_FILE, read);
 
 export function readPreparedHeader(file: string): Promise<PreparedHeader> {
   return withFile(file, async (handle) => (await locate(file, handle)).header);

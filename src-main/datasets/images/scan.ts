@@ -5,8 +5,9 @@
  * key of the whole listing (paths, sizes, modification times), which names the prepared tensor file
  * and tells when the folder changed since.
  *
- * Symbolic links are followed, as torchvision follows them; a folder reached a second time (a link
- * loop, or two links to one folder) is read once and the other path is reported.
+ * Symbolic links are followed, as torchvision follows them; a folder reached a second time within its
+ * class (a link loop, or two links to one folder) is read once and the other path is reported. One folder
+ * reached as two classes, or in both train/ and test/, is refused: its images would say two things.
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
@@ -77,8 +78,8 @@ interface Walk {
   files: ImageFile[];
   skipped: SkippedFile[];
   listing: ListingEntry[];
-  /** Folders read so far, by device and inode, with the path they were read under. */
-  seen: Map<string, string>;
+  /** Folders read so far, by device and inode: the path they were read under, as which class and split. */
+  seen: Map<string, { rel: string; label: number; split: ImageFile['split'] | null }>;
   /** Files in class folders not named as images. */
   others: number;
   /** Entries listed so far. */
@@ -90,7 +91,7 @@ export async function scanImageFolder(input: string): Promise<FolderScan> {
   const folder = resolve(input);
   const info = look(folder);
   if (info.kind !== 'dir') throw new DatasetError(folder, info.kind === 'missing' ? 'does not exist' : 'not a folder');
-  const walk: Walk = { root: folder, files: [], skipped: [], listing: [], seen: new Map([[info.id, '']]), others: 0, entries: 0, breathe: breather() };
+  const walk: Walk = { root: folder, files: [], skipped: [], listing: [], seen: new Map([[info.id, { rel: '', label: -1, split: null }]]), others: 0, entries: 0, breathe: breather() };
   const top = await entries(walk, folder, '');
   const layout = splitFolders(top);
   const classNames = layout ? await readSplitFolders(walk, top, layout) : await readClassFolders(walk, top, 'the folder', 'pool');
@@ -238,10 +239,14 @@ async function readClass(walk: Walk, folder: Entry, label: number, split: ImageF
   walk.listing.push([`${folder.rel}/`, -1, -1]);
   const before = walk.seen.get(folder.id);
   if (before !== undefined) {
-    walk.skipped.push({ file: `${folder.rel}/`, reason: `the same folder as ${before ? `${before}/` : 'the top folder'}, through a symbolic link; read once` });
+    if (before.split !== null && (before.label !== label || before.split !== split)) {
+      const twice = before.split === split ? 'two classes' : `both ${before.split} and ${split}`;
+      throw new DatasetError(walk.root, `${before.rel}/ and ${folder.rel}/ are the same folder (through a symbolic link): its images would be in ${twice}`);
+    }
+    walk.skipped.push({ file: `${folder.rel}/`, reason: `the same folder as ${before.rel ? `${before.rel}/` : 'the top folder'}, through a symbolic link; read once` });
     return;
   }
-  walk.seen.set(folder.id, folder.rel);
+  walk.seen.set(folder.id, { rel: folder.rel, label, split });
   if (depth > MAX_DEPTH) {
     walk.skipped.push({ file: `${folder.rel}/`, reason: `nested more than ${MAX_DEPTH} folders deep` });
     return;
