@@ -56,8 +56,7 @@ export function parseImageFlags(flags: ImageFlags): ImageOptions | undefined {
   throw new UserError(`--${String(issue.path[0])}: ${issue.message}`);
 }
 
-export function registerData(program: Command): void {
-  const data = program.command('data').description('Read, check and fetch data sets');
+export function registerData(data: Command): void {
 
   withImageFlags(
     data

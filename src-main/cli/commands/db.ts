@@ -7,8 +7,7 @@ import { resolveDbPath } from '../../core/paths.ts';
 import { checkIntegrity } from '../../core/store/check.ts';
 import { globalOptions, output, UserError } from '../common.ts';
 
-export function registerDb(program: Command): void {
-  const db = program.command('db').description('Look after the database file');
+export function registerDb(db: Command): void {
   db.command('check')
     .description("Run SQLite's integrity check over the whole database file (reads every page, changes nothing)")
     .action((_opts: unknown, cmd: Command) => {

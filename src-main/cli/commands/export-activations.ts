@@ -38,10 +38,8 @@ interface ExportActivationsOptions {
   seq?: number[];
 }
 
-export function registerExportActivations(program: Command): void {
-  program
-    .command('export-activations')
-    .description("Write test images' feature maps and class probabilities at each snapshot as NumPy .npy files")
+export function registerExportActivations(verb: Command): void {
+  verb
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
     .option('--input <index>', `a test image by its index in the test set; repeat or comma-separate, at most ${MAX_PINS} (default: the run's pinned inputs)`, indices('--input'))

@@ -57,10 +57,8 @@ const runIds = (value: string, previous: number[] = []): number[] => [
   ...value.split(',').map((v) => number('--run', 1, Number.MAX_SAFE_INTEGER, true)(v)),
 ];
 
-export function registerExportGif(program: Command): void {
-  program
-    .command('export-gif')
-    .description("Export an animated GIF of a layer's filters, or of one test image's activations, across epochs")
+export function registerExportGif(verb: Command): void {
+  verb
     .requiredOption('--run <id>', 'run id; repeat (or comma-separate) to put runs side by side', runIds)
     .option('--view <view>', "weights (a layer's filters) or activations (one test image's maps and probabilities)", oneOf('--view', VIEWS), 'weights')
     .option('--layer <layer>', `with --view weights (needed): ${LAYERS.join(', ')}`, oneOf('--layer', LAYERS))

@@ -28,10 +28,8 @@ export function snapshotFolders(snapshots: Pick<SnapshotInfo, 'epoch'>[]): strin
   });
 }
 
-export function registerExportWeights(program: Command): void {
-  program
-    .command('export-weights')
-    .description("Write a run's weights as NumPy .npy files, one folder per stored epoch")
+export function registerExportWeights(verb: Command): void {
+  verb
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
     .action(async (opts: { run: string; out: string }, cmd: Command) => {

@@ -3,10 +3,8 @@ import type { Command } from 'commander';
 import { listRuns, markInterruptedRuns } from '../../core/store/runs.ts';
 import { output, withDb } from '../common.ts';
 
-export function registerRuns(program: Command): void {
-  program
-    .command('runs')
-    .description('List the saved runs')
+export function registerRuns(verb: Command): void {
+  verb
     .action(async (_opts: unknown, cmd: Command) => {
       const runs = await withDb(cmd, (db) => {
         markInterruptedRuns(db);

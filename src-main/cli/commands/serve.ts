@@ -51,10 +51,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
 }
 
-export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('Serve the app over HTTP on this machine (browser UI and API), with a token in the URL')
+export function registerServe(verb: Command): void {
+  verb
     .option('--port <n>', 'port to listen on (default: a free one)', parsePort)
     .option('--host <address>', 'address to bind (default 127.0.0.1; anything else is reachable from the network)')
     .option('--open', 'open the URL in the default browser')

@@ -283,10 +283,8 @@ function report(cmd: Command, runs: RunDetail[], experiment: boolean): void {
   }
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description("Train LeNet on a data set, saving every epoch's weights")
+export function registerTrain(verb: Command): void {
+  verb
     .option('--data <path>', 'data set folder or .tar.gz (added to the database if new)')
     .option('--resume <id>', 'carry on an interrupted or stopped run from its last snapshot (instead of --data)')
     .option('--experiment <kind>', "freeze-conv: the study's experiment, two runs with the same seed, the second with conv1+conv2 frozen")
