@@ -49,7 +49,11 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     // Every verb's help lists --db, --json and --verbose too (the setting is inherited by each verb).
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // The trainer processes read it where they are forked (core/training/spawn.ts).
+    .hook('preAction', () => {
+      if (program.opts<{ verbose?: boolean }>().verbose) process.env.WEIGHTLAPSE_VERBOSE = '1';
+    });
   const named = new Set(argv.slice(2));
   for (const verb of VERBS) {
     const command = program.command(verb.name).description(verb.description);
@@ -57,9 +61,6 @@ export async function buildProgram(argv: string[]): Promise<Command> {
   }
   return program;
 }
-
-/** Commander's own exits that are not errors. */
-const NOT_ERRORS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
 
 /** 0 on success, 1 for an error, 2 for a mistake in the command line itself, 130 for a run stopped by Ctrl-C. */
 export async function main(argv: string[]): Promise<number> {
@@ -69,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     // Commander has already printed its own message (usage errors, --help, --version).
-    if (err instanceof CommanderError) return NOT_ERRORS.has(err.code) ? 0 : 2;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const { reportError } = await import('./common.ts');
     return reportError(err);
   }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { listRuns, markInterruptedRuns } from '../../core/store/runs.ts';
 import { output, withDb } from '../common.ts';
+import { safe, say } from '../terminal.ts';
 
 export function registerRuns(verb: Command): void {
   verb
@@ -9,10 +10,10 @@ export function registerRuns(verb: Command): void {
       const runs = await withDb(cmd, (db) => {
         markInterruptedRuns(db);
         return listRuns(db);
-      });
+      }, { readOnly: true });
       output(cmd, runs, () => {
         if (runs.length === 0) {
-          console.log('no runs yet: start one with `weightlapse train --data PATH`');
+          say('no runs yet: start one with `weightlapse train --data PATH`');
           return;
         }
         const rows = runs.map((r) => [
@@ -21,12 +22,13 @@ export function registerRuns(verb: Command): void {
           `${r.epochsDone}/${r.epochs}`,
           r.bestTestAccuracy === null ? '–' : `${(100 * r.bestTestAccuracy).toFixed(2)}%`,
           r.backend ?? '–',
-          r.datasetName,
-          r.name,
+          // Escaped before measuring, so that the columns line up as printed.
+          safe(r.datasetName),
+          safe(r.name),
         ]);
         const header = ['id', 'status', 'epochs', 'best test acc', 'backend', 'data set', 'name'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-        for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+        for (const row of [header, ...rows]) say(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
       });
     });
 }
