@@ -33,12 +33,14 @@ export function outputFolder(flag: string, given: string): string {
 /** A file to write: refused when it is a folder or its folder does not exist. */
 export function outputFile(flag: string, given: string): string {
   const out = resolve(given);
-  const stat = statSync(out, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) throw new UsageError(`${flag}: ${out} is a folder; name the file to write`);
+  const found = nearestExisting(out);
+  if (found.path === out && found.isFolder) throw new UsageError(`${flag}: ${out} is a folder; name the file to write`);
   const parent = dirname(out);
-  const found = nearestExisting(parent);
-  if (found.path !== parent) throw new UsageError(`${flag}: the folder ${parent} does not exist`);
-  if (!found.isFolder) throw new UsageError(`${flag}: ${parent} is a file, not a folder`);
+  if (found.path !== out && found.path !== parent) {
+    if (!found.isFolder) throw new UsageError(`${flag}: ${found.path} is a file, so ${out} cannot be made`);
+    throw new UsageError(`${flag}: the folder ${parent} does not exist`);
+  }
+  if (found.path !== out && !found.isFolder) throw new UsageError(`${flag}: ${parent} is a file, not a folder`);
   return out;
 }
 
