@@ -88,6 +88,14 @@ describe('output without a budget', () => {
   });
 });
 
+describe('serve --token', () => {
+  it('refuses a token too short to keep a bookmarked URL safe, before opening anything', () => {
+    const db = join(dir, 'serve.db');
+    refused(cli('--db', db, 'serve', '--token', 'short'), 2, /^weightlapse: --token: is 5 characters; a token needs at least 32/);
+    expect(existsSync(db)).toBe(false);
+  });
+});
+
 describe('exit codes', () => {
   it('exits 2 for a usage error, 0 for --help', () => {
     expect(cli('runs', '--bogus').status).toBe(2);
