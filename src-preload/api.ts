@@ -44,8 +44,19 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** A stored row's id. Above 2^53 − 1 a number is no longer exact (JSON's 9007199254740993 arrives as …992): refused, never rounded. */
+const ID_RANGE = `must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER} (2^53 − 1)`;
+export const idSchema = z.number().int(ID_RANGE).min(1, ID_RANGE).max(Number.MAX_SAFE_INTEGER, ID_RANGE);
+const id = idSchema;
 const text = (max: number) => z.string().trim().min(1).max(max);
+/** A run's or a data set's name, on every path (IPC, HTTP, the command line): shown in lists and terminals, so no control characters. */
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be 200 characters at most')
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  .refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s), 'must not contain control characters (a line break, an escape code)');
 /** A path on the machine that runs the core. Relative paths and `..` are resolved there. */
 const fsPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL bytes');
 
@@ -442,7 +453,7 @@ export const contract = {
    */
   'datasets.inspect': method<DatasetDescription>()(z.object({ path: fsPath, images: imageOptionsSchema.optional() }).strict()),
   'datasets.add': method<DatasetInfo>()(
-    z.object({ path: fsPath, name: text(200).optional(), images: imageOptionsSchema.optional() }).strict(),
+    z.object({ path: fsPath, name: nameSchema.optional(), images: imageOptionsSchema.optional() }).strict(),
   ),
   'datasets.samples': method<DatasetSamples>()(
     z.object({ id, perClass: z.number().int().min(1).max(64).default(8) }).strict(),
@@ -454,7 +465,7 @@ export const contract = {
   'runs.list': method<RunSummary[]>()(none),
   'runs.get': method<RunDetail>()(runRef),
   'runs.start': method<RunSummary>()(
-    z.object({ datasetId: id, name: text(200).optional(), config: runConfigSchema }).strict(),
+    z.object({ datasetId: id, name: nameSchema.optional(), config: runConfigSchema }).strict(),
   ),
   /** The study's experiment: the same seed and settings twice, once with conv1+conv2 frozen. */
   'runs.freezeExperiment': method<{ trained: RunSummary; frozen: RunSummary }>()(
@@ -462,7 +473,7 @@ export const contract = {
   ),
   'runs.stop': method<RunSummary>()(runRef),
   'runs.resume': method<RunSummary>()(runRef),
-  'runs.rename': method<RunSummary>()(z.object({ id, name: text(200) }).strict()),
+  'runs.rename': method<RunSummary>()(z.object({ id, name: nameSchema }).strict()),
   'runs.remove': method<void>()(runRef),
 
   'weights.get': method<TensorValue>()(z.object({ runId: id, tensor: z.enum(TENSOR_NAMES), seq }).strict()),

@@ -1,6 +1,33 @@
 #!/usr/bin/env node
-// The CLI runs straight from the TypeScript sources, so `npx weightlapse` works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// `weightlapse`: the built CLI (out/cli/, made by `npm run build`) when it is up to date; otherwise the
+// TypeScript sources through tsx, so that `npx weightlapse` works right after `npm ci` and right after an
+// edit, at the price of compiling them at every start.
+//
+// Up to date means built after the last change to any source it is made of: a build older than a source
+// would run yesterday's code. The built CLI forks electron-vite's build of the trainer, so both must be.
+import { readdirSync, statSync } from 'node:fs';
 
-register();
-await import('./main.ts');
+const root = new URL('../../', import.meta.url);
+const BUILT = ['out/cli/weightlapse.js', 'out/main/trainer-process.js'];
+const SOURCES = ['src-main', 'src-preload'];
+
+const mtime = (path) => statSync(new URL(path, root), { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
+
+function builtIsCurrent() {
+  const builtAt = Math.min(...BUILT.map(mtime));
+  if (builtAt === -Infinity) return false;
+  for (const dir of SOURCES) {
+    for (const file of readdirSync(new URL(dir, root), { recursive: true })) {
+      if (mtime(`${dir}/${file}`) > builtAt) return false;
+    }
+  }
+  return true;
+}
+
+if (builtIsCurrent()) {
+  await import(new URL(BUILT[0], root).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./main.ts');
+}

@@ -18,6 +18,20 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** A token chosen by the person (`serve --token`), so that a bookmarked URL survives a restart. */
+export const MIN_TOKEN_LENGTH = 32;
+const MAX_TOKEN_LENGTH = 512;
+
+/** Why `token` cannot be used (too short to be guessed at, or characters a URL or cookie would mangle), or null. */
+export function tokenProblem(token: string): string | null {
+  if (token.length < MIN_TOKEN_LENGTH) {
+    return `is ${token.length} characters; a token needs at least ${MIN_TOKEN_LENGTH}, so that it cannot be guessed (\`openssl rand -hex 32\` makes one)`;
+  }
+  if (token.length > MAX_TOKEN_LENGTH) return `is ${token.length} characters; at most ${MAX_TOKEN_LENGTH}`;
+  if (!/^[A-Za-z0-9._~-]+$/.test(token)) return 'may hold only letters, digits and . _ ~ - (it goes into a URL and a cookie as it is)';
+  return null;
+}
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Constant-time comparison; hashing first gives both sides the same length. */

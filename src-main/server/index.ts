@@ -168,7 +168,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, route: Route): 
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD', isApi);
   if (!isBuilt(route.root)) return sendText(res, 503, 'The app is not built: run `npm run build`, then reload.');
-  const result = serveStatic(route.root, url.pathname, res, req.method === 'HEAD');
+  const result = await serveStatic(route.root, url.pathname, req, res);
   if (result !== 'served') sendText(res, 404, `not found: ${url.pathname}`);
 }
 

@@ -16,9 +16,10 @@ import { preparedDir } from '../../datasets/images/prepare.ts';
 import { inspectDataset, loadTestSplit } from '../../datasets/index.ts';
 import { addDatasetFromDisk, ensureBundledDataset, forgetDataset, listDatasetInfos, requireDataset } from '../../core/dataset-registry.ts';
 import { pickSamples } from '../../datasets/samples.ts';
-import { resolveDbPath, userDataDir } from '../../core/paths.ts';
+import { userDataDir } from '../../core/paths.ts';
 import { sampleMosaic } from '../../shared/render/samples.ts';
-import { globalOptions, output, UserError, withDb } from '../common.ts';
+import { databaseFile, globalOptions, output, parseId, parseName, UsageError, UserError, withDb } from '../common.ts';
+import { plural, safe, say, tell } from '../terminal.ts';
 
 /** Images per class in the `--samples` picture, as on the data sets page. */
 const SAMPLES_PER_CLASS = 10;
@@ -47,17 +48,16 @@ export function parseImageFlags(flags: ImageFlags): ImageOptions | undefined {
     if (value === undefined) return undefined;
     const ratio = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
     const n = ratio ? Number(ratio[1]) / Number(ratio[2]) : Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new UserError(`--${flag}: expected a number, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag}: expected a number, got "${value}"`);
     return n;
   };
   const parsed = imageOptionsSchema.safeParse({ ...given, holdout: number('holdout', given.holdout), seed: number('seed', given.seed) });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  throw new UserError(`--${String(issue.path[0])}: ${issue.message}`);
+  throw new UsageError(`--${String(issue.path[0])}: ${issue.message}`);
 }
 
-export function registerData(program: Command): void {
-  const data = program.command('data').description('Read, check and fetch data sets');
+export function registerData(data: Command): void {
 
   withImageFlags(
     data
@@ -68,7 +68,7 @@ export function registerData(program: Command): void {
   ).action(async (path: string, opts: ImageFlags & { samples?: string }, cmd: Command) => {
     const images = parseImageFlags(opts);
     const description = await withProgress(cmd, (onProgress) =>
-      inspectDataset(path, { images, preparedDir: preparedDir(resolveDbPath(globalOptions(cmd).db)), onProgress }),
+      inspectDataset(path, { images, preparedDir: preparedDir(databaseFile(cmd, { mustExist: false })), onProgress }),
     );
     if (opts.samples) await writeSamples(description.path, opts.samples);
     output(cmd, description, () => printDescription(description));
@@ -82,11 +82,12 @@ export function registerData(program: Command): void {
       .option('--name <name>', 'the name to list it under'),
   ).action(async (path: string, opts: ImageFlags & { name?: string }, cmd: Command) => {
     const images = parseImageFlags(opts);
-    const info = await withDb(cmd, (db) => withProgress(cmd, (onProgress) => addDatasetFromDisk(db, path, { name: opts.name, images, onProgress })));
+    const name = parseName('--name', opts.name);
+    const info = await withDb(cmd, (db) => withProgress(cmd, (onProgress) => addDatasetFromDisk(db, path, { name, images, onProgress })));
     output(cmd, info, () => {
-      console.log(`added #${info.id} ${info.name}: ${summary(info)}`);
+      say(`added #${info.id} ${info.name}: ${summary(info)}`);
       const left = info.images?.skippedCount;
-      if (left) console.log(`${left} file${left === 1 ? '' : 's'} left out; \`weightlapse data inspect ${JSON.stringify(info.images!.folder)}\` lists them`);
+      if (left) say(`${plural(left, 'file')} left out; \`weightlapse data inspect ${JSON.stringify(info.images!.folder)}\` lists them`);
     });
   });
 
@@ -97,24 +98,24 @@ export function registerData(program: Command): void {
       const infos = await withDb(cmd, async (db) => {
         // As at every start of the app; without the sample the list is still worth showing.
         await ensureBundledDataset(db).catch((err: Error) => {
-          process.stderr.write(`weightlapse: the bundled sample data set could not be registered: ${err.message}\n`);
+          tell(`weightlapse: the bundled sample data set could not be registered: ${err.message}`);
         });
         return listDatasetInfos(db);
-      });
+      }, { readOnly: true });
       output(cmd, infos, () => infos.forEach(printInfo));
     });
 
   data
     .command('remove')
     .description("Forget a data set (its files and the runs trained on it stay; a folder of images' prepared tensor file goes)")
-    .argument('<id>', 'data set id, as `data list` shows it', parseId)
+    .argument('<id>', 'data set id, as `data list` shows it', (value: string) => parseId('data set id', value))
     .action(async (id: number, _opts: unknown, cmd: Command) => {
       await withDb(cmd, async (db) => {
         const stored = requireDataset(db, id);
         if (stored.bundled) throw new UserError('the bundled sample data set cannot be removed');
         await forgetDataset(db, id);
-      });
-      output(cmd, { removed: id }, () => console.log(`removed data set #${id}`));
+      }, { readOnly: true });
+      output(cmd, { removed: id }, () => say(`removed data set #${id}`));
     });
 
   data
@@ -135,20 +136,14 @@ export function registerData(program: Command): void {
       const description = await inspectDataset(to);
       output(cmd, description, () => {
         printDescription(description);
-        console.log(`\nadd it with: weightlapse data add ${JSON.stringify(description.path)}`);
+        say(`\nadd it with: weightlapse data add ${JSON.stringify(description.path)}`);
       });
     });
 }
 
-function parseId(value: string): number {
-  const id = Number(value);
-  if (!Number.isSafeInteger(id) || id < 1) throw new UserError(`not a data set id: ${JSON.stringify(value)}`);
-  return id;
-}
-
 function parseSource(value: string): SourceId {
   if (!(SOURCE_IDS as string[]).includes(value)) {
-    throw new UserError(`unknown data set ${JSON.stringify(value)}: fetch knows ${SOURCE_IDS.join(', ')}`);
+    throw new UsageError(`unknown data set ${JSON.stringify(value)}: fetch knows ${SOURCE_IDS.join(', ')}`);
   }
   return value as SourceId;
 }
@@ -183,7 +178,7 @@ function progressReporter(): { update: (p: DownloadProgress) => void; stop: () =
         p.received === p.resumedFrom
           ? `${p.file}: ${p.resumedFrom > 0 ? `resuming at ${mb(p.resumedFrom)} MB` : 'starting'}`
           : `${p.file}: ${quarter === null ? `${mb(p.received)} MB` : `${quarter}%`}`;
-      if (line !== last) process.stderr.write(`${line}\n`);
+      if (line !== last) tell(line);
       last = line;
     },
     stop: () => {},
@@ -204,7 +199,7 @@ async function withProgress<T>(cmd: Command, work: (onProgress: (p: DatasetProgr
       return;
     }
     const line = `decoding and resizing: ${Math.floor((4 * p.done) / p.total) * 25}% of ${p.total} images`;
-    if (line !== lastLine) process.stderr.write(`${line}\n`);
+    if (line !== lastLine) tell(line);
     lastLine = line;
   };
   try {
@@ -224,20 +219,22 @@ async function writeSamples(path: string, file: string): Promise<void> {
 }
 
 function summary(d: DatasetDescription): string {
-  return `${d.format}, ${d.shape.join('×')}, ${d.classes.length} classes, train ${d.train.count}, test ${d.test.count}`;
+  return `${d.format}, ${d.shape.join('×')}, ${plural(d.classes.length, 'class', 'classes')}, train ${d.train.count}, test ${d.test.count}`;
 }
 
 /** Where a data set comes from, as a person knows it: the folder of images, not its prepared file. */
 const source = (d: DatasetDescription) => d.images?.folder ?? d.path;
 
 function printDescription(d: DatasetDescription): void {
-  console.log(`${d.name} (${d.format}) at ${source(d)}`);
-  console.log(`shape ${d.shape.join('×')} (H×W×C), ${d.classes.length} classes, train ${d.train.count}, test ${d.test.count}`);
+  say(`${d.name} (${d.format}) at ${source(d)}`);
+  say(`shape ${d.shape.join('×')} (H×W×C), ${plural(d.classes.length, 'class', 'classes')}, train ${d.train.count}, test ${d.test.count}`);
   if (d.images) printPreparation(d);
-  const width = Math.max(5, ...d.classes.map((c) => c.length));
-  console.log(`  ${'class'.padEnd(width)}  ${'train'.padStart(7)}  ${'test'.padStart(7)}`);
-  d.classes.forEach((name, i) => {
-    console.log(`  ${name.padEnd(width)}  ${String(d.train.perClass[i]).padStart(7)}  ${String(d.test.perClass[i]).padStart(7)}`);
+  // Escaped before measuring, so that the columns line up as printed.
+  const classes = d.classes.map(safe);
+  const width = Math.max(5, ...classes.map((c) => c.length));
+  say(`  ${'class'.padEnd(width)}  ${'train'.padStart(7)}  ${'test'.padStart(7)}`);
+  classes.forEach((name, i) => {
+    say(`  ${name.padEnd(width)}  ${String(d.train.perClass[i]).padStart(7)}  ${String(d.test.perClass[i]).padStart(7)}`);
   });
   if (d.images) printImbalanceAndSkipped(d);
 }
@@ -246,10 +243,10 @@ function printPreparation(d: DatasetDescription): void {
   const { split, options, resize, decoder } = d.images!;
   const shape = options.shape === 'auto' ? 'shape auto (grey if every image is grey)' : `shape ${options.shape} as asked`;
   const held = split === 'folders' ? 'test split from its test folder' : `${(100 * options.holdout).toFixed(1)}% of each class held out for testing (seed ${options.seed})`;
-  console.log(`${shape}; ${options.fit === 'crop' ? 'centre crop' : 'squashed'}; ${held}`);
-  console.log(`resized by ${resize}`);
-  console.log(`decoded by ${decoder}`);
-  console.log(`prepared into ${d.path}`);
+  say(`${shape}; ${options.fit === 'crop' ? 'centre crop' : 'squashed'}; ${held}`);
+  say(`resized by ${resize}`);
+  say(`decoded by ${decoder}`);
+  say(`prepared into ${d.path}`);
 }
 
 function printImbalanceAndSkipped(d: DatasetDescription): void {
@@ -257,15 +254,15 @@ function printImbalanceAndSkipped(d: DatasetDescription): void {
   const most = Math.max(...counts);
   const least = Math.min(...counts);
   const name = (n: number) => d.classes[counts.indexOf(n)];
-  if (most > least) console.log(`imbalance: ${name(most)} has ${most} training images, ${name(least)} ${least} (${(most / Math.max(least, 1)).toFixed(1)}×)`);
+  if (most > least) say(`imbalance: ${name(most)} has ${most} training images, ${name(least)} ${least} (${(most / Math.max(least, 1)).toFixed(1)}×)`);
   const { skipped, skippedCount } = d.images!;
-  if (skippedCount === 0) return console.log('no file left out');
-  console.log(`${skippedCount} left out:`);
-  for (const s of skipped) console.log(`  ${s.file}: ${s.reason}`);
-  if (skippedCount > skipped.length) console.log(`  … and ${skippedCount - skipped.length} more`);
+  if (skippedCount === 0) return say('no file left out');
+  say(`${plural(skippedCount, 'file')} left out:`);
+  for (const s of skipped) say(`  ${s.file}: ${s.reason}`);
+  if (skippedCount > skipped.length) say(`  … and ${skippedCount - skipped.length} more`);
 }
 
 function printInfo(info: DatasetInfo): void {
   const state = info.available ? '' : `  UNAVAILABLE: ${info.problem}`;
-  console.log(`#${info.id}  ${info.name}${info.bundled ? ' (bundled)' : ''}  ${summary(info)}  ${source(info)}${state}`);
+  say(`#${info.id}  ${info.name}${info.bundled ? ' (bundled)' : ''}  ${summary(info)}  ${source(info)}${state}`);
 }

@@ -3,19 +3,18 @@
  * found (or `--json`: `{"path","ok","problems"}`) and exits 1 when the file is damaged or not a database.
  */
 import type { Command } from 'commander';
-import { resolveDbPath } from '../../core/paths.ts';
 import { checkIntegrity } from '../../core/store/check.ts';
-import { globalOptions, output, UserError } from '../common.ts';
+import { databaseFile, output, UserError } from '../common.ts';
+import { say } from '../terminal.ts';
 
-export function registerDb(program: Command): void {
-  const db = program.command('db').description('Look after the database file');
+export function registerDb(db: Command): void {
   db.command('check')
     .description("Run SQLite's integrity check over the whole database file (reads every page, changes nothing)")
     .action((_opts: unknown, cmd: Command) => {
-      const report = checkIntegrity(resolveDbPath(globalOptions(cmd).db));
+      const report = checkIntegrity(databaseFile(cmd, { mustExist: true }));
       output(cmd, report, () => {
-        if (report.ok) console.log(`${report.path}: ok (SQLite's integrity check found no problem)`);
-        else if (report.checked) console.log([`${report.path}: SQLite's integrity check found:`, ...report.problems.map((p) => `  ${p}`)].join('\n'));
+        if (report.ok) say(`${report.path}: ok (SQLite's integrity check found no problem)`);
+        else if (report.checked) say(`${report.path}: SQLite's integrity check found:`, ...report.problems.map((p) => `  ${p}`));
       });
       if (!report.checked) throw new UserError(report.problems[0]!);
       if (!report.ok) {

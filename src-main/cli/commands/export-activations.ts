@@ -12,14 +12,16 @@
  */
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MAP_LAYERS, MAX_PINS } from '../../../src-preload/api.ts';
 import { Activations } from '../../core/activations/service.ts';
 import { forkTrainer } from '../../core/training/fork.ts';
 import { forwardContext } from '../../core/work/inference.ts';
 import { encodeNpy } from '../../core/export/npy.ts';
 import { getRun } from '../../core/store/runs.ts';
-import { asOptionError, output, UserError, withDb } from '../common.ts';
+import { asOptionError, output, parseId, UsageError, UserError, withDb } from '../common.ts';
+import { outputFolder, writeError } from '../output.ts';
+import { plural, say } from '../terminal.ts';
 import { snapshotFolders } from './export-weights.ts';
 
 /** `--input 3 --input 4` or `--input 3,4`. */
@@ -27,7 +29,7 @@ const indices = (flag: string) => (value: string, previous: number[] = []): numb
   ...previous,
   ...value.split(',').map((v) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UserError(`${flag}: "${v}" is not a whole number from 0`);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`${flag}: "${v}" is not a whole number from 0`);
     return n;
   }),
 ];
@@ -39,21 +41,18 @@ interface ExportActivationsOptions {
   seq?: number[];
 }
 
-export function registerExportActivations(program: Command): void {
-  program
-    .command('export-activations')
-    .description("Write test images' feature maps and class probabilities at each snapshot as NumPy .npy files")
+export function registerExportActivations(verb: Command): void {
+  verb
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
     .option('--input <index>', `a test image by its index in the test set; repeat or comma-separate, at most ${MAX_PINS} (default: the run's pinned inputs)`, indices('--input'))
     .option('--seq <n>', 'a snapshot by its seq (0 = the initial weights); repeat or comma-separate (default: every one)', indices('--seq'))
     .action(async (opts: ExportActivationsOptions, cmd: Command) => {
-      const runId = Number(opts.run);
-      if (!Number.isInteger(runId) || runId < 1) throw new UserError(`--run: expected a run id, got "${opts.run}"`);
+      const runId = parseId('--run', opts.run);
       const inputs = opts.input;
-      if (inputs && inputs.length > MAX_PINS) throw new UserError(`--input: at most ${MAX_PINS} test images, got ${inputs.length}`);
-      if (inputs && new Set(inputs).size !== inputs.length) throw new UserError('--input: a test image is named twice');
-      const out = resolve(opts.out);
+      if (inputs && inputs.length > MAX_PINS) throw new UsageError(`--input: at most ${MAX_PINS} test images, got ${inputs.length}`);
+      if (inputs && new Set(inputs).size !== inputs.length) throw new UsageError('--input: a test image is named twice');
+      const out = outputFolder('--out', opts.out);
       const written = await withDb(cmd, async (db) => {
         const run = getRun(db, runId);
         if (!run) throw new UserError(`no run #${runId}`);
@@ -86,11 +85,11 @@ export function registerExportActivations(program: Command): void {
           writeFileSync(join(out, 'snapshots.json'), `${JSON.stringify({ run: run.id, name: run.name, snapshots: index }, null, 2)}\n`);
           return { files, snapshots: chosen.length };
         } catch (err) {
-          throw asOptionError(err, 'inputs', '--input');
+          throw writeError('--out', asOptionError(err, 'inputs', '--input'));
         } finally {
           forward.inference.close();
         }
-      });
-      output(cmd, { out, ...written }, () => console.log(`wrote ${written.files} .npy files for ${written.snapshots} snapshots to ${out}`));
+      }, { readOnly: true });
+      output(cmd, { out, ...written }, () => say(`wrote ${plural(written.files, '.npy file')} for ${plural(written.snapshots, 'snapshot')} to ${out}`));
     });
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { LAYERS, type LayerName } from '../../../src-preload/api.ts';
 import { Activations } from '../../core/activations/service.ts';
 import { forkTrainer } from '../../core/training/fork.ts';
@@ -9,9 +8,12 @@ import { exportActivationGif } from '../../core/gif/export-activations.ts';
 import { exportRunGif } from '../../core/gif/export-run.ts';
 import { DEFAULT_ZOOM, type AnimatedGif } from '../../shared/render/animation.ts';
 import { COLORMAPS, type ColormapName } from '../../shared/render/palette.ts';
-import { LAYOUT_KINDS, type LayoutKind } from '../../shared/render/layout.ts';
+import { defaultLayout, layoutFor, layoutsFor, LAYOUT_KINDS, type LayoutKind } from '../../shared/render/layout.ts';
+import { getRun } from '../../core/store/runs.ts';
 import type { Db } from '../../core/store/db.ts';
-import { asOptionError, output, UserError, withDb } from '../common.ts';
+import { asOptionError, output, parseId, UsageError, withDb } from '../common.ts';
+import { outputFile, writeError } from '../output.ts';
+import { plural, say } from '../terminal.ts';
 
 interface ExportGifCliOptions {
   run: number[];
@@ -37,7 +39,7 @@ const oneOf =
   <T extends string>(flag: string, allowed: readonly T[]) =>
   (value: string): T => {
     if (!(allowed as readonly string[]).includes(value)) {
-      throw new UserError(`${flag}: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+      throw new UsageError(`${flag}: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
     }
     return value as T;
   };
@@ -47,7 +49,7 @@ const number =
   (value: string): number => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new UserError(`${flag}: ${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+      throw new UsageError(`${flag}: ${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
     }
     return n;
   };
@@ -55,13 +57,11 @@ const number =
 /** `--run 3 --run 4` or `--run 3,4`: several runs side by side. */
 const runIds = (value: string, previous: number[] = []): number[] => [
   ...previous,
-  ...value.split(',').map((v) => number('--run', 1, Number.MAX_SAFE_INTEGER, true)(v)),
+  ...value.split(',').map((v) => parseId('--run', v.trim())),
 ];
 
-export function registerExportGif(program: Command): void {
-  program
-    .command('export-gif')
-    .description("Export an animated GIF of a layer's filters, or of one test image's activations, across epochs")
+export function registerExportGif(verb: Command): void {
+  verb
     .requiredOption('--run <id>', 'run id; repeat (or comma-separate) to put runs side by side', runIds)
     .option('--view <view>', "weights (a layer's filters) or activations (one test image's maps and probabilities)", oneOf('--view', VIEWS), 'weights')
     .option('--layer <layer>', `with --view weights (needed): ${LAYERS.join(', ')}`, oneOf('--layer', LAYERS))
@@ -80,11 +80,12 @@ export function registerExportGif(program: Command): void {
     .option('--no-caption', 'leave out the caption (layer, epoch, test accuracy)')
     .option('--no-legend', 'leave out the colour legend')
     .action(async (opts: ExportGifCliOptions, cmd: Command) => {
-      const out = resolve(opts.out);
+      const out = outputFile('--out', opts.out);
       const result = await withDb(cmd, (db) => {
         if (opts.view === 'activations') return activationGif(db, opts, cmd);
-        if (!opts.layer) throw new UserError('--layer: say which layer to animate (or --view activations)');
-        if (opts.input !== undefined) throw new UserError('--input: only with --view activations');
+        if (!opts.layer) throw new UsageError('--layer: say which layer to animate (or --view activations)');
+        if (opts.input !== undefined) throw new UsageError('--input: only with --view activations');
+        checkBudget(db, opts, opts.layer);
         return exportRunGif(db, {
           runIds: opts.run,
           layer: opts.layer,
@@ -101,15 +102,15 @@ export function registerExportGif(program: Command): void {
           caption: opts.caption,
           legend: opts.legend,
         });
-      });
+      }, { readOnly: true });
       try {
         writeFileSync(out, result.bytes);
       } catch (err) {
-        throw new UserError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw writeError('--out', err);
       }
       const summary = { out, frames: result.epochs.length, width: result.width, height: result.height, bytes: result.bytes.length, epochs: result.epochs };
       output(cmd, summary, () =>
-        console.log(`${out}: ${summary.frames} frames, ${summary.width}×${summary.height}, ${(summary.bytes / 1024).toFixed(0)} KiB`),
+        say(`${out}: ${plural(summary.frames, 'frame')}, ${summary.width}×${summary.height}, ${(summary.bytes / 1024).toFixed(0)} KiB`),
       );
     });
 }
@@ -121,8 +122,8 @@ const WEIGHTS_ONLY = ['layer', 'colormap', 'scaleMode', 'layout', 'top', 'captio
 /** One test image's activation view over the run's snapshots (forward passes in a trainer process). */
 async function activationGif(db: Db, opts: ExportGifCliOptions, cmd: Command): Promise<AnimatedGif> {
   const given = WEIGHTS_ONLY.find((o) => cmd.getOptionValueSource(o) === 'cli');
-  if (given) throw new UserError(`--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --view weights`);
-  if (opts.run.length !== 1) throw new UserError('--run: --view activations shows one run');
+  if (given) throw new UsageError(`--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --view weights`);
+  if (opts.run.length !== 1) throw new UsageError('--run: --view activations shows one run');
   const forward = forwardContext(db, forkTrainer());
   const activations = new Activations(forward);
   try {
@@ -140,5 +141,48 @@ async function activationGif(db: Db, opts: ExportGifCliOptions, cmd: Command): P
     throw asOptionError(err, 'inputs', '--input');
   } finally {
     forward.inference.close();
+  }
+}
+
+/** The most pixels one frame may have (4096 × 4096; GIF viewers struggle long before GIF's own 65535 × 65535). */
+export const MAX_FRAME_PIXELS = 4096 * 4096;
+/** The most pixels a whole export may have, about its memory while encoding (the API takes GIFs up to 512 MiB). */
+export const MAX_TOTAL_PIXELS = 500_000_000;
+
+/**
+ * Refuses, before anything is drawn, an export whose frames would be too large (`--scale`) or too many pixels
+ * in all (`--from`/`--to`): the panels' size comes from each run's kernel shape and layout, the frame count from
+ * the snapshots in range. Captions and legends add a margin that the budget leaves for them.
+ */
+function checkBudget(db: Db, opts: ExportGifCliOptions, layer: LayerName): void {
+  const runs = opts.run.map((id) => getRun(db, id));
+  if (runs.some((r) => !r)) return; // exportRunGif names the missing run
+  const zoom = opts.scale ?? DEFAULT_ZOOM[layer];
+  let width = 0;
+  let height = 0;
+  for (const run of runs) {
+    const shape = run!.tensors.find((t) => t.name === `${layer}/kernel`)?.shape;
+    if (!shape) return; // nor is a layer that was not stored ours to report
+    const kind = opts.layout && layoutsFor(shape).includes(opts.layout) ? opts.layout : defaultLayout(layer, shape);
+    const l = layoutFor(shape, kind);
+    width += l.width;
+    height = Math.max(height, l.height);
+  }
+  const pixels = width * height * zoom * zoom;
+  if (pixels > MAX_FRAME_PIXELS) {
+    const fits = Math.floor(Math.sqrt(MAX_FRAME_PIXELS / (width * height)));
+    throw new UsageError(
+      `--scale: at ${zoom}× a frame of ${layer} would be ${width * zoom}×${height * zoom} pixels, over the ${(MAX_FRAME_PIXELS / 1e6).toFixed(1)} million a frame may have` +
+        (fits >= 1 ? ` (--scale ${fits} at most here)` : ''),
+    );
+  }
+  const from = opts.from ?? -Infinity;
+  const to = opts.to ?? Infinity;
+  const frames = new Set(runs.flatMap((r) => r!.snapshots.map((s) => s.epoch)).filter((e) => e >= from && e <= to)).size;
+  if (frames * pixels > MAX_TOTAL_PIXELS) {
+    throw new UsageError(
+      `--from/--to: ${plural(frames, 'frame')} of ${width * zoom}×${height * zoom} pixels is over the ${MAX_TOTAL_PIXELS / 1e6} million pixels an export may have: ` +
+        'choose fewer epochs (--from, --to) or a smaller --scale',
+    );
   }
 }

@@ -8,12 +8,14 @@
  */
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { SnapshotInfo } from '../../../src-preload/api.ts';
 import { encodeNpy } from '../../core/export/npy.ts';
 import { getRun } from '../../core/store/runs.ts';
 import { readTensor } from '../../core/store/snapshots.ts';
-import { output, UserError, withDb } from '../common.ts';
+import { output, parseId, UserError, withDb } from '../common.ts';
+import { outputFolder, writeError } from '../output.ts';
+import { plural, say } from '../terminal.ts';
 
 /** Folder names for snapshots in seq order: epoch_0003, or epoch_0000_s02 for the 2nd inside epoch 0. */
 export function snapshotFolders(snapshots: Pick<SnapshotInfo, 'epoch'>[]): string[] {
@@ -28,35 +30,36 @@ export function snapshotFolders(snapshots: Pick<SnapshotInfo, 'epoch'>[]): strin
   });
 }
 
-export function registerExportWeights(program: Command): void {
-  program
-    .command('export-weights')
-    .description("Write a run's weights as NumPy .npy files, one folder per stored epoch")
+export function registerExportWeights(verb: Command): void {
+  verb
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
     .action(async (opts: { run: string; out: string }, cmd: Command) => {
-      const runId = Number(opts.run);
-      if (!Number.isInteger(runId) || runId < 1) throw new UserError(`--run: expected a run id, got "${opts.run}"`);
-      const out = resolve(opts.out);
+      const runId = parseId('--run', opts.run);
+      const out = outputFolder('--out', opts.out);
       const written = await withDb(cmd, (db) => {
         const run = getRun(db, runId);
         if (!run) throw new UserError(`no run #${runId}`);
         if (run.snapshots.length === 0) throw new UserError(`run #${runId} has no stored snapshots yet`);
         const folders = snapshotFolders(run.snapshots);
         let files = 0;
-        run.snapshots.forEach((snapshot, i) => {
-          const dir = join(out, folders[i]!);
-          mkdirSync(dir, { recursive: true });
-          for (const { name } of run.tensors) {
-            const tensor = readTensor(db, runId, name, snapshot.seq)!;
-            writeFileSync(join(dir, `${name.replace('/', '_')}.npy`), encodeNpy(tensor.shape, tensor.data));
-            files++;
-          }
-        });
-        const index = run.snapshots.map((s, i) => ({ folder: folders[i], seq: s.seq, epoch: s.epoch, ...s.metrics }));
-        writeFileSync(join(out, 'snapshots.json'), `${JSON.stringify({ run: run.id, name: run.name, snapshots: index }, null, 2)}\n`);
+        try {
+          run.snapshots.forEach((snapshot, i) => {
+            const dir = join(out, folders[i]!);
+            mkdirSync(dir, { recursive: true });
+            for (const { name } of run.tensors) {
+              const tensor = readTensor(db, runId, name, snapshot.seq)!;
+              writeFileSync(join(dir, `${name.replace('/', '_')}.npy`), encodeNpy(tensor.shape, tensor.data));
+              files++;
+            }
+          });
+          const index = run.snapshots.map((s, i) => ({ folder: folders[i], seq: s.seq, epoch: s.epoch, ...s.metrics }));
+          writeFileSync(join(out, 'snapshots.json'), `${JSON.stringify({ run: run.id, name: run.name, snapshots: index }, null, 2)}\n`);
+        } catch (err) {
+          throw writeError('--out', err);
+        }
         return { files, snapshots: run.snapshots.length };
-      });
-      output(cmd, { out, ...written }, () => console.log(`wrote ${written.files} .npy files for ${written.snapshots} snapshots to ${out}`));
+      }, { readOnly: true });
+      output(cmd, { out, ...written }, () => say(`wrote ${plural(written.files, '.npy file')} for ${plural(written.snapshots, 'snapshot')} to ${out}`));
     });
 }

@@ -2,19 +2,18 @@
 import type { Command } from 'commander';
 import { listRuns, markInterruptedRuns } from '../../core/store/runs.ts';
 import { output, withDb } from '../common.ts';
+import { safe, say } from '../terminal.ts';
 
-export function registerRuns(program: Command): void {
-  program
-    .command('runs')
-    .description('List the saved runs')
+export function registerRuns(verb: Command): void {
+  verb
     .action(async (_opts: unknown, cmd: Command) => {
       const runs = await withDb(cmd, (db) => {
         markInterruptedRuns(db);
         return listRuns(db);
-      });
+      }, { readOnly: true });
       output(cmd, runs, () => {
         if (runs.length === 0) {
-          console.log('no runs yet: start one with `weightlapse train --data PATH`');
+          say('no runs yet: start one with `weightlapse train --data PATH`');
           return;
         }
         const rows = runs.map((r) => [
@@ -23,12 +22,13 @@ export function registerRuns(program: Command): void {
           `${r.epochsDone}/${r.epochs}`,
           r.bestTestAccuracy === null ? '–' : `${(100 * r.bestTestAccuracy).toFixed(2)}%`,
           r.backend ?? '–',
-          r.datasetName,
-          r.name,
+          // Escaped before measuring, so that the columns line up as printed.
+          safe(r.datasetName),
+          safe(r.name),
         ]);
         const header = ['id', 'status', 'epochs', 'best test acc', 'backend', 'data set', 'name'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-        for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+        for (const row of [header, ...rows]) say(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
       });
     });
 }

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { resolveDbPath } from '../../core/paths.ts';
+import { tokenProblem } from '../../server/guard.ts';
 import { startServer } from '../../server/index.ts';
-import { globalOptions, UserError } from '../common.ts';
+import { databaseFile, globalOptions, UsageError } from '../common.ts';
+import { say, sayJson, tell } from '../terminal.ts';
 
 export interface ServeOptions {
   db?: string;
@@ -10,11 +12,13 @@ export interface ServeOptions {
   host?: string;
   open?: boolean;
   json?: boolean;
+  /** Default: WEIGHTLAPSE_TOKEN, else a fresh random one at each start. */
+  token?: string;
 }
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: ${value} is not a port number (0–65535)`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port: ${value} is not a port number (0–65535)`);
   return port;
 }
 
@@ -23,8 +27,17 @@ function openBrowser(url: string): void {
   const [cmd, args] =
     process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
   const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-  child.on('error', () => process.stderr.write(`weightlapse: could not open a browser (${cmd}); open the URL above yourself\n`));
+  child.on('error', () => tell(`weightlapse: could not open a browser (${cmd}); open the URL above yourself`));
   child.unref();
+}
+
+/** `--token`, else WEIGHTLAPSE_TOKEN (empty counts as unset), checked; undefined: the server makes a fresh one. */
+function chosenToken(given: string | undefined): string | undefined {
+  const fromEnv = process.env.WEIGHTLAPSE_TOKEN || undefined;
+  const token = given ?? fromEnv;
+  const problem = token === undefined ? null : tokenProblem(token);
+  if (problem) throw new UsageError(`${given !== undefined ? '--token' : 'WEIGHTLAPSE_TOKEN'}: ${problem}`);
+  return token;
 }
 
 /**
@@ -32,16 +45,20 @@ function openBrowser(url: string): void {
  * database closed. Shared by `weightlapse serve` and `npm start`'s no-desktop fallback.
  */
 export async function serve(options: ServeOptions): Promise<void> {
-  const server = await startServer({ dbPath: resolveDbPath(options.db), port: options.port ?? 0, host: options.host });
-  if (options.json) process.stdout.write(`${JSON.stringify({ url: server.url, dbPath: server.core.ctx.dbPath })}\n`);
-  else {
-    process.stdout.write(`Weightlapse is serving ${server.core.ctx.dbPath}\n`);
-    process.stdout.write(`Open: ${server.url}\n(Ctrl-C to stop)\n`);
-  }
+  const token = chosenToken(options.token);
+  const server = await startServer({
+    dbPath: resolveDbPath(options.db),
+    port: options.port ?? 0,
+    host: options.host,
+    token,
+    warn: (message) => tell(`weightlapse: ${message}`),
+  });
+  if (options.json) sayJson({ url: server.url, dbPath: server.core.ctx.dbPath });
+  else say(`Weightlapse is serving ${server.core.ctx.dbPath}`, `Open: ${server.url}`, '(Ctrl-C to stop)');
   if (options.open) openBrowser(server.url);
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
-      process.stderr.write(`\nweightlapse: ${signal}: stopping\n`);
+      tell('', `weightlapse: ${signal}: stopping`);
       process.off('SIGINT', onInt).off('SIGTERM', onTerm);
       server.close().then(done, done);
     };
@@ -51,15 +68,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
 }
 
-export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('Serve the app over HTTP on this machine (browser UI and API), with a token in the URL')
+export function registerServe(verb: Command): void {
+  verb
     .option('--port <n>', 'port to listen on (default: a free one)', parsePort)
     .option('--host <address>', 'address to bind (default 127.0.0.1; anything else is reachable from the network)')
     .option('--open', 'open the URL in the default browser')
-    .action(async (opts: { port?: number; host?: string; open?: boolean }, cmd: Command) => {
-      const { db, json } = globalOptions(cmd);
-      await serve({ ...opts, db, json });
+    .option('--token <token>', 'the token the URL carries, at least 32 characters, so that a bookmark survives a restart (default: WEIGHTLAPSE_TOKEN, else a new random one)')
+    .action(async (opts: { port?: number; host?: string; open?: boolean; token?: string }, cmd: Command) => {
+      const { json } = globalOptions(cmd);
+      await serve({ ...opts, db: databaseFile(cmd, { mustExist: false }), json });
     });
 }

@@ -1,7 +1,8 @@
 /**
  * `weightlapse train`: registers the data set if it is new, trains in a trainer process through the
  * same service as the app's `runs.start`, and shows progress on stderr (a bar on a terminal, a line
- * per epoch otherwise). Ctrl-C stops the run cleanly (status `stopped`, resumable); with `--json` the
+ * per epoch otherwise). Ctrl-C stops the run cleanly (status `stopped`, resumable) and exits 130, as a
+ * shell expects of a command it interrupted; with `--json` the
  * last stdout line is `{"id","epochs","testAccuracy","imagesPerSecond","backend"}`.
  *
  * `--experiment freeze-conv` is the study's experiment: the same seed and settings twice, the second run
@@ -16,7 +17,8 @@ import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun, type TrainingContext } from '../../core/training/service.ts';
 import { Trainers } from '../../core/training/trainers.ts';
-import { globalOptions, output, UserError, withDb } from '../common.ts';
+import { globalOptions, output, parseId, parseName, UsageError, UserError, withDb } from '../common.ts';
+import { plural, say, tell } from '../terminal.ts';
 
 interface TrainOptions {
   data?: string;
@@ -62,7 +64,7 @@ export function parseTrainConfig(opts: TrainOptions): RunConfig {
     else {
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
-        throw new UserError(`${flag(option)}: expected ${kind === 'int' ? 'a whole number' : 'a number'}, got "${value}"`);
+        throw new UsageError(`${flag(option)}: expected ${kind === 'int' ? 'a whole number' : 'a number'}, got "${value}"`);
       }
       raw[field] = n;
     }
@@ -71,7 +73,7 @@ export function parseTrainConfig(opts: TrainOptions): RunConfig {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const option = OPTIONS.find(([, field]) => field === issue.path[0])?.[0];
-  throw new UserError(`${option ? flag(option) : 'options'}: ${issue.message}`);
+  throw new UsageError(`${option ? flag(option) : 'options'}: ${issue.message}`);
 }
 
 /** The data set stored for `path`, added first if it is new. */
@@ -123,7 +125,7 @@ function progressView(json: boolean) {
         bar.stop();
         started = false;
       }
-      process.stderr.write(`${text}\n`);
+      tell(text);
     },
     stop() {
       if (bar && started) bar.stop();
@@ -170,8 +172,8 @@ function printExperiment(result: ReturnType<typeof experimentResult>): void {
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-  console.log(`gap (trained − frozen): ${result.gap === null ? '–' : `${(100 * result.gap).toFixed(2)} points`}`);
+  for (const row of rows) say(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  say(`gap (trained − frozen): ${result.gap === null ? '–' : `${(100 * result.gap).toFixed(2)} points`}`);
 }
 
 /** What the options ask for: carry on a run, or start one (or the freeze experiment's two) on a data set. */
@@ -179,31 +181,31 @@ type Plan = { resume: number } | { data: string; name?: string; experiment: bool
 
 /** Checks how the options go together (each value is checked by parseTrainConfig) and says what to do. */
 function planFrom(opts: TrainOptions): Plan {
-  if ((opts.data === undefined) === (opts.resume === undefined)) throw new UserError('give either --data PATH or --resume ID');
+  if ((opts.data === undefined) === (opts.resume === undefined)) throw new UsageError('give either --data PATH or --resume ID');
   const resume = opts.resume === undefined ? undefined : resumeIdFrom(opts);
   if (opts.experiment !== undefined) {
-    if (opts.experiment !== 'freeze-conv') throw new UserError(`--experiment: expected freeze-conv, got "${opts.experiment}"`);
-    if (opts.data === undefined) throw new UserError('--experiment needs --data PATH');
-    if (opts.freeze !== undefined) throw new UserError('--experiment freeze-conv chooses what is frozen itself; drop --freeze');
+    if (opts.experiment !== 'freeze-conv') throw new UsageError(`--experiment: expected freeze-conv, got "${opts.experiment}"`);
+    if (opts.data === undefined) throw new UsageError('--experiment needs --data PATH');
+    if (opts.freeze !== undefined) throw new UsageError('--experiment freeze-conv chooses what is frozen itself; drop --freeze');
   }
   const config = parseTrainConfig(opts);
+  const name = parseName('--name', opts.name);
   if (resume !== undefined) return { resume };
-  return { data: opts.data!, name: opts.name, experiment: opts.experiment !== undefined, config };
+  return { data: opts.data!, name, experiment: opts.experiment !== undefined, config };
 }
 
 /** `--resume ID`, alone: a resumed run keeps its own settings. */
 function resumeIdFrom(opts: TrainOptions): number {
-  const id = Number(opts.resume);
-  if (!(Number.isInteger(id) && id > 0)) throw new UserError(`--resume: expected a run id, got "${opts.resume}"`);
+  const id = parseId('--resume', opts.resume!);
   const given = OPTIONS.map(([option]) => option).filter((option) => opts[option] !== undefined);
   if (given.length > 0 || opts.name !== undefined) {
-    throw new UserError(`--resume carries on with the run's own settings; drop ${given.map(flag).join(' ') || '--name'}`);
+    throw new UsageError(`--resume carries on with the run's own settings; drop ${given.map(flag).join(' ') || '--name'}`);
   }
   return id;
 }
 
-/** Trains what the plan asks for with this process's own trainers, showing progress; returns the runs as they ended. */
-async function train(db: Db, plan: Plan, view: ProgressView): Promise<RunDetail[]> {
+/** Trains what the plan asks for with this process's own trainers, showing progress; returns the runs as they ended, and the signal that stopped them, if one did. */
+async function train(db: Db, plan: Plan, view: ProgressView): Promise<{ runs: RunDetail[]; signal: Signal | undefined }> {
   markInterruptedRuns(db);
   const emit = <E extends EventName>(event: E, payload: Events[E]) => {
     if (event === 'run.progress') view.progress(payload as Events['run.progress']);
@@ -216,14 +218,14 @@ async function train(db: Db, plan: Plan, view: ProgressView): Promise<RunDetail[
   });
   const runs = await startRuns({ db, emit, trainers }, plan);
   for (const run of runs) {
-    view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to ` : ''}${run.epochs} epochs`);
+    view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to epoch ${run.epochs}` : plural(run.epochs, 'epoch')}`);
   }
-  await untilFinished(trainers, runs, view);
+  const signal = await untilFinished(trainers, runs, view);
   if (finished) {
     const share = finished.snapshotSeconds / (finished.trainSeconds + finished.evalSeconds + finished.snapshotSeconds);
     view.line(`snapshots took ${(100 * share).toFixed(2)}% of the time (${finished.snapshotSeconds.toFixed(2)} s)`);
   }
-  return runs.map((run) => getRun(db, run.id)!);
+  return { runs: runs.map((run) => getRun(db, run.id)!), signal };
 }
 
 async function startRuns(ctx: TrainingContext, plan: Plan): Promise<RunSummary[]> {
@@ -244,17 +246,27 @@ function showMessage(view: ProgressView, runId: number, message: FromTrainer): v
   } else if (message.type === 'failed') view.line(`training failed: ${message.message}`);
 }
 
-/** Waits until the runs have ended. Ctrl-C, or a closed terminal, stops them after their current batch. */
-async function untilFinished(trainers: Trainers, runs: RunSummary[], view: ProgressView): Promise<void> {
+type Signal = 'SIGINT' | 'SIGHUP';
+/** A shell's exit code for a command a signal ended: 128 + the signal's number. */
+const SIGNAL_EXIT: Record<Signal, number> = { SIGINT: 130, SIGHUP: 129 };
+
+/** Waits until the runs have ended. Ctrl-C, or a closed terminal, stops them after their current batch: returns that signal. */
+async function untilFinished(trainers: Trainers, runs: RunSummary[], view: ProgressView): Promise<Signal | undefined> {
+  let signal: Signal | undefined;
   const onSigint = () => {
+    signal = 'SIGINT';
     view.line('stopping after the current batch (Ctrl-C)…');
     void trainers.stopAll();
   };
   // A closed terminal stops the runs the same way, so that this process stores how they ended.
-  const onSighup = () => void trainers.stopAll();
+  const onSighup = () => {
+    signal = 'SIGHUP';
+    void trainers.stopAll();
+  };
   process.on('SIGINT', onSigint).on('SIGHUP', onSighup);
   try {
     for (const run of runs) await trainers.finished(run.id);
+    return signal;
   } finally {
     process.off('SIGINT', onSigint).off('SIGHUP', onSighup);
     view.stop();
@@ -271,8 +283,8 @@ function report(cmd: Command, runs: RunDetail[], experiment: boolean): void {
     const run = runs[0]!;
     const summary = runResult(run);
     output(cmd, summary, () => {
-      console.log(
-        `run #${run.id} ${run.status}: ${run.epochsDone}/${run.config.epochs} epochs, ` +
+      say(
+        `run #${run.id} ${run.status}: ${run.epochsDone} of ${plural(run.config.epochs, 'epoch')}, ` +
           `test accuracy ${pct(summary.testAccuracy)}, ${Math.round(run.imagesPerSecond ?? 0)} img/s on ${run.backend ?? '?'}`,
       );
     });
@@ -283,10 +295,8 @@ function report(cmd: Command, runs: RunDetail[], experiment: boolean): void {
   }
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description("Train LeNet on a data set, saving every epoch's weights")
+export function registerTrain(verb: Command): void {
+  verb
     .option('--data <path>', 'data set folder or .tar.gz (added to the database if new)')
     .option('--resume <id>', 'carry on an interrupted or stopped run from its last snapshot (instead of --data)')
     .option('--experiment <kind>', "freeze-conv: the study's experiment, two runs with the same seed, the second with conv1+conv2 frozen")
@@ -305,7 +315,8 @@ export function registerTrain(program: Command): void {
     .action(async (opts: TrainOptions, cmd: Command) => {
       const plan = planFrom(opts);
       const view = progressView(globalOptions(cmd).json === true);
-      const runs = await withDb(cmd, (db) => train(db, plan, view));
+      const { runs, signal } = await withDb(cmd, (db) => train(db, plan, view));
       report(cmd, runs, !('resume' in plan) && plan.experiment);
+      if (signal) process.exitCode = SIGNAL_EXIT[signal];
     });
 }

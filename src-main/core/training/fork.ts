@@ -15,11 +15,13 @@ export function forkTrainer(entry: string = TRAINER_ENTRY): TrainerSpawner {
       // TypeScript sources run through tsx; our own flags only (not the parent's, e.g. a test runner's).
       // Its loader by full path: the CLI may be run from any folder, where a bare 'tsx' would not be found.
       execArgv: entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
-      // stdout carries only tfjs's banners; stderr is kept for crash messages and passed on.
+      // stdout carries only tfjs's banners; stderr is kept for crash messages (its tail is in them).
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    // Passed on only when asked (WEIGHTLAPSE_VERBOSE=1, the CLI's --verbose): it is the native libraries'
+    // noise, such as Dawn's warning about Vulkan, whose stack-like lines read as a crash.
+    if (process.env.WEIGHTLAPSE_VERBOSE === '1') child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     const trainer: TrainerProcess = {
       get pid() {
         return child.pid;

@@ -134,7 +134,7 @@ describe('weightlapse data with a folder of images', () => {
     expect(d.path.startsWith(join(dirname(db), 'w.datasets'))).toBe(true);
 
     const bad = await cli('--db', db, 'data', 'inspect', root, '--shape', '64x64');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^weightlapse: --shape: /);
     expect((await cli('--db', db, 'data', 'inspect', root, '--holdout', 'most')).stderr).toBe('weightlapse: --holdout: expected a number, got "most"\n');
   });

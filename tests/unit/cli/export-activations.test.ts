@@ -90,14 +90,14 @@ describe('weightlapse export-activations', () => {
   });
 
   it.each([
-    [['--input', '99999'], /^weightlapse: --input: there is no test image 99999; the test set has 1000 \(0–999\)\n$/],
-    [['--input', '1,1'], /^weightlapse: --input: a test image is named twice\n$/],
-    [['--input', 'two'], /^weightlapse: --input: "two" is not a whole number from 0\n$/],
-    [['--seq', '9'], /^weightlapse: --seq: run #1 has no snapshot 9 \(it has 0–2\)\n$/],
-  ])('refuses %j with one clear line, writing nothing', (args, message) => {
+    [['--input', '99999'], /^weightlapse: --input: there is no test image 99999; the test set has 1000 \(0–999\)\n$/, 1],
+    [['--input', '1,1'], /^weightlapse: --input: a test image is named twice\n$/, 2],
+    [['--input', 'two'], /^weightlapse: --input: "two" is not a whole number from 0\n$/, 2],
+    [['--seq', '9'], /^weightlapse: --seq: run #1 has no snapshot 9 \(it has 0–2\)\n$/, 1],
+  ])('refuses %j with one clear line, writing nothing', (args, message, code) => {
     const out = join(tempDir(), 'refused');
     const r = cli('export-activations', '--run', String(run.id), '--out', out, ...args);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
   });
@@ -131,7 +131,7 @@ describe('weightlapse export-gif --view activations', () => {
     [['--view', 'filters'], /^weightlapse: --view: "filters" is not one of weights, activations\n$/],
   ])('refuses %j with one clear line', (args, message) => {
     const r = cli('export-gif', '--run', String(run.id), '--out', join(tempDir(), 'x.gif'), ...args);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // mistakes in the command line
     expect(r.stderr).toMatch(message);
   });
 });

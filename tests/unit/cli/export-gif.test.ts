@@ -59,14 +59,14 @@ describe('weightlapse export-gif', () => {
   });
 
   it.each([
-    [['--run', '999', '--layer', 'conv1'], /^weightlapse: no run with id 999\n$/],
-    [['--run', '1', '--layer', 'conv1', '--from', '7'], /^weightlapse: no snapshots between epochs 7 and end \(stored: 0–3\)\n$/],
-    [['--run', '1', '--layer', 'conv3'], /^weightlapse: --layer: "conv3" is not one of conv1, conv2, fc1, fc2\n$/],
-    [['--run', '1', '--layer', 'conv1', '--fps', '0'], /^weightlapse: --fps: "0" is not a number from 1 to 50\n$/],
-    [['--run', '1', '--layer', 'conv1', '--layout', 'rgb'], /^weightlapse: layout 'rgb' does not fit conv1 of shape \[5, 5, 1, 20\] \(fits: filters, kernels\)\n$/],
-  ])('refuses %j with one clear line and exit code 1', async (args, message) => {
+    [['--run', '999', '--layer', 'conv1'], /^weightlapse: no run with id 999\n$/, 1],
+    [['--run', '1', '--layer', 'conv1', '--from', '7'], /^weightlapse: no snapshots between epochs 7 and end \(stored: 0–3\)\n$/, 1],
+    [['--run', '1', '--layer', 'conv3'], /^weightlapse: --layer: "conv3" is not one of conv1, conv2, fc1, fc2\n$/, 2],
+    [['--run', '1', '--layer', 'conv1', '--fps', '0'], /^weightlapse: --fps: "0" is not a number from 1 to 50\n$/, 2],
+    [['--run', '1', '--layer', 'conv1', '--layout', 'rgb'], /^weightlapse: layout 'rgb' does not fit conv1 of shape \[5, 5, 1, 20\] \(fits: filters, kernels\)\n$/, 1],
+  ])('refuses %j with one clear line and exit code %#', async (args, message, code) => {
     const r = await exportGif(...args, '--out', join(out, 'x.gif'));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
   });
 
@@ -74,7 +74,7 @@ describe('weightlapse export-gif', () => {
     const notADir = join(out, 'file');
     writeFileSync(notADir, '');
     const r = await exportGif('--run', String(runA), '--layer', 'conv1', '--out', join(notADir, 'x.gif'));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`weightlapse: cannot write ${join(notADir, 'x.gif')}: ENOTDIR\n`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`weightlapse: --out: ${notADir} is a file, not a folder\n`);
   });
 });

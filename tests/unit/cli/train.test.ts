@@ -90,10 +90,10 @@ describe('weightlapse CLI', () => {
     ]);
   });
 
-  it('reports a bad option in one line, exit code 1, and starts nothing', () => {
+  it('reports a bad option in one line, exit code 2, and starts nothing', () => {
     const before = cli('runs', '--json');
     const result = cli('train', '--data', SAMPLE_DIR, '--epochs', 'two');
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe('weightlapse: --epochs: expected a whole number, got "two"');
     expect(cli('runs', '--json').stdout).toBe(before.stdout);
     expect(() => parseTrainConfig({ data: '.', freeze: 'conv1,conv9' })).toThrow(/^--freeze: /);
@@ -120,7 +120,7 @@ describe('weightlapse CLI', () => {
     });
     child.kill('SIGINT');
     const code = await new Promise((resolve) => child.on('exit', resolve));
-    expect(code).toBe(0);
+    expect(code).toBe(130); // as a shell expects of a command Ctrl-C interrupted
     const { id } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { id: number };
     const db = openDatabase(dbPath);
     try {
