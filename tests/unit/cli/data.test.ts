@@ -120,7 +120,7 @@ describe('weightlapse data with a folder of images', () => {
     expect(human.stdout).toMatch(/resized by area average when shrinking .*\ndecoded by sharp /);
     expect(human.stdout).toMatch(/\n {2}Sandal\s+3\s+1\n/);
     expect(human.stdout).toContain('imbalance: Bag has 9 training images, Sandal 3 (3.0×)\n');
-    expect(human.stdout).toContain('1 left out:\n  Bag/broken.png: not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)\n');
+    expect(human.stdout).toContain('1 file left out:\n  Bag/broken.png: not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)\n');
     // Ten per class would not fit the seven test images: a row per class, as many as there are.
     const png = PNG.sync.read(readFileSync(samples));
     expect([png.width, png.height]).toEqual([10 * 29 - 1, 3 * 29 - 1]);
