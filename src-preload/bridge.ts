@@ -17,5 +17,3 @@ export interface DesktopBridge {
 /** The IPC channels: one for calls (invoke), one for events (main → page). */
 export const CALL_CHANNEL = 'weightlapse:call';
 export const EVENT_CHANNEL = 'weightlapse:event';
-/** The hidden trainer window's preload hands its page the trainer's MessagePort in a window message with this data. */
-export const TRAINER_PORT_MESSAGE = 'weightlapse:trainer-port';

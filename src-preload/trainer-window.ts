@@ -4,7 +4,7 @@
  * the app window's preload, bundled into one CommonJS file.
  */
 import { ipcRenderer } from 'electron';
-import { TRAINER_PORT_MESSAGE } from './bridge.ts';
+import { TRAINER_PORT_MESSAGE } from './trainer-port.ts';
 
 /** The page's window (the node project's types have no DOM). */
 const page = globalThis as unknown as { postMessage(message: string, targetOrigin: string, transfer: readonly unknown[]): void };

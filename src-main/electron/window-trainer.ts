@@ -14,7 +14,7 @@ import type { BrowserWindow as ElectronBrowserWindow, MessageChannelMain as Elec
 import { PassThrough } from 'node:stream';
 import { loadRunData } from '../datasets/for-run.ts';
 import type { FromTrainer, ToTrainer, TrainerProcess, TrainerSpawner } from '../trainer/protocol.ts';
-import { TRAINER_PORT_MESSAGE } from '../../src-preload/bridge.ts';
+import { TRAINER_PORT_MESSAGE } from '../../src-preload/trainer-port.ts';
 import type { ToTrainerWindow } from '../trainer/window/messages.ts';
 
 /** The main side's end of the window's port (Electron's MessagePortMain). */

@@ -6,7 +6,7 @@
  */
 import type { BackendInfo } from '../../../src-preload/api.ts';
 import { initWindowBackend, type WindowBackend } from './backend.ts';
-import { TRAINER_PORT_MESSAGE } from '../../../src-preload/bridge.ts';
+import { TRAINER_PORT_MESSAGE } from '../../../src-preload/trainer-port.ts';
 import { transferables, type ToTrainerWindow } from './messages.ts';
 import { probeWindow } from './probe.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromTrainer } from '../protocol.ts';

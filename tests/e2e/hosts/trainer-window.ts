@@ -18,7 +18,7 @@ import { extname, join, normalize } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { appRoot, rendererDir } from '../../../src-main/core/paths.ts';
 import type { OpenedTrainerWindow, TrainerPort } from '../../../src-main/electron/window-trainer.ts';
-import { TRAINER_PORT_MESSAGE } from '../../../src-preload/bridge.ts';
+import { TRAINER_PORT_MESSAGE } from '../../../src-preload/trainer-port.ts';
 import { launchBrowser } from './chromium.ts';
 import { preloadScript } from './electron-page.ts';
 
