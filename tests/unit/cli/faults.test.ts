@@ -173,7 +173,13 @@ describe('weightlapse on a machine that misbehaves', () => {
       }
       // Writes from both processes at once: each waits its turn, none fails busy.
       let renames = 0;
-      while (!training.stderr().includes(`run #${run.id} epoch 3:`)) {
+      let ended = false; // a CLI that ends early must fail below with its own words, not leave this loop waiting
+      void training.done.then(() => (ended = true));
+      const epochsStored = async () => {
+        const got = await call<RunSummary>('runs.get', { id: run.id });
+        return got.ok ? got.value.epochsDone : 0;
+      };
+      while (!ended && (await epochsStored()) < 3) {
         expect(await call('runs.rename', { id: run.id, name: `renamed ${renames++}` })).toMatchObject({ ok: true });
         await new Promise((r) => setTimeout(r, 20));
       }
