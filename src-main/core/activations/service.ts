@@ -17,8 +17,6 @@ import { PinnedMaps, type MapDiff } from './maps.ts';
 import { TestPredictions } from './predictions.ts';
 import { checkIndices, defaultPins, testImages, TestSets } from './test-set.ts';
 
-export type { MapDiff };
-
 export class Activations {
   private readonly testSets: TestSets;
   private readonly maps: PinnedMaps;

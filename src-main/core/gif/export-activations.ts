@@ -6,7 +6,8 @@
 import { ApiError } from '../../../src-preload/api.ts';
 import { activationFrames } from '../../shared/render/activations/animation.ts';
 import { encodeGif, type GifOptions } from '../../shared/render/gif.ts';
-import type { Activations, MapDiff } from '../activations/service.ts';
+import type { MapDiff } from '../activations/maps.ts';
+import type { Activations } from '../activations/service.ts';
 import type { Db } from '../store/db.ts';
 import { getRun } from '../store/runs.ts';
 import type { AnimatedGif } from '../../shared/render/animation.ts';

@@ -26,7 +26,8 @@ export async function zlibBomb(bytes: number): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and its CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageOptionsSchema, type DatasetDescription, type DatasetProgress, type ImageOptionsInput } from '../../../src-preload/api.ts';
 import { DatasetError, inspectDataset, loadDataset } from '../../../src-main/datasets/index.ts';
@@ -14,6 +14,7 @@ import { readPreparedIndex } from '../../../src-main/datasets/images/prepared-fi
 import { taps } from '../../../src-main/datasets/images/resample.ts';
 import { NOT_IMAGES_LIMIT } from '../../../src-main/datasets/images/scan.ts';
 import { expectSameBytes, removeTempDirs } from './fixtures.ts';
+import { pngChunk } from './hostile-files.ts';
 import {
   blocks,
   classFolders,
@@ -57,20 +58,12 @@ const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((sum, v, i) => su
 
 /** A valid, tiny PNG that claims to be 40,000 × 40,000 pixels: a decompression bomb. */
 function pixelBomb(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(40_000, 0);
   ihdr.writeUInt32BE(40_000, 4);
   ihdr.set([8, 0, 0, 0, 0], 8);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(1000))), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 /** The refusal `inspectDataset` answers with; nothing may have been prepared. */
