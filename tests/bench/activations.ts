@@ -27,16 +27,11 @@ import { createRun } from '../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../src-main/core/store/snapshots.ts';
 import { writePins } from '../../src-main/core/store/activations.ts';
 import { startServer } from '../../src-main/server/index.ts';
+import { LENET_SHAPES } from '../helpers.ts';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 const CHROMIUM = process.env.WEIGHTLAPSE_CHROMIUM ?? '/usr/bin/chromium';
 const EPOCHS = 30;
-const SHAPES: Record<TensorName, number[]> = {
-  'conv1/kernel': [5, 5, 1, 20], 'conv1/bias': [20],
-  'conv2/kernel': [5, 5, 20, 50], 'conv2/bias': [50],
-  'fc1/kernel': [800, 500], 'fc1/bias': [500],
-  'fc2/kernel': [500, 10], 'fc2/bias': [10],
-};
 
 /**
  * CPU time of this process and its children (the forward-pass process), in ms, where Linux's /proc says:
@@ -84,7 +79,7 @@ function storeRun(datasetId: number, datasetPath: string, snapshots: number): nu
       // As a run trained now stores it (else the page's per-class view would compute it, beside the maps).
       confusion: { classes: 10, counts: Uint32Array.from({ length: 100 }, (_, i) => (i % 11 === 0 ? 500 : 55)) },
       layers: Object.fromEntries(LAYERS.map((l) => [l, change])) as Record<LayerName, typeof change>,
-      tensors: Object.entries(SHAPES).map(([name, shape]) => ({
+      tensors: Object.entries(LENET_SHAPES).map(([name, shape]) => ({
         name: name as TensorName, shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (Math.random() - 0.5) * 0.2),
       })),
     });

@@ -14,7 +14,8 @@ import type { Frame } from '../../src-main/shared/render/frame.ts';
 import { encodeGif } from '../../src-main/shared/render/gif.ts';
 import { renderTensor } from '../../src-main/shared/render/render.ts';
 import { scaleFor } from '../../src-main/shared/render/scale.ts';
-import { openTempDb, removeTempDirs, storeRun } from '../unit/core/gif/store.ts';
+import { openTempDb, storeRun } from '../unit/core/gif/store.ts';
+import { removeTempDirs } from '../helpers.ts';
 
 /** Median wall-clock milliseconds of `runs` calls (after one warm-up). */
 async function median(runs: number, fn: () => unknown): Promise<number> {

@@ -35,6 +35,7 @@ import { openDatabase, SCHEMA_VERSION, type Db } from '../../src-main/core/store
 import { createRun } from '../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../src-main/core/store/snapshots.ts';
 import { startServer, type RunningServer } from '../../src-main/server/index.ts';
+import { LENET_SHAPES } from '../helpers.ts';
 
 const CHROMIUM = process.env.WEIGHTLAPSE_CHROMIUM ?? '/usr/bin/chromium';
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -42,13 +43,7 @@ const FASHION = '/usr/share/datasets/fashion-mnist';
 const STUDY_RUN = { epochs: 29, snapshotsPerEpoch: 20, trainLimit: 1000, testLimit: 1000, batch: 50 };
 const LONG_RUN_SNAPSHOTS = 200;
 const MEMORY_BUDGET = 256 * 2 ** 20;
-const SHAPES: Record<TensorName, number[]> = {
-  'conv1/kernel': [5, 5, 1, 20], 'conv1/bias': [20],
-  'conv2/kernel': [5, 5, 20, 50], 'conv2/bias': [50],
-  'fc1/kernel': [800, 500], 'fc1/bias': [500],
-  'fc2/kernel': [500, 10], 'fc2/bias': [10],
-};
-const bytesOf = (t: TensorName) => SHAPES[t].reduce((a, b) => a * b, 1) * 4;
+const bytesOf = (t: TensorName) => LENET_SHAPES[t].reduce((a, b) => a * b, 1) * 4;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const max = (xs: number[]) => Math.max(...xs);
@@ -92,7 +87,7 @@ function storeLongRun(db: Db): number {
       seq, epoch: seq,
       metrics: { trainLoss: 1 / (seq + 1), trainAccuracy: 0.9, testLoss: 1 / (seq + 1), testAccuracy: 0.88 },
       layers: Object.fromEntries(LAYERS.map((l) => [l, change])) as Record<LayerName, typeof change>,
-      tensors: Object.entries(SHAPES).map(([name, shape]) => ({
+      tensors: Object.entries(LENET_SHAPES).map(([name, shape]) => ({
         name: name as TensorName, shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random() - 0.5),
       })),
     });

@@ -11,7 +11,8 @@ import { listDatasets } from '../../../src-main/core/store/datasets.ts';
 import { openDatabase } from '../../../src-main/core/store/db.ts';
 import { getRun, getStoredRun } from '../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../src-main/core/store/snapshots.ts';
-import { cifarArchive, cifarFolder, FASHION, idxFolder, removeTempDirs, SAMPLE, tempDir } from '../datasets/fixtures.ts';
+import { cifarArchive, cifarFolder, FASHION, idxFolder, SAMPLE } from '../datasets/fixtures.ts';
+import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { classFolders, imageDirs, writeTree } from '../datasets/image-folders.ts';
 
 afterAll(removeTempDirs);

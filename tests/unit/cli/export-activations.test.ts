@@ -16,7 +16,7 @@ import { appRoot } from '../../../src-main/core/paths.ts';
 import { openDatabase } from '../../../src-main/core/store/db.ts';
 import { getRun } from '../../../src-main/core/store/runs.ts';
 import { activationFrames } from '../../../src-main/shared/render/activations/animation.ts';
-import { removeTempDirs, tempDir } from '../datasets/fixtures.ts';
+import { removeTempDirs, tempDir, unwrap } from '../../helpers.ts';
 import { SAMPLE_DIR } from '../core/training/sample.ts';
 
 const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
@@ -26,11 +26,8 @@ let handlers: Handlers;
 let run: RunDetail;
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, '--db', dbPath, ...args], { encoding: 'utf8' });
-const maps = async (seq: number, inputs: number[], diff?: 'prev') => {
-  const result = await dispatch(handlers, 'activations.maps', { runId: run.id, seq, inputs, ...(diff ? { diff } : {}) });
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value as ActivationMaps;
-};
+const maps = async (seq: number, inputs: number[], diff?: 'prev') =>
+  unwrap<ActivationMaps>(await dispatch(handlers, 'activations.maps', { runId: run.id, seq, inputs, ...(diff ? { diff } : {}) }));
 
 /** A .npy file's shape and float32 values (the writer is tested in train.test.ts; here only what it holds). */
 function npy(file: string): { shape: number[]; data: Float32Array } {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../../src-main/core/paths.ts';
-import { openTempDb, removeTempDirs, storeRun, tempDir } from '../core/gif/store.ts';
+import { openTempDb, storeRun } from '../core/gif/store.ts';
+import { removeTempDirs, tempDir } from '../../helpers.ts';
 
 let dbPath: string;
 let runA: number;

@@ -20,7 +20,8 @@ import { listDatasets } from '../../../src-main/core/store/datasets.ts';
 import { openDatabase, type Db } from '../../../src-main/core/store/db.ts';
 import { createRun, getStoredRun } from '../../../src-main/core/store/runs.ts';
 import { migrations } from '../../../src-main/core/store/migrations.ts';
-import { cifarFolder, expectSameBytes, idxFolder, removeTempDirs, SAMPLE, sampleIdx, tempDir } from '../datasets/fixtures.ts';
+import { cifarFolder, expectSameBytes, idxFolder, SAMPLE, sampleIdx } from '../datasets/fixtures.ts';
+import { removeTempDirs, tempDir, unwrap } from '../../helpers.ts';
 import { classFolders, imageDirs, writeTree } from '../datasets/image-folders.ts';
 
 afterAll(removeTempDirs);
@@ -40,11 +41,7 @@ beforeEach(() => {
 async function call<T>(method: string, input: unknown): Promise<ApiResult<T>> {
   return (await dispatch(handlers, method, input)) as ApiResult<T>;
 }
-async function ok<T>(method: string, input: unknown): Promise<T> {
-  const result = await call<T>(method, input);
-  if (!result.ok) throw new Error(`${method} failed: ${result.error.message}`);
-  return result.value;
-}
+const ok = async <T>(method: string, input: unknown) => unwrap<T>(await call<T>(method, input));
 
 describe('data set registry through the API', () => {
   it('registers the bundled sample once, and follows it when the app moved', async () => {

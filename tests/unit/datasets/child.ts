@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { appRoot } from '../../../src-main/core/paths.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir } from '../../helpers.ts';
 
 export interface ChildResult<T> {
   answer: T;

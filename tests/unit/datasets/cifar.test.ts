@@ -4,7 +4,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIFAR10_CLASSES } from '../../../src-main/datasets/classes.ts';
 import { inspectDataset, loadDataset } from '../../../src-main/datasets/index.ts';
-import { cifarArchive, cifarFolder, expectSameBytes, removeTempDirs, tempDir, refusal } from './fixtures.ts';
+import { cifarArchive, cifarFolder, expectSameBytes, refusal } from './fixtures.ts';
+import { removeTempDirs, tempDir } from '../../helpers.ts';
 
 afterAll(removeTempDirs);
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { downloadFile, fetchDataset, SOURCES, type DownloadProgress } from '../../../src-main/datasets/fetch.ts';
 import { DatasetError, inspectDataset } from '../../../src-main/datasets/index.ts';
-import { removeTempDirs, SAMPLE, tempDir } from './fixtures.ts';
+import { SAMPLE } from './fixtures.ts';
+import { removeTempDirs, tempDir } from '../../helpers.ts';
 
 afterAll(removeTempDirs);
 

@@ -2,14 +2,14 @@
  * Data set files for the tests, all made from real Fashion-MNIST images (the bundled sample), in temp
  * folders: copies, corruptions, and CIFAR-10-format batches whose three channels are different real images.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { expect } from 'vitest';
 import { DatasetError, loadDataset } from '../../../src-main/datasets/index.ts';
 import { BUNDLED_SAMPLE_DIR } from '../../../src-main/core/dataset-registry.ts';
+import { tempDir } from '../../helpers.ts';
 
 export const SAMPLE = BUNDLED_SAMPLE_DIR;
 export const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -27,15 +27,6 @@ export function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void 
   expect(Buffer.compare(actual, expected)).toBe(0);
 }
 
-const made: string[] = [];
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'weightlapse-data-'));
-  made.push(dir);
-  return dir;
-}
-export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
 
 /** The decompressed bytes (header included) of one of the sample's IDX files. */
 export function sampleIdx(file: IdxFile): Buffer {

@@ -12,7 +12,8 @@ import { checksumFiles } from '../../../src-main/datasets/checksum.ts';
 import { encodeIdx } from '../../../src-main/datasets/idx.ts';
 import { DatasetError, inspectDataset, loadDataset } from '../../../src-main/datasets/index.ts';
 import { expectRefusal, inChild, REFUSAL } from './child.ts';
-import { CIFAR_META, cifarFolder, cifarRecords, expectSameBytes, idxFolder, refusal, removeTempDirs, tempDir } from './fixtures.ts';
+import { CIFAR_META, cifarFolder, cifarRecords, expectSameBytes, idxFolder, refusal } from './fixtures.ts';
+import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { encode, fashion, grey28, imageDirs, link, preparedFiles, writeTree } from './image-folders.ts';
 import { pngWithData, writeGzip, writeTarGz, zlibBomb } from './hostile-files.ts';
 

@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_CLASSES } from '../../../src-main/datasets/classes.ts';
 import { inspectDataset, loadDataset } from '../../../src-main/datasets/index.ts';
-import { expectSameBytes, FASHION, idxFolder, removeTempDirs, SAMPLE, sampleIdx, refusal } from './fixtures.ts';
+import { expectSameBytes, FASHION, idxFolder, SAMPLE, sampleIdx, refusal } from './fixtures.ts';
+import { removeTempDirs } from '../../helpers.ts';
 
 afterAll(removeTempDirs);
 

@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { FASHION_MNIST_CLASSES } from '../../../src-main/datasets/classes.ts';
-import { sampleIdx, tempDir } from './fixtures.ts';
+import { sampleIdx } from './fixtures.ts';
+import { tempDir } from '../../helpers.ts';
 
 const images = sampleIdx('trainImages').subarray(16);
 const labels = sampleIdx('trainLabels').subarray(8);

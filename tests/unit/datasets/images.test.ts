@@ -13,7 +13,8 @@ import { appRoot } from '../../../src-main/core/paths.ts';
 import { readPreparedIndex } from '../../../src-main/datasets/images/prepared-file.ts';
 import { taps } from '../../../src-main/datasets/images/resample.ts';
 import { NOT_IMAGES_LIMIT } from '../../../src-main/datasets/images/scan.ts';
-import { expectSameBytes, removeTempDirs } from './fixtures.ts';
+import { expectSameBytes } from './fixtures.ts';
+import { removeTempDirs } from '../../helpers.ts';
 import { pngChunk } from './hostile-files.ts';
 import {
   blocks,

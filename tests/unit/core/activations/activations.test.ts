@@ -21,17 +21,14 @@ import { getRun } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot, readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import { startRun } from '../../../../src-main/core/training/service.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
+import { unwrap } from '../../../helpers.ts';
 
 let dir: string;
 let db: Db;
 let ctx: CoreContext;
 let run: RunDetail;
 let call: (method: string, input: unknown) => Promise<ApiResult<unknown>>;
-const value = async <T>(pending: Promise<ApiResult<unknown>>) => {
-  const result = await pending;
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value as T;
-};
+const value = async <T>(pending: Promise<ApiResult<unknown>>) => unwrap<T>(await pending);
 const TEST_LIMIT = 200;
 
 beforeAll(async () => {

@@ -18,7 +18,8 @@ import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
 import { encodeNpy } from '../../../../src-main/core/export/npy.ts';
 import { appRoot } from '../../../../src-main/core/paths.ts';
 import { openDatabase } from '../../../../src-main/core/store/db.ts';
-import { cifarFolder, removeTempDirs, tempDir } from '../../datasets/fixtures.ts';
+import { cifarFolder } from '../../datasets/fixtures.ts';
+import { removeTempDirs, tempDir, unwrap } from '../../../helpers.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -72,9 +73,7 @@ async function compareWithPyTorch(data: string, shape: string): Promise<void> {
   const { id } = JSON.parse(cli('train', '--data', data, '--epochs', '1', '--train-limit', '200', '--test-limit', '40', '--backend', 'wasm', '--json').trim().split('\n').at(-1)!) as { id: number };
   const weights = join(tempDir(), 'weights');
   cli('export-weights', '--run', String(id), '--out', weights);
-  const result = await dispatch(handlers, 'activations.maps', { runId: id, seq: 1 });
-  if (!result.ok) throw new Error(result.error.message);
-  const maps = result.value as ActivationMaps;
+  const maps = unwrap<ActivationMaps>(await dispatch(handlers, 'activations.maps', { runId: id, seq: 1 }));
   expect(maps.shape.join('x')).toBe(shape);
 
   const ours = join(tempDir(), 'ours');

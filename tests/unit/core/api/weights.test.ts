@@ -13,6 +13,7 @@ import { matchFilters, reorderSeries } from '../../../../src-main/shared/render/
 import { openCore, type Core } from '../../../../src-main/core/startup.ts';
 import { readStatsSeries } from '../../../../src-main/core/store/tensor-stats.ts';
 import { storeRun } from '../gif/store.ts';
+import { callValue } from '../../../helpers.ts';
 
 let dir: string;
 let core: Core;
@@ -33,11 +34,7 @@ afterAll(async () => {
 });
 
 const call = <M extends MethodName>(method: M, input: Input<M>) => dispatch(handlers, method, input) as Promise<ApiResult<Output<M>>>;
-async function value<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-  const r = await call(method, input);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
+const value = <M extends MethodName>(method: M, input: Input<M>) => callValue(handlers, method, input);
 const maxAbsPerFilter = (a: Float32Array, filters: number, into: Float32Array) =>
   a.forEach((v, i) => (into[i % filters] = Math.max(into[i % filters]!, Math.abs(v))));
 

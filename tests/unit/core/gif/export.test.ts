@@ -14,7 +14,8 @@ import { renderTensor, toRgba } from '../../../../src-main/shared/render/render.
 import { scaleFor } from '../../../../src-main/shared/render/scale.ts';
 import { getRun } from '../../../../src-main/core/store/runs.ts';
 import type { Db } from '../../../../src-main/core/store/db.ts';
-import { STEADY, openTempDb, removeTempDirs, storeRun } from './store.ts';
+import { STEADY, openTempDb, storeRun } from './store.ts';
+import { removeTempDirs } from '../../../helpers.ts';
 
 const EPOCHS = [0, 0.5, 1, 2, 3, 4];
 let db: Db;

@@ -1,26 +1,16 @@
 /** A real database file with runs whose snapshots hold deterministic weight series. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAYERS, runConfigSchema, type LayerChange, type LayerName, type TensorName } from '../../../../src-preload/api.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
+import { LENET_SHAPES, tempDir } from '../../../helpers.ts';
 import { makeSeries } from '../../shared/render/series.ts';
 
-const dirs: string[] = [];
-export const removeTempDirs = () => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-export function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'weightlapse-gif-'));
-  dirs.push(d);
-  return d;
-}
-
-export const SHAPES: Partial<Record<TensorName, number[]>> = {
-  'conv1/kernel': [5, 5, 1, 20],
-  'conv2/kernel': [5, 5, 20, 50],
-  'fc2/kernel': [500, 10],
-};
+/** Three of LeNet's kernels: enough for every GIF layout. */
+export const SHAPES: Partial<Record<TensorName, number[]>> = Object.fromEntries(
+  (['conv1/kernel', 'conv2/kernel', 'fc2/kernel'] as const).map((t) => [t, LENET_SHAPES[t]]),
+);
 
 /** Weight 0 of every kernel stays at this value in every snapshot (to see that the scale is fixed). */
 export const STEADY = 0.05;

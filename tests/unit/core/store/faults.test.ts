@@ -19,6 +19,7 @@ import { createRun, listRuns } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
 import { mountProblem, mountTmpfs, remount, unmount } from './filesystems.ts';
+import { LENET_SHAPES } from '../../../helpers.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -27,16 +28,6 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const LAYER_STATS = Object.fromEntries(LAYERS.map((l) => [l, { norm: 1, relChangePrev: 0, relChangeInit: 0 }])) as Record<LayerName, LayerChange>;
-const SHAPES: Record<string, number[]> = {
-  'conv1/kernel': [5, 5, 1, 20],
-  'conv1/bias': [20],
-  'conv2/kernel': [5, 5, 20, 50],
-  'conv2/bias': [50],
-  'fc1/kernel': [800, 500],
-  'fc1/bias': [500],
-  'fc2/kernel': [500, 10],
-  'fc2/bias': [10],
-};
 
 /** A real Weightlapse database with one finished run of `snapshots` LeNet-sized snapshots, closed and checkpointed. */
 function weightlapseDb(path: string, snapshots = 3): void {
@@ -57,7 +48,7 @@ function weightlapseDb(path: string, snapshots = 3): void {
       epoch: seq,
       metrics: { trainLoss: null, trainAccuracy: null, testLoss: 2.3, testAccuracy: 0.1 },
       layers: LAYER_STATS,
-      tensors: TENSOR_NAMES.map((name) => ({ name, shape: SHAPES[name]!, data: Float32Array.from({ length: SHAPES[name]!.reduce((a, b) => a * b) }, (_, i) => seq + i / 1e6) })),
+      tensors: TENSOR_NAMES.map((name) => ({ name, shape: LENET_SHAPES[name]!, data: Float32Array.from({ length: LENET_SHAPES[name]!.reduce((a, b) => a * b) }, (_, i) => seq + i / 1e6) })),
     });
   }
   db.pragma('wal_checkpoint(TRUNCATE)');

@@ -13,6 +13,7 @@ import { createRun, getRun, getStoredRun, listRuns, markInterruptedRuns, removeR
 import { HOT_QUERIES, insertSnapshot, readTensor, readTensorSeries } from '../../../../src-main/core/store/snapshots.ts';
 import type { ResumeState, Snapshot } from '../../../../src-main/trainer/protocol.ts';
 import { encodeWire } from '../../../../src-preload/wire.ts';
+import { LENET_SHAPES } from '../../../helpers.ts';
 
 let dir: string;
 let db: Db;
@@ -26,17 +27,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const SHAPES: Record<string, number[]> = {
-  'conv1/kernel': [5, 5, 1, 20],
-  'conv1/bias': [20],
-  'conv2/kernel': [5, 5, 20, 50],
-  'conv2/bias': [50],
-  'fc1/kernel': [800, 500],
-  'fc1/bias': [500],
-  'fc2/kernel': [500, 10],
-  'fc2/bias': [10],
-};
-const RAW_BYTES = Object.values(SHAPES).reduce((sum, s) => sum + 4 * s.reduce((a, b) => a * b, 1), 0);
+const RAW_BYTES = Object.values(LENET_SHAPES).reduce((sum, s) => sum + 4 * s.reduce((a, b) => a * b, 1), 0);
 
 /** A resume state as the loop makes one, momentum slots included. */
 function resumeState(seq: number): ResumeState {
@@ -80,7 +71,7 @@ function snapshot(seq: number): Snapshot {
     metrics: { trainLoss: null, trainAccuracy: null, testLoss: 2.3, testAccuracy: 0.1 },
     layers,
     tensors: TENSOR_NAMES.map((name) => {
-      const shape = SHAPES[name]!;
+      const shape = LENET_SHAPES[name]!;
       const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => seq + Math.random());
       return { name, shape, data };
     }),

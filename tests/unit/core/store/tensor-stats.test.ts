@@ -17,13 +17,11 @@ import { insertSnapshot, readTensorSeries } from '../../../../src-main/core/stor
 import type { Snapshot } from '../../../../src-main/trainer/protocol.ts';
 import { readStatsSeries, STATS_QUERY } from '../../../../src-main/core/store/tensor-stats.ts';
 import { lcg } from '../../shared/render/series.ts';
+import { LENET_SHAPES } from '../../../helpers.ts';
 
-const SHAPES: Partial<Record<TensorName, number[]>> = {
-  'conv1/kernel': [5, 5, 1, 20],
-  'conv1/bias': [20],
-  'conv2/kernel': [5, 5, 20, 50],
-  'fc2/kernel': [500, 10],
-};
+const SHAPES: Partial<Record<TensorName, number[]>> = Object.fromEntries(
+  (['conv1/kernel', 'conv1/bias', 'conv2/kernel', 'fc2/kernel'] as const).map((t) => [t, LENET_SHAPES[t]]),
+);
 const SNAPSHOTS = 6;
 
 let dir: string;

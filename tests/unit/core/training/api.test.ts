@@ -12,6 +12,7 @@ import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { createRun, updateRun } from '../../../../src-main/core/store/runs.ts';
 import { insertSnapshot } from '../../../../src-main/core/store/snapshots.ts';
 import { SAMPLE_DIR } from './sample.ts';
+import { unwrap } from '../../../helpers.ts';
 
 let dir: string;
 let db: Db;
@@ -35,10 +36,6 @@ afterAll(() => {
 });
 
 const runCount = () => (db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
-const value = <T>(result: ApiResult<unknown>) => {
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value as T;
-};
 
 /** A finished run with two stored snapshots, written straight to the store. */
 function storedRun(): number {
@@ -100,30 +97,30 @@ describe('runs API', () => {
 
   it('lists, gets, renames and removes runs, and serves their weights and metrics', async () => {
     const runId = storedRun();
-    expect(value<{ id: number }[]>(await call('runs.list', {})).map((r) => r.id)).toContain(runId);
-    const detail = value<{ epochsDone: number; bestTestAccuracy: number; tensors: unknown[] }>(await call('runs.get', { id: runId }));
+    expect(unwrap<{ id: number }[]>(await call('runs.list', {})).map((r) => r.id)).toContain(runId);
+    const detail = unwrap<{ epochsDone: number; bestTestAccuracy: number; tensors: unknown[] }>(await call('runs.get', { id: runId }));
     expect(detail).toMatchObject({ epochsDone: 1, bestTestAccuracy: 0.75 });
     expect(detail.tensors).toHaveLength(8);
 
-    const tensor = value<{ shape: number[]; data: Float32Array }>(await call('weights.get', { runId, tensor: 'fc1/bias', seq: 1 }));
+    const tensor = unwrap<{ shape: number[]; data: Float32Array }>(await call('weights.get', { runId, tensor: 'fc1/bias', seq: 1 }));
     expect(tensor.shape).toEqual([2, 3]);
     expect(Array.from(tensor.data)).toEqual([10, 11, 12, 13, 14, 15]);
     expect(await call('weights.get', { runId, tensor: 'fc1/bias', seq: 7 })).toMatchObject({ ok: false, error: { code: 'not-found', field: 'seq' } });
-    const series = value<{ seqs: number[]; data: Float32Array }>(await call('weights.series', { runId, tensor: 'conv1/kernel' }));
+    const series = unwrap<{ seqs: number[]; data: Float32Array }>(await call('weights.series', { runId, tensor: 'conv1/kernel' }));
     expect(series.seqs).toEqual([0, 1]);
     expect(series.data).toBeInstanceOf(Float32Array);
     expect(series.data.length).toBe(12);
-    const metrics = value<{ metrics: { testAccuracy: number } }[]>(await call('metrics.get', { runId }));
+    const metrics = unwrap<{ metrics: { testAccuracy: number } }[]>(await call('metrics.get', { runId }));
     expect(metrics.map((m) => m.metrics.testAccuracy)).toEqual([0.1, 0.75]);
 
     expect(await call('runs.resume', { id: runId })).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    expect(value<{ name: string }>(await call('runs.rename', { id: runId, name: '  baseline ' })).name).toBe('baseline');
+    expect(unwrap<{ name: string }>(await call('runs.rename', { id: runId, name: '  baseline ' })).name).toBe('baseline');
     expect(changed).toContain(runId);
 
     updateRun(db, runId, { status: 'running', pid: process.pid });
     expect(await call('runs.remove', { id: runId })).toMatchObject({ ok: false, error: { code: 'conflict' } });
     updateRun(db, runId, { status: 'stopped', pid: null });
-    expect(value(await call('runs.remove', { id: runId }))).toBeUndefined();
+    expect(unwrap(await call('runs.remove', { id: runId }))).toBeUndefined();
     expect(await call('runs.get', { id: runId })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     expect(db.prepare('SELECT COUNT(*) AS n FROM tensors').get()).toEqual({ n: 0 });
   });
@@ -135,7 +132,7 @@ describe('runs API', () => {
     db.prepare('INSERT INTO resume_states (run_id, seq, state) VALUES (?, 1, ?)').run(runId, Buffer.from([1, 0, 0, 0, 99, 0, 0, 0]));
     const resumed = await call('runs.resume', { id: runId });
     expect(resumed).toMatchObject({ ok: false, error: { code: 'failed', message: `run #${runId}'s resume state cannot be read: it is truncated` } });
-    expect(value<{ status: string }>(await call('runs.get', { id: runId })).status).toBe('stopped');
+    expect(unwrap<{ status: string }>(await call('runs.get', { id: runId })).status).toBe('stopped');
 
     db.prepare('UPDATE runs SET config = ? WHERE id = ?').run('{"epochs": 0}', runId);
     const got = await call('runs.get', { id: runId });
@@ -149,11 +146,11 @@ describe('runs API', () => {
     expect(await call('runs.stop', { id: runId })).toMatchObject({ ok: false, error: { code: 'conflict' } });
     // The same pid, but recorded in an earlier boot: whatever runs under it now is not its trainer.
     db.prepare('UPDATE runs SET pid_started = ? WHERE id = ?').run(`boot@${Date.now() - 86_400_000}`, runId);
-    expect(value<{ status: string }>(await call('runs.stop', { id: runId })).status).toBe('interrupted');
+    expect(unwrap<{ status: string }>(await call('runs.stop', { id: runId })).status).toBe('interrupted');
   });
 
   it('app.info says which backend a run would train on', async () => {
-    const info = value<{ version: string; host: string; dbPath: string; backend: { name: string; detail: string } }>(await call('app.info', {}));
+    const info = unwrap<{ version: string; host: string; dbPath: string; backend: { name: string; detail: string } }>(await call('app.info', {}));
     expect(info).toMatchObject({ shell: 'browser', dbPath: ctx.dbPath });
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(info.backend.name);

@@ -17,13 +17,8 @@ import { setApi } from '../../../../src-renderer/src/lib/context.ts';
 import { outward } from '../../../../src-renderer/src/lib/weightCache.ts';
 import { MAPS_BUDGET, useActivationsStore } from '../../../../src-renderer/src/stores/activations.ts';
 import { coreClient } from '../core-client.ts';
+import { LENET_SHAPES } from '../../../helpers.ts';
 
-const SHAPES: Record<TensorName, number[]> = {
-  'conv1/kernel': [5, 5, 1, 20], 'conv1/bias': [20],
-  'conv2/kernel': [5, 5, 20, 50], 'conv2/bias': [50],
-  'fc1/kernel': [800, 500], 'fc1/bias': [500],
-  'fc2/kernel': [500, 10], 'fc2/bias': [10],
-};
 /** More snapshots than the budget holds the maps of (about 58 with the 10 default inputs). */
 const SNAPSHOTS = 70;
 
@@ -48,7 +43,7 @@ beforeAll(async () => {
     insertSnapshot(core.ctx.db, runId, {
       seq, epoch: seq, metrics: { trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5 },
       layers: Object.fromEntries(LAYERS.map((l) => [l, change])) as Record<LayerName, LayerChange>,
-      tensors: Object.entries(SHAPES).map(([name, shape]) => ({
+      tensors: Object.entries(LENET_SHAPES).map(([name, shape]) => ({
         name: name as TensorName, shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, random),
       })),
     });

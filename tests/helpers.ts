@@ -1,0 +1,38 @@
+/** What many tests need: temporary folders, an API call's value, and LeNet's tensor shapes. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dispatch, type ApiResult, type Handlers, type Input, type MethodName, type Output, type TensorName } from '../src-preload/api.ts';
+
+const made: string[] = [];
+/** A new empty folder, removed by `removeTempDirs` (call it in `afterAll`). */
+export function tempDir(prefix = 'weightlapse-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * An API call's value, as the type the caller names (as JSON.parse's callers do); its error, code and message,
+ * thrown, so that a test fails saying what was refused.
+ */
+export function unwrap<T = unknown>(result: ApiResult<unknown>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value as T;
+}
+
+/** One API method through `dispatch`, as IPC and HTTP call it, answered with its value. */
+export async function callValue<M extends MethodName>(handlers: Handlers, method: M, input: Input<M>): Promise<Output<M>> {
+  return unwrap<Output<M>>(await dispatch(handlers, method, input));
+}
+
+/** LeNet's tensors for 28×28×1 images and 10 classes. */
+export const LENET_SHAPES: Record<TensorName, number[]> = {
+  'conv1/kernel': [5, 5, 1, 20], 'conv1/bias': [20],
+  'conv2/kernel': [5, 5, 20, 50], 'conv2/bias': [50],
+  'fc1/kernel': [800, 500], 'fc1/bias': [500],
+  'fc2/kernel': [500, 10], 'fc2/bias': [10],
+};
