@@ -74,7 +74,8 @@ export const runConfigSchema = z.object({
   /** Snapshots inside the first epoch (1 = only at its end), because that is where filters move most. */
   snapshotsPerEpoch: z.number().int().min(1).max(100).default(1),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
-});
+  // Strict like every other object of the contract: a mistyped key ({"epoch": 1}) is refused, not ignored.
+}).strict();
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
@@ -604,7 +605,9 @@ export function parseInput<M extends MethodName>(method: M, raw: unknown): Parse
   const result = contract[method].input.safeParse(raw ?? {});
   if (result.success) return result.data as ParsedInput<M>;
   const issue = result.error.issues[0]!;
-  const field = issue.path.map(String).join('.');
+  // An unknown key is named as the field itself (config.epoch), not as the object that holds it.
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  const field = path.map(String).join('.');
   const message = `${method}: ${field ? `${field}: ` : ''}${issue.message}`;
   throw new ApiError('bad-input', message, field || undefined);
 }

@@ -77,6 +77,8 @@ const SELECT_RUN = `
          (SELECT MAX(test_accuracy) FROM snapshots s WHERE s.run_id = r.id) AS best_test_accuracy
   FROM runs r`;
 
+/** A stored run's settings: a key that a later release no longer has is dropped, not an unreadable run. */
+const storedConfigSchema = z.object(runConfigSchema.shape);
 const inputShapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 const classesSchema = z.array(z.string());
 
@@ -125,7 +127,7 @@ function toStored(row: RunRow): StoredRun {
     datasetPath: row.dataset_path,
     inputShape: parseColumn(row, 'input_shape', inputShapeSchema),
     classes: parseColumn(row, 'classes', classesSchema),
-    config: parseColumn(row, 'config', runConfigSchema),
+    config: parseColumn(row, 'config', storedConfigSchema),
     status: row.status,
     backend: row.backend,
     backendSummary: row.backend_summary,

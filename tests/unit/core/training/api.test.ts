@@ -80,6 +80,28 @@ describe('runs API', () => {
     expect(runCount()).toBe(0);
   });
 
+  it('refuses an unknown key in the settings (a typo), naming it, and starts nothing', async () => {
+    const copy = join(dir, 'sample-for-typos');
+    cpSync(SAMPLE_DIR, copy, { recursive: true });
+    const { id } = await addDatasetFromDisk(db, copy);
+    const before = runCount();
+    for (const method of ['runs.start', 'runs.freezeExperiment'] as const) {
+      const result = await call(method, { datasetId: id, config: { epoch: 1 } });
+      expect(result).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'config.epoch' } });
+      if (!result.ok) expect(result.error.message).toMatch(/^runs\.\w+: config\.epoch: Unrecognized key: "epoch"$/);
+    }
+    expect(runCount()).toBe(before);
+  });
+
+  it('reads a stored run whose settings hold a key this release does not know', async () => {
+    const runId = storedRun();
+    db.prepare("UPDATE runs SET config = json_set(config, '$.retired', 1) WHERE id = ?").run(runId);
+    const detail = unwrap<{ config: Record<string, unknown> }>(await call('runs.get', { id: runId }));
+    expect(detail.config).toMatchObject({ epochs: 1 });
+    expect(detail.config).not.toHaveProperty('retired');
+    unwrap(await call('runs.remove', { id: runId }));
+  });
+
   it('answers not-found for a run that does not exist', async () => {
     for (const [method, input] of [
       ['runs.get', { id: 404 }],
