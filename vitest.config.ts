@@ -23,6 +23,7 @@ export default defineConfig({
   // The '@contract' and '@render' aliases: tsconfig.base.json's paths, their one source.
   resolve: { tsconfigPaths: true },
   test: {
+    reporters: ['default', './tests/skipped-reporter.ts'],
     // Real training, real files and a real browser: give a slow 2-core machine room.
     testTimeout: 120_000,
     hookTimeout: 180_000,
