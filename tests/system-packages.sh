@@ -40,9 +40,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 if $backports; then
   # The mirror this machine already uses: its own apt sources (deb822 .sources or one-line .list files).
-  mirror=$( (grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}';
-             grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}') |
-           grep -v -e security -e backports | head -n 1)
+  # (A missing sources file is no error here: grep's status is dropped, what it found is kept.)
+  mirror=$( { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources || true; } | awk '{print $2}';
+            { grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list || true; } | sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}')
+  mirror=$(printf '%s\n' "$mirror" | grep -v -e security -e backports | head -n 1 || true)
   [ -n "$mirror" ] || { echo "tests: no Debian mirror in this machine's apt sources; cannot add bookworm-backports for mesa-vulkan-drivers" >&2; exit 1; }
   echo "deb $mirror bookworm-backports main" | "${SUDO[@]}" tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
 fi
