@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,14 @@ describe('weightlapse export-gif', () => {
     const r = await exportGif(...args, '--out', join(out, 'x.gif'));
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('refuses frames beyond the budget before drawing anything (conv2 at 64× would be gigabytes)', async () => {
+    const file = join(out, 'huge.gif');
+    const r = await exportGif('--run', String(runA), '--layer', 'conv2', '--scale', '64', '--out', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^weightlapse: --scale: at 64× a frame of conv2 would be \d+×\d+ pixels, over the [\d.]+ million a frame may have \(--scale \d+ at most here\)\n$/);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('says when the output cannot be written', async () => {
