@@ -36,3 +36,22 @@ export const LENET_SHAPES: Record<TensorName, number[]> = {
   'fc1/kernel': [800, 500], 'fc1/bias': [500],
   'fc2/kernel': [500, 10], 'fc2/bias': [10],
 };
+
+/**
+ * Waits until `look` answers something truthy, looking again every `everyMs`: for state that another
+ * process changes, where there is no event to await. It sets no deadline of its own (the test's timeout
+ * bounds it), so a loaded machine makes it slower, never wrong; past a minute it says what it waits for.
+ */
+export async function until<T>(what: string, look: () => T | undefined | null | false | Promise<T | undefined | null | false>, everyMs = 100): Promise<T> {
+  const started = performance.now();
+  let said = false;
+  for (;;) {
+    const value = await look();
+    if (value) return value;
+    if (!said && performance.now() - started > 60_000) {
+      said = true;
+      process.stderr.write(`still waiting for ${what}\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

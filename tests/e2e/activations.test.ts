@@ -205,7 +205,8 @@ describe(`the activation view, on a run trained by the CLI (${HOST} host)`, () =
     const rowsOf = panel.getByTestId('compare-activation-row');
     await rowsOf.nth(1).waitFor({ timeout: 60_000 });
     await app.page.keyboard.press('Home');
-    await app.page.waitForTimeout(300);
+    // Both rows drawn from each run's first snapshot (the rows say which snapshot they show).
+    await expect.poll(() => panel.locator('li[data-run-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-seq')))).toEqual(['0', '0']);
     const start = await Promise.all([0, 1].map((k) => canvasBytes(rowsOf.nth(k))));
     // Same seed: both runs start from the same weights, so the same maps.
     expect(start[1]).toBe(start[0]);

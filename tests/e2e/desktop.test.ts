@@ -20,6 +20,7 @@ import { getStoredRun } from '../../src-main/core/store/runs.ts';
 import { listSnapshots } from '../../src-main/core/store/snapshots.ts';
 import { KEEP_TRAINING, STOP_AND_QUIT } from '../../src-main/electron/quit.ts';
 import { IPC_BINDING, openDesktopApp, type DesktopApp } from './hosts/desktop.ts';
+import { until } from '../helpers.ts';
 
 /** The page globals used here (the project is type-checked without the DOM library). */
 interface PageGlobals {
@@ -45,13 +46,6 @@ let dir: string;
 let run: RunDetail;
 
 const datasetsNow = async () => (await app.call('datasets.list', {})).map((d) => d.path);
-const waitFor = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 120_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-desktop-'));
@@ -142,7 +136,7 @@ describe('the bridge (desktop host)', () => {
       g.weightlapse.on('run.changed', (...args) => g.received.push(args));
     });
     app.core.ctx.emit('run.changed', { runId: 42 });
-    await waitFor('the event', async () => (await app.page.evaluate(() => (globalThis as unknown as PageGlobals).received.length)) > 0);
+    await until('the event', async () => (await app.page.evaluate(() => (globalThis as unknown as PageGlobals).received.length)) > 0);
     expect(await app.page.evaluate(() => (globalThis as unknown as PageGlobals).received)).toEqual([[{ runId: 42 }]]);
   });
 });
@@ -156,7 +150,7 @@ describe('the sender check (desktop host)', () => {
       const g = globalThis as unknown as PageGlobals;
       g.document.body.append(g.document.createElement('iframe'));
     });
-    await waitFor('the frame', () => app.page.frames().length === 2);
+    await until('the frame', () => app.page.frames().length === 2);
     const frame = app.page.frames()[1]!;
     // The preload runs in the top frame only; a frame that reaches the IPC channel anyway is refused.
     expect(await frame.evaluate(() => typeof (globalThis as unknown as PageGlobals).weightlapse)).toBe('undefined');
@@ -199,14 +193,14 @@ describe('the menu and native dialogs (desktop host)', () => {
   it('Open Data Set… adds the folder chosen in the native chooser; cancelling adds nothing', async () => {
     const before = await datasetsNow();
     app.clickMenu('Open Data Set…');
-    await waitFor('the chooser', () => app.dialog.shown.some((d) => d.kind === 'open'));
+    await until('the chooser', () => app.dialog.shown.some((d) => d.kind === 'open'));
     expect(app.dialog.shown.at(-1)).toMatchObject({ kind: 'open', parent: true, options: { properties: ['openDirectory'] } });
     expect(await datasetsNow()).toEqual(before);
 
     app.dialog.answers.open.push(FASHION_MNIST);
     app.clickMenu('Open Data Set…');
     // The data sets page's form adds it, and the table lists it.
-    await waitFor('the data set', async () => (await datasetsNow()).length === before.length + 1);
+    await until('the data set', async () => (await datasetsNow()).length === before.length + 1);
     expect(app.page.url()).toContain('#/datasets');
     await app.page.getByTestId('datasets-table').getByText(FASHION_MNIST === SAMPLE ? '6,000' : '60,000').first().waitFor();
     await app.screenshot('open-dataset');
@@ -221,13 +215,13 @@ describe('the menu and native dialogs (desktop host)', () => {
       expect(await note.textContent()).toContain('Drop a data set folder or archive to add it');
       await app.screenshot('drop');
     });
-    await waitFor('the dropped data set', async () => (await datasetsNow()).includes(copy));
+    await until('the dropped data set', async () => (await datasetsNow()).includes(copy));
 
     const empty = join(dir, 'not-a-data-set');
     mkdirSync(empty);
     await app.drop(empty);
     const error = app.page.locator('#dataset-path-error');
-    await waitFor('the error', async () => ((await error.textContent()) ?? '').includes(empty));
+    await until('the error', async () => ((await error.textContent()) ?? '').includes(empty));
     expect((await datasetsNow()).sort()).toEqual([...before, copy].sort());
     await app.screenshot('drop-error');
   });
@@ -244,17 +238,17 @@ describe('the menu and native dialogs (desktop host)', () => {
     await form.locator('input[name="trainLimit"]').fill('256');
     await form.locator('input[name="testLimit"]').fill('64');
     await form.getByRole('button', { name: 'Start training' }).click();
-    await waitFor('the run page', () => /#\/run\/\d+/.test(app.page.url()));
+    await until('the run page', () => /#\/run\/\d+/.test(app.page.url()));
     const id = Number(/#\/run\/(\d+)/.exec(app.page.url())![1]);
-    await waitFor('the run to finish', async () => (await app.call('runs.get', { id })).status !== 'running', 170_000);
+    await until('the run to finish', async () => (await app.call('runs.get', { id })).status !== 'running');
     run = await app.call('runs.get', { id });
     expect(run).toMatchObject({ status: 'done', name: 'from the menu' });
-    await waitFor('the title', async () => (await app.title()) === 'from the menu — Weightlapse');
+    await until('the title', async () => (await app.title()) === 'from the menu — Weightlapse');
 
     await app.call('runs.rename', { id, name: 'renamed' });
-    await waitFor('the new title', async () => (await app.title()) === 'renamed — Weightlapse');
+    await until('the new title', async () => (await app.title()) === 'renamed — Weightlapse');
     await app.goto('#/runs');
-    await waitFor('the app title', async () => (await app.title()) === 'Weightlapse');
+    await until('the app title', async () => (await app.title()) === 'Weightlapse');
   });
 
   it('Export GIF… saves the run’s animation where the save dialog says', async () => {
@@ -272,7 +266,7 @@ describe('closing the window while a run trains (desktop host)', () => {
   it('asks; “Keep Training” keeps the window; “Stop Training and Quit” stops the trainer and keeps every stored epoch', async () => {
     const datasetId = (await app.call('datasets.list', {})).find((d) => d.bundled)!.id;
     const started = await app.call('runs.start', { datasetId, name: 'long', config: { epochs: 200, trainLimit: 128, testLimit: 32, batchSize: 32 } });
-    await waitFor('a trained epoch', async () => (await app.call('runs.get', { id: started.id })).snapshots.length >= 2);
+    await until('a trained epoch', async () => (await app.call('runs.get', { id: started.id })).snapshots.length >= 2);
     const pid = getStoredRun(app.core.ctx.db, started.id)!.pid!;
     expect(isSameProcess(pid, null)).toBe(true);
 
@@ -286,7 +280,7 @@ describe('closing the window while a run trains (desktop host)', () => {
     expect(await app.closeWindow()).toBe('closed');
     expect(app.page.isClosed()).toBe(true);
     expect(app.core.ctx.db.open).toBe(false);
-    await waitFor('the trainer to end', () => !isSameProcess(pid, null), 10_000);
+    await until('the trainer to end', () => !isSameProcess(pid, null));
 
     const db = openDatabase(app.dbPath, { readonly: true });
     try {

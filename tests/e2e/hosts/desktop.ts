@@ -35,6 +35,7 @@ import { appPage, type AppPage } from '../../../src-main/electron/security.ts';
 import { DialogStandIn, IpcMainStandIn } from '../../unit/electron/standins.ts';
 import { launchBrowser, screenshot, watchPage, type OpenApp } from './chromium.ts';
 import { preloadScript } from './electron-page.ts';
+import { until } from '../../helpers.ts';
 
 /** The page global through which the stand-in ipcRenderer reaches the main side. */
 export const IPC_BINDING = '__weightlapseIpc';
@@ -172,11 +173,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
         dialog.answers.save.push(path);
         const shown = dialog.shown.length;
         await trigger();
-        const deadline = Date.now() + 30_000;
-        while (!dialog.shown.slice(shown).some((d) => d.kind === 'save')) {
-          if (Date.now() > deadline) throw new Error('no save dialog was shown');
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await until('the save dialog', () => dialog.shown.slice(shown).some((d) => d.kind === 'save'), 50);
         // The call that showed it writes the file before it answers.
         await Promise.all(inFlight);
         const asked = dialog.shown.filter((d) => d.kind === 'save').at(-1)!;

@@ -19,6 +19,7 @@ import { readTensor } from '../../../src-main/core/store/snapshots.ts';
 import { sampleIdx } from '../datasets/fixtures.ts';
 import { mountProblem, mountTmpfs, remount, unmount } from '../core/store/filesystems.ts';
 import { SAMPLE_DIR } from '../core/training/sample.ts';
+import { until } from '../../helpers.ts';
 
 const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
 const SMALL = ['--train-limit', '64', '--test-limit', '50', '--backend', 'wasm'];
@@ -43,16 +44,6 @@ function cliAsync(dbPath: string, args: string[]) {
     child.on('exit', (status) => resolve({ status, stdout, stderr })),
   );
   return { child, done, stderr: () => stderr };
-}
-
-async function until<T>(what: string, look: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await look();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** What a person sees of a failure: exactly one line on stderr, no stack trace. */
@@ -130,17 +121,20 @@ describe('weightlapse on a machine that misbehaves', () => {
       const dbPath = join(dir, `fresh-${i}.db`);
       const go = `${dbPath}.go`;
       // Each process spins until the same file appears, then opens: as near to the same moment as processes get.
+      // It says "ready" once its modules are loaded, so the file is made only when all four spin.
       const script = `import { existsSync } from 'node:fs'; import { openDatabase } from ${JSON.stringify(open)};
-        while (!existsSync(${JSON.stringify(go)})); openDatabase(${JSON.stringify(dbPath)}).close();`;
+        process.stdout.write('ready\\n'); while (!existsSync(${JSON.stringify(go)})); openDatabase(${JSON.stringify(dbPath)}).close();`;
       const openers = Array.from({ length: 4 }, () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        return new Promise<string>((resolve) => child.on('exit', (code) => resolve(`${code} ${stderr}`.trim())));
+        const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+        const exited = new Promise<string>((resolve) => child.on('exit', (code) => resolve(`${code} ${stderr}`.trim())));
+        return { ready: Promise.race([ready, exited]), exited };
       });
-      await new Promise((r) => setTimeout(r, 3000)); // all of them started and spinning
+      await Promise.all(openers.map((o) => o.ready));
       writeFileSync(go, '');
-      expect(await Promise.all(openers)).toEqual(['0', '0', '0', '0']);
+      expect(await Promise.all(openers.map((o) => o.exited))).toEqual(['0', '0', '0', '0']);
       expect(cli(dbPath, ['db', 'check']).status).toBe(0);
     }
   }, 300_000);

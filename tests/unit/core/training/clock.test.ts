@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetInfo, RunDetail, RunSummary, TrainingProgress } from '../../../../src-preload/api.ts';
 import { startCoreProcess } from '../../renderer/core-process.ts';
+import { until } from '../../../helpers.ts';
 
 const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(existsSync);
 
@@ -18,14 +19,6 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'weightlapse-clock-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(what: string, look: () => Promise<boolean>, timeoutMs = 240_000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!(await look())) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('clock changes', () => {
   it('a day back and two hours forward mid-run: timings and ETAs never negative, the run stores and lists', async ({ skip }) => {
