@@ -4,12 +4,12 @@
  * is pointed at their new place once their checksum shows they are the same files.
  */
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ApiError, type DatasetInfo, type DatasetSamples } from '../../src-preload/api.ts';
 import { resourcesDir } from './paths.ts';
 import {
   addDataset,
-  findBundledDataset,
+  listBundledDatasets,
   findDatasetByPath,
   findDatasetsByFolder,
   getDataset,
@@ -26,7 +26,14 @@ import { inspectDataset, loadTestSplit, type OpenOptions } from '../datasets/ind
 import { locate, locatedFiles } from '../datasets/locate.ts';
 import { pickSamples } from '../datasets/samples.ts';
 
-export const BUNDLED_SAMPLE_DIR = join(resourcesDir, 'sample', 'fashion-mnist');
+/** The data sets that come with the app, registered in this order at every start. */
+export const BUNDLED_SAMPLES: readonly { dir: string; name: string }[] = [
+  { dir: join(resourcesDir, 'sample', 'fashion-mnist'), name: 'Fashion-MNIST sample' },
+  // The study's own data set, so that its freeze experiment runs out of the box.
+  { dir: join(resourcesDir, 'sample', 'mnist'), name: 'MNIST sample' },
+];
+/** The sample that tests, benchmarks and a first run train on. */
+export const BUNDLED_SAMPLE_DIR = BUNDLED_SAMPLES[0]!.dir;
 
 /** An image folder's checksum is the key of its listing (paths, sizes, modification times). */
 const listingChecksum = (header: PreparedHeader) => `sha256:${header.key}`;
@@ -117,14 +124,20 @@ export async function datasetSamples(db: Db, id: number, perClass: number): Prom
 }
 
 /**
- * Registers the bundled Fashion-MNIST sample on first start, and follows it when the app moved (its
- * path is inside the installation). Returns its id.
+ * Registers the bundled samples on first start, and follows them when the app moved: their paths are
+ * inside the installation, so a sample is known by its folder's name, which moves with it. Returns their ids.
  */
-export async function ensureBundledDataset(db: Db, dir: string = BUNDLED_SAMPLE_DIR): Promise<number> {
-  const known = findBundledDataset(db);
-  if (!known) return (await addDatasetFromDisk(db, dir, { name: 'Fashion-MNIST sample', bundled: true })).id;
-  if (known.path !== dir) setDatasetPath(db, known.id, dir);
-  return known.id;
+export async function ensureBundledDatasets(db: Db, samples = BUNDLED_SAMPLES): Promise<number[]> {
+  const ids: number[] = [];
+  for (const { dir, name } of samples) {
+    const known = listBundledDatasets(db).find((d) => basename(d.path) === basename(dir));
+    if (!known) ids.push((await addDatasetFromDisk(db, dir, { name, bundled: true })).id);
+    else {
+      if (known.path !== dir) setDatasetPath(db, known.id, dir);
+      ids.push(known.id);
+    }
+  }
+  return ids;
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { EmitEvent } from '../../src-preload/api.ts';
 import type { CoreContext } from './api/context.ts';
 import { Activations } from './activations/service.ts';
-import { ensureBundledDataset } from './dataset-registry.ts';
+import { ensureBundledDatasets } from './dataset-registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
 import { watchOtherWriters } from './store/watch.ts';
@@ -39,10 +39,10 @@ export async function openCore(dbPath: string, { shell, spawnTrainer }: CoreOpti
   if (!readOnlyReason(db)) {
     markInterruptedRuns(db);
     try {
-      await ensureBundledDataset(db);
+      await ensureBundledDatasets(db);
     } catch (err) {
       // The app is still useful without the sample (a person can add a data set): say so, go on.
-      console.warn(`weightlapse: the bundled sample data set could not be registered: ${(err as Error).message}`);
+      console.warn(`weightlapse: the bundled sample data sets could not be registered: ${(err as Error).message}`);
     }
   }
   const listeners = new Set<EmitEvent>();

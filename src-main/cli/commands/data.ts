@@ -14,7 +14,7 @@ import {
 import { fetchDataset, SOURCE_IDS, type DownloadProgress, type SourceId } from '../../datasets/fetch.ts';
 import { preparedDir } from '../../datasets/images/prepare.ts';
 import { inspectDataset, loadTestSplit } from '../../datasets/index.ts';
-import { addDatasetFromDisk, ensureBundledDataset, forgetDataset, listDatasetInfos, requireDataset } from '../../core/dataset-registry.ts';
+import { addDatasetFromDisk, ensureBundledDatasets, forgetDataset, listDatasetInfos, requireDataset } from '../../core/dataset-registry.ts';
 import { pickSamples } from '../../datasets/samples.ts';
 import { userDataDir } from '../../core/paths.ts';
 import { sampleMosaic } from '../../shared/render/samples.ts';
@@ -93,12 +93,12 @@ export function registerData(data: Command): void {
 
   data
     .command('list')
-    .description('List the data sets added (the bundled sample included)')
+    .description('List the data sets added (the bundled samples included)')
     .action(async (_opts: unknown, cmd: Command) => {
       const infos = await withDb(cmd, async (db) => {
         // As at every start of the app; without the sample the list is still worth showing.
-        await ensureBundledDataset(db).catch((err: Error) => {
-          tell(`weightlapse: the bundled sample data set could not be registered: ${err.message}`);
+        await ensureBundledDatasets(db).catch((err: Error) => {
+          tell(`weightlapse: the bundled sample data sets could not be registered: ${err.message}`);
         });
         return listDatasetInfos(db);
       }, { readOnly: true });

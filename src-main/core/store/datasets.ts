@@ -92,9 +92,8 @@ export function findDatasetsByFolder(db: Db, folder: string): StoredDataset[] {
   return rows.map(toStored);
 }
 
-export function findBundledDataset(db: Db): StoredDataset | undefined {
-  const row = db.prepare('SELECT * FROM datasets WHERE bundled = 1 ORDER BY id LIMIT 1').get() as DatasetRow | undefined;
-  return row && toStored(row);
+export function listBundledDatasets(db: Db): StoredDataset[] {
+  return (db.prepare('SELECT * FROM datasets WHERE bundled = 1 ORDER BY id').all() as DatasetRow[]).map(toStored);
 }
 
 /** Where the app was moved or reinstalled, its bundled sample is at a new path. */

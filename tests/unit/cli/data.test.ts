@@ -72,10 +72,11 @@ describe('weightlapse data', () => {
     expect(list.map((d: { name: string; available: boolean }) => [d.name, d.available])).toEqual([
       ['copy', true],
       ['Fashion-MNIST sample', true],
+      ['MNIST sample', true],
     ]);
     expect((await cli('--db', db, 'data', 'remove', String(id))).stdout).toBe(`removed data set #${id}\n`);
     const after = await cli('--db', db, 'data', 'list');
-    expect(after.stdout).toMatch(/^#\d+ {2}Fashion-MNIST sample \(bundled\) {2}idx, 28×28×1, 10 classes, train 6000, test 1000/);
+    expect(after.stdout).toMatch(/^#\d+ {2}Fashion-MNIST sample \(bundled\) {2}idx, 28×28×1, 10 classes, train 6000, test 1000 .*\n#\d+ {2}MNIST sample \(bundled\) {2}idx, 28×28×1, 10 classes, train 8571, test 1429/);
     expect(after.stdout).not.toContain('copy');
   });
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { coreContext } from '../../../src-main/core/startup.ts';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../../../src-preload/api.ts';
 import type { EmitEvent } from '../../../src-preload/api.ts';
 import { createHandlers } from '../../../src-main/core/api/handlers.ts';
-import { ensureBundledDataset } from '../../../src-main/core/dataset-registry.ts';
+import { BUNDLED_SAMPLES, ensureBundledDatasets } from '../../../src-main/core/dataset-registry.ts';
 import { listDatasets } from '../../../src-main/core/store/datasets.ts';
 import { openDatabase, type Db } from '../../../src-main/core/store/db.ts';
 import { createRun, getStoredRun } from '../../../src-main/core/store/runs.ts';
@@ -23,6 +23,8 @@ import { migrations } from '../../../src-main/core/store/migrations.ts';
 import { cifarFolder, expectSameBytes, idxFolder, SAMPLE, sampleIdx } from '../datasets/fixtures.ts';
 import { removeTempDirs, tempDir, unwrap } from '../../helpers.ts';
 import { classFolders, imageDirs, writeTree } from '../datasets/image-folders.ts';
+
+const MNIST_SAMPLE = BUNDLED_SAMPLES[1]!.dir;
 
 afterAll(removeTempDirs);
 
@@ -44,17 +46,25 @@ async function call<T>(method: string, input: unknown): Promise<ApiResult<T>> {
 const ok = async <T>(method: string, input: unknown) => unwrap<T>(await call<T>(method, input));
 
 describe('data set registry through the API', () => {
-  it('registers the bundled sample once, and follows it when the app moved', async () => {
-    const id = await ensureBundledDataset(db);
-    expect(await ensureBundledDataset(db)).toBe(id);
-    const [info] = await ok<DatasetInfo[]>('datasets.list', {});
-    expect(info).toMatchObject({ id, name: 'Fashion-MNIST sample', bundled: true, available: true, path: SAMPLE, shape: [28, 28, 1] });
-    expect([info!.train.count, info!.test.count]).toEqual([6000, 1000]);
+  it('registers the bundled samples once, and follows them when the app moved', async () => {
+    const ids = await ensureBundledDatasets(db);
+    expect(await ensureBundledDatasets(db)).toEqual(ids);
+    const [fashion, mnist] = await ok<DatasetInfo[]>('datasets.list', {});
+    expect(fashion).toMatchObject({ id: ids[0], name: 'Fashion-MNIST sample', bundled: true, available: true, path: SAMPLE, shape: [28, 28, 1] });
+    expect([fashion!.train.count, fashion!.test.count]).toEqual([6000, 1000]);
+    expect(mnist).toMatchObject({ id: ids[1], name: 'MNIST sample', bundled: true, available: true, path: MNIST_SAMPLE, shape: [28, 28, 1] });
+    expect(mnist!.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // The package's 10,000 digits, one in seven of each held out for testing.
+    expect([mnist!.train.count, mnist!.test.count]).toEqual([8571, 1429]);
+    for (const split of [mnist!.train, mnist!.test]) {
+      for (const n of split.perClass) expect(n / split.count).toBeGreaterThan(0.08);
+    }
 
-    const moved = join(tempDir(), 'fashion-mnist');
-    cpSync(SAMPLE, moved, { recursive: true });
-    expect(await ensureBundledDataset(db, moved)).toBe(id);
-    expect(listDatasets(db).map((d) => d.path)).toEqual([moved]);
+    const installed = tempDir();
+    const moved = BUNDLED_SAMPLES.map(({ dir, name }) => ({ dir: join(installed, basename(dir)), name }));
+    for (const [k, { dir }] of moved.entries()) cpSync(BUNDLED_SAMPLES[k]!.dir, dir, { recursive: true });
+    expect(await ensureBundledDatasets(db, moved)).toEqual(ids);
+    expect(listDatasets(db).map((d) => d.path)).toEqual(moved.map((m) => m.dir));
   });
 
   it('adds a checked data set, lists it, and notices when its files change or go', async () => {
@@ -104,7 +114,7 @@ describe('data set registry through the API', () => {
   });
 
   it('gives the first test images of each class as samples', async () => {
-    const id = await ensureBundledDataset(db);
+    const [id] = await ensureBundledDatasets(db);
     const s = await ok<DatasetSamples>('datasets.samples', { id, perClass: 3 });
     expect(s.shape).toEqual([28, 28, 1]);
     expect(s.classes).toHaveLength(10);
@@ -126,7 +136,7 @@ describe('data set registry through the API', () => {
   });
 
   it('removes a data set but keeps the runs trained on it; the bundled one stays', async () => {
-    const bundled = await ensureBundledDataset(db);
+    const bundled = await ensureBundledDatasets(db);
     const added = await ok<DatasetInfo>('datasets.add', { path: idxFolder() });
     const runId = createRun(db, {
       name: 'r',
@@ -140,11 +150,11 @@ describe('data set registry through the API', () => {
     events = [];
     expect(await call('datasets.remove', { id: added.id })).toEqual({ ok: true, value: undefined });
     expect(events).toEqual(['datasets.changed']);
-    expect(listDatasets(db).map((d) => d.id)).toEqual([bundled]);
+    expect(listDatasets(db).map((d) => d.id)).toEqual(bundled);
     expect(getStoredRun(db, runId)).toMatchObject({ datasetId: null, datasetPath: added.path });
 
     expect(await call('datasets.remove', { id: added.id })).toMatchObject({ ok: false, error: { code: 'not-found', message: `no data set #${added.id}` } });
-    expect(await call('datasets.remove', { id: bundled })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await call('datasets.remove', { id: bundled[0] })).toMatchObject({ ok: false, error: { code: 'conflict' } });
   });
 });
 

@@ -64,7 +64,7 @@ describe('the data sets store', () => {
     const off = store.listen();
     core.ctx.emit('datasets.changed', {});
     await expect.poll(() => store.loaded).toBe(true);
-    expect(store.datasets.length).toBe(1);
+    expect(store.datasets.map((d) => d.name)).toEqual(['Fashion-MNIST sample', 'MNIST sample']);
     off();
   });
 });
