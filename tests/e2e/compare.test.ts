@@ -30,6 +30,37 @@ afterAll(async () => {
 });
 
 describe(`the freeze experiment and the compare view (${HOST} host)`, () => {
+  it('offers, on an empty database, a first run on the sample and the study’s experiment on MNIST, one click each', { timeout: 240_000 }, async () => {
+    const offer = app.page.getByTestId('first-start');
+    await offer.waitFor();
+    await expect.poll(() => app.page.getByTestId('first-experiment').isEnabled()).toBe(true);
+    expect(await app.page.getByTestId('first-run').isEnabled()).toBe(true);
+    await app.screenshot('first-start');
+    await app.page.getByTestId('first-experiment').click();
+    await expect.poll(() => app.page.url(), { timeout: 60_000 }).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
+    const started = await Promise.all((await app.call('runs.list', {})).map((r) => app.call('runs.get', { id: r.id })));
+    expect(started.map((r) => [r.datasetName, r.config.epochs, r.config.freeze.join()]).sort()).toEqual([
+      ['MNIST sample', 10, ''],
+      ['MNIST sample', 10, 'conv1,conv2'],
+    ]);
+    // Only the offers are tested here: their runs go, and the experiment below starts on a small subset.
+    const remove = async (runs: RunDetail[]) => {
+      for (const run of runs) {
+        if ((await app.call('runs.get', { id: run.id })).status === 'running') await app.call('runs.stop', { id: run.id });
+        // Removable once its trainer has gone.
+        await expect.poll(() => app.call('runs.remove', { id: run.id }).then(() => true, () => false)).toBe(true);
+      }
+    };
+    await remove(started);
+    await app.goto('#/runs');
+    await app.page.getByTestId('first-run').click();
+    await expect.poll(() => app.page.url(), { timeout: 60_000 }).toMatch(/#\/run\/\d+/);
+    const first = await app.call('runs.get', { id: Number(/#\/run\/(\d+)/.exec(app.page.url())![1]) });
+    expect([first.name, first.datasetName, first.config.epochs]).toEqual(['first run', 'Fashion-MNIST sample', 10]);
+    await remove([first]);
+    expect(await app.call('runs.list', {})).toEqual([]);
+  });
+
   it('starts the freeze experiment from the data sets page and opens both runs in the compare view', async () => {
     await app.goto('#/datasets');
     await app.page.getByTestId('freeze-experiment').click();
