@@ -218,7 +218,7 @@ describe('folders of images through the API', () => {
     const { root } = imageDirs();
     writeTree(root, { 'a/1.png': 'x', 'b/2.png': 'y' });
     expect(await call('datasets.add', { path: root, images: { holdout: 0.9 } })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'images.holdout' } });
-    expect(await call('datasets.add', { path: root, images: { crop: true } })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'images' } });
+    expect(await call('datasets.add', { path: root, images: { crop: true } })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'images.crop' } });
     const bad = await call('datasets.add', { path: root });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-input' } });
     if (!bad.ok) expect(bad.error.message).toMatch(/^.*: no usable images: 2 files skipped/);
