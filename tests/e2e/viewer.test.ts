@@ -247,7 +247,7 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
     await app.page.reload();
     await app.page.getByTestId('weights').waitFor();
     expect(app.page.url()).toBe(url);
-    expect(await app.page.getByTestId('layer-conv1').getAttribute('aria-pressed')).toBe('true');
+    expect(await app.page.getByTestId('layer-conv1').getAttribute('aria-selected')).toBe('true');
     expect(await app.page.getByTestId('colormap').inputValue()).toBe('diverging');
   });
 
