@@ -382,7 +382,7 @@ export interface ClassLearning {
   confusion: Uint32Array[];
   /** Per class, its test accuracy at each of those snapshots (null: no test image of the class). */
   accuracy: (number | null)[][];
-  /** Per class, the seq at which its accuracy first reaches 90 % of its final value (null: never above 0). */
+  /** Per class, the seq from which its accuracy stays at 90 % of its final value or above (null: never above 0). */
   learnedAt: (number | null)[];
   /** How many of the matrices were computed for this call (snapshots stored before they were kept). */
   computed: number;
