@@ -338,6 +338,9 @@ describe('a 40-snapshot run, scrubbed while its layers load', () => {
       await app.page.getByTestId(`layer-${layer}`).click();
       // fc1's 40 snapshots are 64 MB: the scrubbing below happens while they arrive.
       if (layer === 'fc1') await expect.poll(async () => Number(await attr('loaded', 'data-loaded'))).toBeLessThan(seqs.length);
+      // The clicked tab has the focus, and on a tab the arrow keys choose the layer (the ARIA tabs pattern):
+      // the snapshot keys go to the player.
+      await slider.focus();
       for (const key of ['Home', 'ArrowRight', 'ArrowRight', 'End', 'ArrowLeft']) await app.page.keyboard.press(key);
       await slider.fill(String(Math.floor(seqs.length / 2)));
       await app.page.keyboard.press('ArrowRight');
