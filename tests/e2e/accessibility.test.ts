@@ -1,5 +1,5 @@
 /**
- * Accessibility, on each host: axe-core finds no violation on any page (the first start on an empty
+ * Accessibility, on each host: axe-core finds no violation on any page, in the dark and the light theme (the first start on an empty
  * database, the runs list, the new-run form, a run, the compare view, the data sets), and the filter grid
  * is usable from the keyboard. The page's CSP forbids injected scripts: Playwright's evaluate, which
  * AxeBuilder uses, is not subject to it.
@@ -14,10 +14,20 @@ import { HOST, openApp, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 
-/** axe's violations on the page as it is now, one line each (rule, impact, the first offending element). */
+/**
+ * axe's violations on the page as it is now, in the dark theme and then the light one (the system's, as
+ * the page follows it), one line each: theme, rule, impact, the offending elements.
+ */
 async function violations(): Promise<string[]> {
-  const result = await new AxeBuilder({ page: app.page }).analyze();
-  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+  const found: string[] = [];
+  for (const scheme of ['dark', 'light'] as const) {
+    await app.page.emulateMedia({ colorScheme: scheme });
+    await expect.poll(() => app.page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+    const result = await new AxeBuilder({ page: app.page }).analyze();
+    found.push(...result.violations.map((v) => `${scheme}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`));
+  }
+  await app.page.emulateMedia({ colorScheme: 'dark' });
+  return found;
 }
 
 /** Trains the study's freeze experiment, tiny, with the CLI into the app's database: a run and its frozen twin. */
