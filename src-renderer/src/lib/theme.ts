@@ -8,7 +8,8 @@ import { ref } from 'vue';
 
 export type ThemeChoice = Theme | 'system';
 const KEY = 'weightlapse.theme';
-const system = window.matchMedia('(prefers-color-scheme: light)');
+/** The system's scheme, once started (nothing here touches the page at import: tests import it without one). */
+let system: MediaQueryList | undefined;
 
 function stored(): ThemeChoice {
   const v = localStorage.getItem(KEY);
@@ -16,12 +17,12 @@ function stored(): ThemeChoice {
 }
 
 /** What the person chose (or 'system'). */
-export const themeChoice = ref<ThemeChoice>(stored());
+export const themeChoice = ref<ThemeChoice>('system');
 /** The theme in use. */
 export const theme = ref<Theme>('dark');
 
 function apply(): void {
-  theme.value = themeChoice.value === 'system' ? (system.matches ? 'light' : 'dark') : themeChoice.value;
+  theme.value = themeChoice.value === 'system' ? (system?.matches ? 'light' : 'dark') : themeChoice.value;
   document.documentElement.dataset.theme = theme.value;
 }
 
@@ -32,8 +33,10 @@ export function chooseTheme(choice: ThemeChoice): void {
   apply();
 }
 
-/** Applies the theme before the page is drawn, and follows the system's while the choice is 'system'. */
+/** Applies the stored choice or the system's theme before the page is drawn, and follows the system's while the choice is 'system'. */
 export function startTheme(): void {
+  system = window.matchMedia('(prefers-color-scheme: light)');
+  themeChoice.value = stored();
   apply();
   system.addEventListener('change', apply);
 }
