@@ -2,7 +2,7 @@
  * Light and dark, on each host: the page follows the system's colour scheme from its first paint, a
  * choice in the header overrides it and is remembered across a reload, and what the page draws (the
  * weights' canvas, the exported GIF) is in the theme on screen. Screenshots of the runs list, a run and
- * the compare view in both themes (test-results/screenshots/theme-*.png).
+ * the compare view in both themes (test-results/screenshots/theme-*.png). And the page's icon is its own.
  */
 import { GifReader } from 'omggif';
 import { spawnSync } from 'node:child_process';
@@ -108,5 +108,17 @@ describe(`light and dark (${HOST} host)`, () => {
       await app.screenshot(`theme-${scheme}-compare`);
     }
     expect(app.errors).toEqual([]);
+  });
+
+  it('shows its own icon (no favicon probe, nothing missing)', async () => {
+    const size = await app.page.evaluate(async () => {
+      const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]')!;
+      const img = new Image();
+      img.src = link.href;
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    });
+    expect(size).toEqual([512, 512]);
+    expect(app.failedRequests).toEqual([]);
   });
 });
