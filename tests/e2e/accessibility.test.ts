@@ -1,7 +1,7 @@
 /**
  * Accessibility, on each host: axe-core finds no violation on any page, in the dark and the light theme (the first start on an empty
  * database, the runs list, the new-run form, a run, the compare view, the data sets), and the filter grid
- * is usable from the keyboard. The page's CSP forbids injected scripts: Playwright's evaluate, which
+ * and the activation maps are read from the keyboard. The page's CSP forbids injected scripts: Playwright's evaluate, which
  * AxeBuilder uses, is not subject to it.
  */
 import { AxeBuilder } from '@axe-core/playwright';
@@ -120,6 +120,23 @@ describe(`accessibility (${HOST} host)`, () => {
     await app.page.getByRole('dialog').waitFor();
     expect(await violations()).toEqual([]);
     await app.page.keyboard.press('Escape');
+  });
+
+  it('reads the activation maps with the arrow keys, the value announced', async () => {
+    const seq = Number(await app.page.getByTestId('activation-rows').getAttribute('data-seq'));
+    const maps = await app.call('activations.maps', { runId: runs[0]!.id, seq });
+    const first = app.page.getByTestId('activation-rows').locator(`li[data-index="${maps.indices[0]}"]`).getByTestId('activation-row');
+    const readout = app.page.getByTestId('activation-readout');
+    expect(await readout.getAttribute('aria-live')).toBe('polite');
+    await first.focus();
+    await expect.poll(() => readout.textContent()).toContain(`test image #${maps.indices[0]}`);
+    // From the first cell (the input image's pixels) along the row into conv1's first map.
+    for (let i = 0; i < 60 && !/conv1 map/.test((await readout.textContent()) ?? ''); i++) await app.page.keyboard.press('ArrowRight');
+    const [ch, r, c] = /conv1 map (\d+) · row (\d+), col (\d+)/.exec((await readout.textContent()) ?? '')!.slice(1).map(Number) as [number, number, number];
+    // conv1's maps of a 28×28 input: [inputs, 24, 24, 20], this input first.
+    expect(await readout.getAttribute('data-value')).toBe(String(maps.maps.conv1.data[(r * 24 + c) * 20 + ch]));
+    await app.page.keyboard.press('ArrowDown');
+    await expect.poll(() => readout.getAttribute('data-value')).toBe(String(maps.maps.conv1.data[((r + 1) * 24 + c) * 20 + ch]));
   });
 
   it('has no axe violation on the compare view', async () => {
