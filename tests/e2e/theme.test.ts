@@ -21,8 +21,9 @@ const pageBackground = () => app.page.evaluate(() => getComputedStyle(document.d
 /** The top-left pixel of the weights' canvas: a gap between filters, the interface's background. */
 const canvasCorner = () =>
   app.page.getByTestId('weights').evaluate((c) => Array.from((c as unknown as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 1, 1).data.subarray(0, 3)));
+/** The trained run of the two (the first started; the list is newest first). */
 async function openRun(): Promise<void> {
-  await app.goto(`#/run/${runs[0]!.id}`);
+  await app.goto(`#/run/${runs.at(-1)!.id}`);
   await expect.poll(() => app.page.getByTestId('weights').getAttribute('data-seq'), { timeout: 30_000 }).toMatch(/^\d+$/);
 }
 
