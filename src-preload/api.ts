@@ -61,19 +61,19 @@ export const nameSchema = z
 const fsPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL bytes');
 
 export const runConfigSchema = z.object({
-  epochs: z.number().int().min(1).max(1000).default(29),
-  batchSize: z.number().int().min(1).max(4096).default(64),
-  optimizer: z.enum(['sgd', 'adam']).default('sgd'),
-  learningRate: z.number().positive().max(10).default(0.01),
+  epochs: z.number('the number of epochs is needed').int('a whole number of epochs').min(1, 'at least 1 epoch').max(1000, 'at most 1000 epochs').default(29),
+  batchSize: z.number('a batch size is needed').int('a whole number of images per batch').min(1, 'a batch of at least 1 image').max(4096, 'a batch of at most 4096 images').default(64),
+  optimizer: z.enum(['sgd', 'adam'], 'the optimizer is sgd or adam').default('sgd'),
+  learningRate: z.number('a learning rate is needed').positive('a learning rate above 0').max(10, 'a learning rate of at most 10').default(0.01),
   /** SGD momentum (ignored by Adam). */
-  momentum: z.number().min(0).max(0.999).default(0.9),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
-  freeze: z.array(z.enum(LAYERS)).max(4).default([]),
-  trainLimit: z.number().int().min(1).max(10_000_000).optional(),
-  testLimit: z.number().int().min(1).max(10_000_000).optional(),
+  momentum: z.number('a momentum is needed (0 for none)').min(0, 'a momentum of at least 0').max(0.999, 'a momentum of at most 0.999').default(0.9),
+  seed: z.number('a seed is needed (any whole number)').int('a whole number as the seed').min(0, 'a seed of at least 0').max(2 ** 31 - 1, 'a seed of at most 2147483647').default(1),
+  freeze: z.array(z.enum(LAYERS, `only ${LAYERS.join(', ')} can be frozen`), 'the layers to freeze, as a list').max(4, 'at most 4 layers to freeze').default([]),
+  trainLimit: z.number('a number of training images (empty: all)').int('a whole number of training images').min(1, 'at least 1 training image').max(10_000_000, 'at most 10,000,000 training images').optional(),
+  testLimit: z.number('a number of test images (empty: all)').int('a whole number of test images').min(1, 'at least 1 test image').max(10_000_000, 'at most 10,000,000 test images').optional(),
   /** Snapshots inside the first epoch (1 = only at its end), because that is where filters move most. */
-  snapshotsPerEpoch: z.number().int().min(1).max(100).default(1),
-  backend: z.enum(BACKEND_CHOICES).default('auto'),
+  snapshotsPerEpoch: z.number('a number of first-epoch snapshots is needed').int('a whole number of snapshots').min(1, 'at least 1 snapshot in the first epoch').max(100, 'at most 100 snapshots in the first epoch').default(1),
+  backend: z.enum(BACKEND_CHOICES, `the backend is one of ${BACKEND_CHOICES.join(', ')}`).default('auto'),
   // Strict like every other object of the contract: a mistyped key ({"epoch": 1}) is refused, not ignored.
 }).strict();
 export type RunConfig = z.output<typeof runConfigSchema>;
@@ -382,7 +382,7 @@ export interface ClassLearning {
   confusion: Uint32Array[];
   /** Per class, its test accuracy at each of those snapshots (null: no test image of the class). */
   accuracy: (number | null)[][];
-  /** Per class, the seq at which its accuracy first reaches 90 % of its final value (null: never above 0). */
+  /** Per class, the seq from which its accuracy stays at 90 % of its final value or above (null: never above 0). */
   learnedAt: (number | null)[];
   /** How many of the matrices were computed for this call (snapshots stored before they were kept). */
   computed: number;

@@ -3,10 +3,11 @@
  * around the core (IPC, events, dialogs) is desktop.ts, the close-while-training flow quit.ts, the menu
  * menu.ts; they take Electron's objects from here, and the end-to-end tests run them with stand-ins.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, nativeTheme, screen, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDbPath } from '../core/paths.ts';
+import { backgroundHex } from '../shared/render/palette.ts';
 import { spawnerByBackend } from '../core/training/trainer-host.ts';
 import { openDesktop, type Desktop } from './desktop.ts';
 import { menuTemplate } from './menu.ts';
@@ -48,6 +49,9 @@ const guard = quitGuard({
   quit: () => app.quit(),
 });
 
+/** The page's background in the system's theme: the window never flashes the other one before the page paints. */
+const pageBackground = () => backgroundHex(nativeTheme.shouldUseDarkColors ? 'dark' : 'light');
+
 function createWindow(): BrowserWindow {
   const stateFile = join(app.getPath('userData'), 'window-state.json');
   const { maximized, ...bounds } = readWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
@@ -57,7 +61,7 @@ function createWindow(): BrowserWindow {
     minHeight: 480,
     show: false,
     title: 'Weightlapse',
-    backgroundColor: '#f7f7f5',
+    backgroundColor: pageBackground(),
     webPreferences: {
       preload: join(here, '..', 'preload', 'index.cjs'),
       contextIsolation: true,
@@ -114,6 +118,7 @@ async function start(): Promise<void> {
   const opened = desktop;
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate((command) => opened.menuCommand(command), { isMac: process.platform === 'darwin', isDev })));
   mainWindow = createWindow();
+  nativeTheme.on('updated', () => mainWindow?.setBackgroundColor(pageBackground()));
 }
 
 if (primary) {

@@ -31,14 +31,22 @@ export function overallAccuracy({ classes, counts }: ConfusionMatrix): number {
 }
 
 /**
- * The position at which a series first reaches 90 % of its final value; null when the final value is
- * null or 0 (a class never recognised has not been learned at its first snapshot).
+ * The position from which a series stays at 90 % of its final value or above: the first of the last
+ * unbroken stretch at that level (an untrained net that calls every image one class is at 100 % for it at
+ * epoch 0, then drops: that class is learned where it comes back to stay). Null values (a snapshot not
+ * evaluated) neither start nor break the stretch. Null when the final value is null or 0 (a class never
+ * recognised has not been learned).
  */
-export function reachesNinetyPercent(values: readonly (number | null)[]): number | null {
+export function staysNearFinalFrom(values: readonly (number | null)[]): number | null {
   const final = values.at(-1);
   if (final == null || final <= 0) return null;
-  const at = values.findIndex((v) => v != null && v >= 0.9 * final);
-  return at < 0 ? null : at;
+  let from: number | null = null;
+  values.forEach((v, i) => {
+    if (v == null) return;
+    if (v < 0.9 * final) from = null;
+    else from ??= i;
+  });
+  return from;
 }
 
 /** The first position from which every later one is true (null when the last is false). */

@@ -167,7 +167,7 @@ describe(`the freeze experiment and the compare view (${HOST} host)`, () => {
     await expect.poll(() => app.page.url()).toContain('epoch=1');
     await app.page.reload();
     await expect.poll(epochs).toEqual(['1', '1']);
-    expect(await app.page.getByTestId('layer-fc2').getAttribute('aria-pressed')).toBe('true');
+    expect(await app.page.getByTestId('layer-fc2').getAttribute('aria-selected')).toBe('true');
     expect(await column(0).getAttribute('data-run-id')).toBe(String(trained.id));
   });
 

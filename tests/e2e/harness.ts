@@ -18,6 +18,9 @@
  *   await app.screenshot('runs-list');      // test-results/screenshots/[desktop-]runs-list.png
  *   expect(app.errors).toEqual([]);         // no page errors or console errors
  *   await app.close();
+ *
+ * The page starts in the system's dark theme (`prefers-color-scheme: dark`); `app.page.emulateMedia({ colorScheme:
+ * 'light' })` switches it.
  */
 import { openDesktopApp } from './hosts/desktop.ts';
 import { openServerApp } from './hosts/server.ts';

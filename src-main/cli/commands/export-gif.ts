@@ -7,7 +7,7 @@ import { forwardContext } from '../../core/work/inference.ts';
 import { exportActivationGif } from '../../core/gif/export-activations.ts';
 import { exportRunGif } from '../../core/gif/export-run.ts';
 import { DEFAULT_ZOOM, type AnimatedGif } from '../../shared/render/animation.ts';
-import { COLORMAPS, type ColormapName } from '../../shared/render/palette.ts';
+import { COLORMAPS, THEMES, type ColormapName, type Theme } from '../../shared/render/palette.ts';
 import { defaultLayout, layoutFor, layoutsFor, LAYOUT_KINDS, type LayoutKind } from '../../shared/render/layout.ts';
 import { getRun } from '../../core/store/runs.ts';
 import type { Db } from '../../core/store/db.ts';
@@ -33,6 +33,7 @@ interface ExportGifCliOptions {
   top: number;
   caption: boolean;
   legend: boolean;
+  theme: Theme;
 }
 
 const oneOf =
@@ -79,6 +80,7 @@ export function registerExportGif(verb: Command): void {
     .option('--top <k>', 'with --diff, outline the k filters that changed most', number('--top', 0, 1000, true), 0)
     .option('--no-caption', 'leave out the caption (layer, epoch, test accuracy)')
     .option('--no-legend', 'leave out the colour legend')
+    .option('--theme <theme>', `background and labels: ${THEMES.join(' or ')}, as the app's themes`, oneOf('--theme', THEMES), 'dark')
     .action(async (opts: ExportGifCliOptions, cmd: Command) => {
       const out = outputFile('--out', opts.out);
       const result = await withDb(cmd, (db) => {
@@ -101,6 +103,7 @@ export function registerExportGif(verb: Command): void {
           outlineTop: opts.top,
           caption: opts.caption,
           legend: opts.legend,
+          theme: opts.theme,
         });
       }, { readOnly: true });
       try {
@@ -136,6 +139,7 @@ async function activationGif(db: Db, opts: ExportGifCliOptions, cmd: Command): P
       fps: opts.fps,
       holdMs: opts.hold,
       zoom: opts.scale,
+      theme: opts.theme,
     });
   } catch (err) {
     throw asOptionError(err, 'inputs', '--input');

@@ -9,7 +9,7 @@
  *  - the test images a snapshot gets wrong (predictions.ts).
  */
 import { ApiError, type ClassLearning, type Mistakes, type PinnedInputs, type RunDetail } from '../../../src-preload/api.ts';
-import { classAccuracy, confusionOf, reachesNinetyPercent, type ConfusionMatrix } from '../../shared/learning.ts';
+import { classAccuracy, confusionOf, staysNearFinalFrom, type ConfusionMatrix } from '../../shared/learning.ts';
 import { readConfusions, readPins, writeConfusion, writePins } from '../store/activations.ts';
 import { getRun } from '../store/runs.ts';
 import type { ForwardContext } from '../work/inference.ts';
@@ -78,7 +78,7 @@ export class Activations {
       confusion: confusion.map((m) => m.counts),
       accuracy,
       learnedAt: accuracy.map((a) => {
-        const at = reachesNinetyPercent(a);
+        const at = staysNearFinalFrom(a);
         return at === null ? null : evaluated[at]!.seq;
       }),
       computed,

@@ -2,14 +2,14 @@
  * Decoded pixels to the network's input: the centred square (`crop`) or the whole image (`squash`),
  * resampled to side × side, as grey or RGB.
  *
- * The filter, per axis: area averaging when shrinking (each output pixel is the mean of the source
- * area it covers, partly covered pixels weighted by the part: PIL's BOX, OpenCV's INTER_AREA), and
- * bilinear interpolation when enlarging. Grey from colour is ITU-R 601 luma with PIL's integer
+ * The filter, per axis: exact area averaging when shrinking (each output pixel is the mean of the source
+ * area it covers, partly covered pixels weighted by the part; PIL's BOX gives the same only at integer
+ * ratios, its kernel weighs partly covered pixels otherwise), and bilinear interpolation when enlarging. Grey from colour is ITU-R 601 luma with PIL's integer
  * weights, as torchvision's `Grayscale` computes it; colour from grey repeats the grey.
  */
 import { luma, type Pixels } from './decode.ts';
 
-export const RESIZE_FILTER = 'area average when shrinking (PIL BOX, OpenCV INTER_AREA), bilinear when enlarging';
+export const RESIZE_FILTER = 'exact area averaging when shrinking, bilinear when enlarging';
 
 export interface Target {
   side: number;

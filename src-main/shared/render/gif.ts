@@ -5,6 +5,7 @@
  * than one frame's picture besides the file. Runs in Node (CLI) and in the page (export of what is on screen).
  */
 import gifenc from 'gifenc';
+import { themed, type Theme } from './palette.ts';
 import type { Picture } from './render.ts';
 
 const GIFEncoder = typeof gifenc === 'function' ? gifenc : gifenc.GIFEncoder;
@@ -16,6 +17,8 @@ export interface GifOptions {
   holdMs?: number;
   /** 0 = loop forever (default), n = play n + 1 times. */
   repeat?: number;
+  /** The interface colours (background, labels) to write the frames with: dark (default) or light. */
+  theme?: Theme;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -50,7 +53,7 @@ export function gifWriter(frames: number, options: GifOptions = {}): GifWriter {
       }
       const last = i === frames - 1;
       gif.writeFrame(f.indices, f.width, f.height, {
-        palette: i === 0 ? first.palette.rgb : undefined,
+        palette: i === 0 ? themed(first.palette, options.theme ?? 'dark').rgb : undefined,
         delay: last ? delay + holdMs : delay,
         repeat: options.repeat ?? 0,
       });

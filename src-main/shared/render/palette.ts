@@ -26,14 +26,34 @@ export const MUTED = 250;
 /** Levels per channel of the RGB cube (6³ = 216 ≤ LEVELS). */
 export const CUBE = 6;
 
-const UI_COLOURS: [number, number, number][] = [
-  [0x1d, 0x20, 0x26], // BACKGROUND: dark slate, distinct from every map's zero colour
-  [0xe8, 0xea, 0xed], // TEXT
-  [0xff, 0xc4, 0x00], // OUTLINE: amber, drawn in the gaps, so it never hides a weight
-  [0x8a, 0x90, 0x99], // MUTED: secondary text
-];
+export type Rgb = [number, number, number];
 
-type Rgb = [number, number, number];
+/** The interface's two looks: the page follows the system's (or the person's choice), and so do its pictures. */
+export const THEMES = ['dark', 'light'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/**
+ * The interface colours at BACKGROUND, TEXT, OUTLINE and MUTED, per theme (each the page's own --bg,
+ * --text, --highlight and --muted, so a canvas sits flush with the page). Only these change with the
+ * theme: the colour maps are the same in both, so a weight has one colour in every picture.
+ */
+export const UI_COLOURS: Record<Theme, readonly Rgb[]> = {
+  dark: [
+    [0x1d, 0x20, 0x26], // BACKGROUND: dark slate, distinct from every map's zero colour
+    [0xe8, 0xea, 0xed], // TEXT
+    [0xff, 0xc4, 0x00], // OUTLINE: amber, drawn in the gaps, so it never hides a weight
+    [0x8a, 0x90, 0x99], // MUTED: secondary text
+  ],
+  light: [
+    [0xe4, 0xe7, 0xeb], // BACKGROUND: a cool light grey, distinct from the diverging map's white zero
+    [0x1d, 0x20, 0x26], // TEXT
+    [0xb0, 0x46, 0x00], // OUTLINE: burnt orange, visible on the light background
+    [0x55, 0x5c, 0x66], // MUTED
+  ],
+};
+
+/** A theme's BACKGROUND as CSS writes it (`#1d2026`): the desktop window's colour before the page paints. */
+export const backgroundHex = (theme: Theme): string => `#${UI_COLOURS[theme][0]!.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 
 /** The study's map: blue for negative, green near zero, red for positive (jet-like stops, no dark ends). */
 const STUDY_STOPS: Rgb[] = [
@@ -112,13 +132,35 @@ function bake(name: PaletteName): Palette {
       rgb.push(mapColour[name](i / (LEVELS - 1)));
     }
   }
-  rgb.push(...UI_COLOURS);
+  rgb.push(...UI_COLOURS.dark);
   while (rgb.length < 256) rgb.push([0, 0, 0]);
+  return fromRgb(name, rgb);
+}
+
+/** A palette from its 256 colours. */
+export function fromRgb(name: PaletteName, rgb: Rgb[]): Palette {
   const rgba = new Uint8Array(256 * 4);
   rgb.forEach(([r, g, b], i) => rgba.set([r, g, b, 255], i * 4));
   // Copying the bytes (not computing the integers) makes the packing right on either endianness.
   const packed = new Int32Array(rgba.slice().buffer);
   return { name, rgba, packed, rgb };
+}
+
+const lightCache = new WeakMap<Palette, Palette>();
+
+/**
+ * `p` (baked with the dark interface colours) with those of `theme`: the same indices, so a picture is
+ * drawn once and shown or exported in either theme. The dark one is `p` itself.
+ */
+export function themed(p: Palette, theme: Theme): Palette {
+  if (theme === 'dark') return p;
+  let light = lightCache.get(p);
+  if (!light) {
+    const ui = UI_COLOURS.light;
+    light = fromRgb(p.name, p.rgb.map((c, i) => (i >= BACKGROUND && i < BACKGROUND + ui.length ? [...ui[i - BACKGROUND]!] : c)));
+    lightCache.set(p, light);
+  }
+  return light;
 }
 
 /**

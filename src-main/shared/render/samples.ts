@@ -4,6 +4,7 @@
  * `weightlapse data inspect --samples` writes it to a PNG.
  */
 import type { DatasetSamples } from '../../../src-preload/api.ts';
+import { UI_COLOURS, type Theme } from './palette.ts';
 
 export interface SampleMosaic {
   width: number;
@@ -16,9 +17,9 @@ export interface SampleMosaic {
 }
 
 const GAP = 1;
-const BACKGROUND = [0x1d, 0x20, 0x26, 255];
-
-export function sampleMosaic(s: Pick<DatasetSamples, 'shape' | 'classes' | 'images' | 'labels'>, columns: number): SampleMosaic {
+/** The mosaic on the background of `theme` (the page's, or dark for a PNG). */
+export function sampleMosaic(s: Pick<DatasetSamples, 'shape' | 'classes' | 'images' | 'labels'>, columns: number, theme: Theme = 'dark'): SampleMosaic {
+  const background = [...UI_COLOURS[theme][0]!, 255];
   const [h, w, c] = s.shape;
   if (c !== 1 && c !== 3) throw new Error(`sample images have ${c} channels; only 1 (grey) or 3 (RGB) can be shown`);
   const size = h * w * c;
@@ -29,7 +30,7 @@ export function sampleMosaic(s: Pick<DatasetSamples, 'shape' | 'classes' | 'imag
   const width = columns * (w + GAP) - GAP;
   const height = classes * (h + GAP) - GAP;
   const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0; i < rgba.length; i += 4) rgba.set(BACKGROUND, i);
+  for (let i = 0; i < rgba.length; i += 4) rgba.set(background, i);
   const rowCount = new Array<number>(classes).fill(0);
   const rowTop = Array.from({ length: classes }, (_, k) => k * (h + GAP));
   s.labels.forEach((label, n) => {

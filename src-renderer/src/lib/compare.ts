@@ -4,10 +4,11 @@
  * curves, and the outcome table of the study's freeze experiment.
  */
 import { LAYERS, type LayerName, type RunDetail, type SnapshotInfo } from '@contract/api.ts';
+import type { LineColour } from './theme.ts';
 
 export const MAX_COMPARED = 4;
 /** One colour per compared run, everywhere it appears (column, charts, table). */
-export const RUN_COLOURS = ['#7fb0ff', '#ef9a6d', '#6cc28a', '#d08be0'] as const;
+export const RUN_COLOURS: readonly LineColour[] = ['blue', 'orange', 'green', 'purple'];
 
 /** `runs=3,7` → [3, 7]: positive ids, no repeats, at most four. */
 export function parseRunIds(text: string | undefined): number[] {

@@ -8,6 +8,7 @@ import { activationFrames } from '@render/activations/animation.ts';
 import type { MapMode } from '@render/activations/palette.ts';
 import { encodeGif } from '@render/gif.ts';
 import { deliverGif } from './exportGif.ts';
+import { theme } from './theme.ts';
 
 export interface ActivationGifRequest {
   run: Pick<RunDetail, 'id' | 'name' | 'epochs'>;
@@ -30,7 +31,7 @@ export function makeActivationGif(req: ActivationGifRequest): Uint8Array<ArrayBu
   if (!first || k < 0) throw new Error(`test image ${req.input} is not among the maps to export`);
   const title = `${req.run.name} · #${req.input} ${first.classes[first.labels[k]!]}`;
   const frames = activationFrames(req.steps, k, { mode: req.mode, title, epochs: req.run.epochs, classes: first.classes });
-  return encodeGif(frames, { fps: req.fps }) as Uint8Array<ArrayBuffer>;
+  return encodeGif(frames, { fps: req.fps, theme: theme.value }) as Uint8Array<ArrayBuffer>;
 }
 
 /** Makes the GIF and hands it to the shell; returns where it went (null: cancelled). */

@@ -6,6 +6,7 @@
  */
 import type { ApiClient, AppInfo, LayerName, RunDetail } from '@contract/api.ts';
 import { animationGif, animationRun, type LayerView, type ViewOptions, type WeightSource } from '@render/animation.ts';
+import { theme } from './theme.ts';
 
 export function gifName(run: Pick<RunDetail, 'id' | 'name'>, view: Pick<ViewOptions, 'layer' | 'diff'>): string {
   const slug = run.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || `run-${run.id}`;
@@ -18,7 +19,7 @@ export const compareGifName = (runs: readonly Pick<RunDetail, 'id'>[], layer: La
 
 /** The GIF of one run, or of the compared runs side by side, as `view` draws them with the weights from `source`. */
 export async function makeGif(runs: readonly RunDetail[], view: LayerView, source: WeightSource, fps: number): Promise<Uint8Array<ArrayBuffer>> {
-  return (await animationGif(runs.map(animationRun), view, {}, source, { fps })).bytes;
+  return (await animationGif(runs.map(animationRun), view, {}, source, { fps, theme: theme.value })).bytes;
 }
 
 /** Makes the GIF and saves or downloads it; returns where it went (a path, the file name, or null when cancelled). */

@@ -23,6 +23,12 @@ export function epochLabel(epoch: number): string {
   return Number.isInteger(epoch) ? String(epoch) : String(Math.round(epoch * 1000) / 1000);
 }
 
+/** How much of a whole run a progress message says is done, in whole percent (never 100 before its end). */
+export function runPercent(p: { epoch: number; epochs: number; batch: number; batches: number }): number {
+  const done = (p.epoch - 1 + (p.batches > 0 ? p.batch / p.batches : 0)) / Math.max(1, p.epochs);
+  return Math.min(99, Math.max(0, Math.floor(100 * done)));
+}
+
 export function duration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return dash;
   const s = Math.round(seconds);

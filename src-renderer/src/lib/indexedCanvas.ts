@@ -3,7 +3,8 @@
  * indices at one cell per value, CSS enlarging it (nearest-neighbour, so it stays sharp), and map the
  * pointer back to the canvas's own pixels for hit-testing.
  */
-import { indicesToRgba, type Palette } from '@render/palette.ts';
+import { indicesToRgba, themed, type Palette } from '@render/palette.ts';
+import { theme } from './theme.ts';
 
 export interface IndexedPicture {
   width: number;
@@ -13,7 +14,7 @@ export interface IndexedPicture {
 }
 
 /**
- * Paints `p` onto the canvas, sized to it. `image` is the previous frame's buffer, reused when the size is
+ * Paints `p` onto the canvas, sized to it, in the theme in use (a caller repaints when `theme` changes). `image` is the previous frame's buffer, reused when the size is
  * the same (a new 1.6 MB buffer per fc1 epoch step would only feed the garbage collector); returns the one
  * to pass next time.
  */
@@ -25,7 +26,7 @@ export function paintIndexed(canvas: HTMLCanvasElement, p: IndexedPicture, image
     canvas.height = p.height;
   }
   const frame = image && image.width === p.width && image.height === p.height ? image : new ImageData(p.width, p.height);
-  indicesToRgba(p.indices, p.palette, frame.data);
+  indicesToRgba(p.indices, themed(p.palette, theme.value), frame.data);
   ctx.putImageData(frame, 0, 0);
   return frame;
 }

@@ -1,4 +1,4 @@
-/** The run list, live training progress, and the actions on runs. */
+/** The run list, live training progress, the runs that just ended, and the actions on runs. */
 import type { RunConfigInput, RunSummary, TrainingProgress } from '@contract/api.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -12,6 +12,8 @@ export const useRunsStore = defineStore('runs', () => {
   const error = ref<string | null>(null);
   /** Latest progress message per running run; dropped when the run stops running. */
   const progress = ref<Record<number, TrainingProgress>>({});
+  /** Runs seen running that have since ended (done, failed, stopped, interrupted), for the page to say so; newest last. */
+  const ended = ref<RunSummary[]>([]);
   const sortKey = ref<RunSortKey>('createdAt');
   const sortDir = ref<SortDir>('desc');
 
@@ -20,8 +22,11 @@ export const useRunsStore = defineStore('runs', () => {
 
   async function refresh(): Promise<void> {
     try {
+      const wasRunning = new Set(runs.value.filter((r) => r.status === 'running').map((r) => r.id));
       runs.value = await api.call('runs.list', {});
       error.value = null;
+      const justEnded = runs.value.filter((r) => wasRunning.has(r.id) && r.status !== 'running');
+      if (justEnded.length > 0) ended.value = [...ended.value.filter((e) => !justEnded.some((r) => r.id === e.id)), ...justEnded];
       for (const id of Object.keys(progress.value).map(Number)) {
         if (byId.value.get(id)?.status !== 'running') delete progress.value[id];
       }
@@ -54,6 +59,7 @@ export const useRunsStore = defineStore('runs', () => {
   const stop = async (id: number) => upsert(await api.call('runs.stop', { id }));
   const resume = async (id: number) => upsert(await api.call('runs.resume', { id }));
   const rename = async (id: number, name: string) => upsert(await api.call('runs.rename', { id, name }));
+  const dismiss = (id: number) => (ended.value = ended.value.filter((r) => r.id !== id));
   async function remove(id: number): Promise<void> {
     await api.call('runs.remove', { id });
     runs.value = runs.value.filter((r) => r.id !== id);
@@ -79,7 +85,7 @@ export const useRunsStore = defineStore('runs', () => {
     };
   }
 
-  return { runs, loaded, error, progress, sortKey, sortDir, sorted, byId, refresh, sortBy, start, stop, resume, rename, remove, listen };
+  return { runs, loaded, error, progress, ended, sortKey, sortDir, sorted, byId, refresh, sortBy, start, stop, resume, rename, remove, dismiss, listen };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useRunsStore, import.meta.hot));

@@ -53,7 +53,7 @@ export interface OpenApp {
    * requests are not in here (tests ask for some on purpose): see `failedRequests`.
    */
   errors: string[];
-  /** `STATUS METHOD path` of every response ≥ 400, except the browser's own favicon probe. */
+  /** `STATUS METHOD path` of every response ≥ 400 (the page names its icon: no favicon probe either). */
   failedRequests: string[];
   /** test-results/screenshots/NAME.png (desktop-NAME.png on the desktop host). */
   screenshot(name: string): Promise<string>;
@@ -76,8 +76,7 @@ export function watchPage(page: Page): Pick<OpenApp, 'errors' | 'failedRequests'
     if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(`console error: ${msg.text()}`);
   });
   page.on('response', (res) => {
-    const path = new URL(res.url()).pathname;
-    if (res.status() >= 400 && path !== '/favicon.ico') failedRequests.push(`${res.status()} ${res.request().method()} ${path}`);
+    if (res.status() >= 400) failedRequests.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
   });
   return { errors, failedRequests };
 }

@@ -103,7 +103,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
   let windowOpen = true;
   let desktop: Desktop | undefined;
   try {
-    const context: BrowserContext = await browser.newContext({ viewport });
+    const context: BrowserContext = await browser.newContext({ viewport, colorScheme: 'dark' });
     const page = await context.newPage();
     const mainWindow = openWindow(page, preloadSource);
     const window = () => (windowOpen ? mainWindow.window : undefined);

@@ -32,7 +32,7 @@ export async function openServerApp(viewport: { width: number; height: number })
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport });
+    const context = await browser.newContext({ viewport, colorScheme: 'dark' });
     const page = await context.newPage();
     const watched = watchPage(page);
     const response = await page.goto(server.url, { waitUntil: 'load' });

@@ -119,7 +119,7 @@ describe('weightlapse data with a folder of images', () => {
     expect(human.stdout).toContain(`symbols (images) at ${root}\n`);
     expect(human.stdout).toContain('shape 28×28×1 (H×W×C), 3 classes, train 21, test 7\n');
     expect(human.stdout).toContain('shape auto (grey if every image is grey); squashed; 25.0% of each class held out for testing (seed 1)\n');
-    expect(human.stdout).toMatch(/resized by area average when shrinking .*\ndecoded by sharp /);
+    expect(human.stdout).toMatch(/resized by exact area averaging when shrinking, bilinear when enlarging\ndecoded by sharp /);
     expect(human.stdout).toMatch(/\n {2}Sandal\s+3\s+1\n/);
     expect(human.stdout).toContain('imbalance: Bag has 9 training images, Sandal 3 (3.0×)\n');
     expect(human.stdout).toContain('1 file left out:\n  Bag/broken.png: not an image (not PNG, JPEG, GIF, WebP, TIFF or AVIF)\n');

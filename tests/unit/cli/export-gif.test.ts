@@ -59,6 +59,32 @@ describe('weightlapse export-gif', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ frames: 3, epochs: [0, 1, 2], bytes: readFileSync(join(out, 'fc2.gif')).length });
   });
 
+  it('draws the background and labels in the chosen theme (dark by default), the weights alike in both', async () => {
+    const frame = async (...theme: string[]) => {
+      const file = join(out, `theme${theme.join('-')}.gif`);
+      expect((await exportGif('--run', String(runA), '--layer', 'conv1', '--out', file, ...theme)).code).toBe(0);
+      const gif = new GifReader(readFileSync(file));
+      const rgba = new Uint8Array(gif.width * gif.height * 4);
+      gif.decodeAndBlitFrameRGBA(0, rgba);
+      return rgba;
+    };
+    const [dark, light, byDefault] = [await frame('--theme', 'dark'), await frame('--theme', 'light'), await frame()];
+    expect(byDefault).toEqual(dark);
+    expect(Array.from(dark.subarray(0, 3))).toEqual([0x1d, 0x20, 0x26]);
+    expect(Array.from(light.subarray(0, 3))).toEqual([0xe4, 0xe7, 0xeb]);
+    expect(light.length).toBe(dark.length);
+    // Every pixel that is not the interface's is the same colour in both.
+    const isUi = (p: Uint8Array, i: number) => [[0x1d, 0x20, 0x26], [0xe8, 0xea, 0xed], [0xff, 0xc4, 0x00], [0x8a, 0x90, 0x99]].some((c) => c.every((v, k) => p[i + k] === v));
+    let weights = 0;
+    for (let i = 0; i < dark.length; i += 4) {
+      if (isUi(dark, i)) continue;
+      weights++;
+      expect(light.subarray(i, i + 4)).toEqual(dark.subarray(i, i + 4));
+    }
+    expect(weights).toBeGreaterThan(500);
+    expect((await exportGif('--run', String(runA), '--layer', 'conv1', '--out', join(out, 'x.gif'), '--theme', 'sepia')).stderr).toMatch(/--theme: "sepia" is not one of dark, light/);
+  });
+
   it.each([
     [['--run', '999', '--layer', 'conv1'], /^weightlapse: no run with id 999\n$/, 1],
     [['--run', '1', '--layer', 'conv1', '--from', '7'], /^weightlapse: no snapshots between epochs 7 and end \(stored: 0–3\)\n$/, 1],

@@ -96,9 +96,12 @@ describe('weightlapse CLI', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe('weightlapse: --epochs: expected a whole number, got "two"');
     expect(cli('runs', '--json').stdout).toBe(before.stdout);
-    expect(() => parseTrainConfig({ data: '.', freeze: 'conv1,conv9' })).toThrow(/^--freeze: /);
-    expect(() => parseTrainConfig({ data: '.', optimizer: 'rmsprop' })).toThrow(/^--optimizer: /);
-    expect(() => parseTrainConfig({ data: '.', trainLimit: '0' })).toThrow(/^--train-limit: /);
+    // In the contract's own words, as the new-run form says them.
+    expect(() => parseTrainConfig({ data: '.', freeze: 'conv1,conv9' })).toThrow(/^--freeze: only conv1, conv2, fc1, fc2 can be frozen$/);
+    expect(() => parseTrainConfig({ data: '.', optimizer: 'rmsprop' })).toThrow(/^--optimizer: the optimizer is sgd or adam$/);
+    expect(() => parseTrainConfig({ data: '.', trainLimit: '0' })).toThrow(/^--train-limit: at least 1 training image$/);
+    expect(() => parseTrainConfig({ data: '.', epochs: '0' })).toThrow(/^--epochs: at least 1 epoch$/);
+    expect(() => parseTrainConfig({ data: '.', batch: '5000' })).toThrow(/^--batch: a batch of at most 4096 images$/);
     expect(parseTrainConfig({ data: '.', freeze: 'conv1, conv2', lr: '0.001', optimizer: 'adam' })).toMatchObject({
       freeze: ['conv1', 'conv2'],
       learningRate: 0.001,

@@ -1,7 +1,7 @@
 /** The pure parts of the activation views: when a class or an input was learned, and the maps cache. */
 import { describe, expect, it } from 'vitest';
 import { LruCache } from '../../../src-main/core/activations/cache.ts';
-import { classAccuracy, confusionOf, overallAccuracy, reachesNinetyPercent, staysTrueFrom } from '../../../src-main/shared/learning.ts';
+import { classAccuracy, confusionOf, overallAccuracy, staysNearFinalFrom, staysTrueFrom } from '../../../src-main/shared/learning.ts';
 
 describe('learning', () => {
   it('reads per-class and overall accuracy off a confusion matrix', () => {
@@ -11,11 +11,16 @@ describe('learning', () => {
     expect(overallAccuracy(m)).toBe(3 / 6);
   });
 
-  it('says when a series first reaches 90 % of its final value, and never for one that ends at 0', () => {
-    expect(reachesNinetyPercent([0.1, 0.5, 0.8, 0.85, 0.9])).toBe(3);
-    expect(reachesNinetyPercent([0.95, 0.5, 1])).toBe(0);
-    expect(reachesNinetyPercent([0.2, null, 0])).toBeNull();
-    expect(reachesNinetyPercent([null, 0.4, null])).toBeNull();
+  it('says from when a series stays at 90 % of its final value, and never for one that ends at 0', () => {
+    expect(staysNearFinalFrom([0.1, 0.5, 0.8, 0.85, 0.9])).toBe(3);
+    // The untrained net calls every image this class (100 % at epoch 0), then learns the others: learned at 3.
+    expect(staysNearFinalFrom([1, 0.3, 0.6, 0.92, 0.88, 0.95])).toBe(3);
+    expect(staysNearFinalFrom([0.95, 0.5, 1])).toBe(2);
+    expect(staysNearFinalFrom([0.95, 0.96, 1])).toBe(0);
+    // A snapshot not evaluated does not break the stretch.
+    expect(staysNearFinalFrom([0.2, 0.9, null, 1])).toBe(1);
+    expect(staysNearFinalFrom([0.2, null, 0])).toBeNull();
+    expect(staysNearFinalFrom([null, 0.4, null])).toBeNull();
   });
 
   it('says from when a prediction stays correct', () => {

@@ -10,7 +10,7 @@
  *   RIGHT, WRONG            the probability bars: the predicted class, right or wrong
  */
 import { interpolateMagma, schemeRdBu } from 'd3-scale-chromatic';
-import { BACKGROUND, MUTED, OUTLINE, TEXT, type Palette } from '../palette.ts';
+import { BACKGROUND, MUTED, OUTLINE, TEXT, UI_COLOURS, type Palette } from '../palette.ts';
 
 export const MAP_LEVELS = 121;
 export const MAP_ZERO = (MAP_LEVELS - 1) / 2;
@@ -37,10 +37,8 @@ function diverging(t: number): Rgb {
 }
 
 const UI: [number, Rgb][] = [
-  [BACKGROUND, [0x1d, 0x20, 0x26]],
-  [TEXT, [0xe8, 0xea, 0xed]],
-  [OUTLINE, [0xff, 0xc4, 0x00]],
-  [MUTED, [0x8a, 0x90, 0x99]],
+  // The weights' interface colours, at the same indices, so `themed` gives either theme's.
+  ...([BACKGROUND, TEXT, OUTLINE, MUTED].map((i, k) => [i, [...UI_COLOURS.dark[k]!]]) as [number, Rgb][]),
   [RIGHT, [0x4c, 0xb8, 0x6a]],
   [WRONG, [0xe0, 0x52, 0x48]],
 ];

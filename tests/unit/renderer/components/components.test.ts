@@ -45,14 +45,38 @@ afterEach(async () => {
 });
 
 describe('the training settings in both forms', () => {
-  it('shows the API’s error beside its field in the new-run form, and momentum only for SGD', async () => {
-    const form = mount(NewRunForm, { global: { plugins: [pinia] } });
+  it('checks the new-run form with the contract’s schema: every error at once, in words, linked to its field, the first focused', async () => {
+    const form = mount(NewRunForm, { global: { plugins: [pinia] }, attachTo: document.body });
     await form.find('input[name="epochs"]').setValue('0');
+    await form.find('input[name="batchSize"]').setValue('5000');
+    await form.find('input[name="learningRate"]').setValue('');
     await form.find('form').trigger('submit');
-    const epochs = form.find('input[name="epochs"]');
-    await expect.poll(() => epochs.attributes('aria-invalid'), { timeout: 30_000 }).toBe('true');
-    expect(epochs.element.parentElement!.querySelector('.error')!.textContent).toMatch(/>=\s*1|too small/i);
+    await flushPromises();
+    const said = { epochs: 'at least 1 epoch', batchSize: 'a batch of at most 4096 images', learningRate: 'a learning rate is needed' };
+    for (const [name, message] of Object.entries(said)) {
+      const input = form.find(`input[name="${name}"]`);
+      expect(input.attributes('aria-invalid'), name).toBe('true');
+      expect(document.getElementById(input.attributes('aria-describedby')!)!.textContent).toBe(message);
+    }
+    expect(form.findAll('[aria-invalid="true"]')).toHaveLength(3);
+    expect(document.activeElement).toBe(form.find('input[name="epochs"]').element);
     expect(form.findAll('[role="alert"]')).toHaveLength(0);
+    // The API (and so the CLI and HTTP) says the same words, from the same schema.
+    const datasetId = useDatasetsStore().datasets[0]!.id;
+    await expect(core.client.call('runs.start', { datasetId, config: { epochs: 0 } })).rejects.toThrow(/config\.epochs: at least 1 epoch$/);
+    expect(await core.client.call('runs.list', {})).toEqual([]);
+
+    // Fixed, the settings pass the page's check; what only the API checks (the name) lands beside its field.
+    await form.find('input[name="epochs"]').setValue('1');
+    await form.find('input[name="batchSize"]').setValue('64');
+    await form.find('input[name="learningRate"]').setValue('0.01');
+    await form.find('input[name="name"]').setValue('a\u0007b');
+    await form.find('form').trigger('submit');
+    const name = form.find('input[name="name"]');
+    await expect.poll(() => name.attributes('aria-invalid'), { timeout: 30_000 }).toBe('true');
+    expect(document.getElementById(name.attributes('aria-describedby')!)!.textContent).toMatch(/control characters/);
+    expect(form.findAll('[aria-invalid="true"]')).toHaveLength(1);
+    expect(document.activeElement).toBe(name.element);
     expect(await core.client.call('runs.list', {})).toEqual([]);
 
     const momentumShown = () => form.find('input[name="momentum"]').element.parentElement!.style.display !== 'none';
@@ -64,14 +88,17 @@ describe('the training settings in both forms', () => {
 
   it('offers the same fields in the freeze experiment, limits saying how many images “all” is', async () => {
     const dataset = useDatasetsStore().datasets[0]!;
-    const form = mount(FreezeExperimentForm, { props: { dataset }, global: { plugins: [pinia] } });
+    const form = mount(FreezeExperimentForm, { props: { dataset }, global: { plugins: [pinia] }, attachTo: document.body });
     expect(form.find('input[name="trainLimit"]').attributes('placeholder')).toBe('all 6,000');
     expect(form.find('input[name="testLimit"]').attributes('placeholder')).toBe('all 1,000');
     expect(form.find('input[name="snapshotsPerEpoch"]').exists()).toBe(true);
     expect(form.find('input[type="checkbox"]').exists()).toBe(false);
     await form.find('input[name="batchSize"]').setValue('5000');
     await form.find('form').trigger('submit');
-    await expect.poll(() => form.find('input[name="batchSize"]').attributes('aria-invalid'), { timeout: 30_000 }).toBe('true');
+    await flushPromises();
+    const batch = form.find('input[name="batchSize"]');
+    expect(batch.attributes('aria-invalid')).toBe('true');
+    expect(document.getElementById(batch.attributes('aria-describedby')!)!.textContent).toBe('a batch of at most 4096 images');
     form.unmount();
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { changeMatrix, filterCurve, heatIndices, logUnit } from '../../../../src-renderer/src/lib/change.ts';
 import { fieldError } from '../../../../src-renderer/src/lib/errors.ts';
 import { gifName } from '../../../../src-renderer/src/lib/exportGif.ts';
-import { dateTime, decimalsFor, duration, epochLabel, num, percent, tickLabels, valueAtOrBefore } from '../../../../src-renderer/src/lib/format.ts';
+import { dateTime, decimalsFor, duration, epochLabel, num, percent, runPercent, tickLabels, valueAtOrBefore } from '../../../../src-renderer/src/lib/format.ts';
 import { clampIndex, keyAction, nextIndex } from '../../../../src-renderer/src/lib/playback.ts';
 import { parseQuery, stringifyQuery } from '../../../../src-renderer/src/lib/query.ts';
 import { sampleMosaic } from '../../../../src-main/shared/render/samples.ts';
@@ -43,6 +43,14 @@ describe('formatting', () => {
     expect(duration(3 * 3600 + 120)).toBe('3h 02m');
     expect(dateTime('not a date')).toBe('not a date');
     expect(dateTime('2025-03-01T14:07:00')).toBe('2025-03-01 14:07');
+  });
+
+  it('says how much of a whole run is done, from its progress in the epoch', () => {
+    expect(runPercent({ epoch: 1, epochs: 4, batch: 0, batches: 100 })).toBe(0);
+    expect(runPercent({ epoch: 2, epochs: 4, batch: 68, batches: 100 })).toBe(42);
+    // The last batch is not the end of the run (the evaluation and the snapshot follow).
+    expect(runPercent({ epoch: 4, epochs: 4, batch: 100, batches: 100 })).toBe(99);
+    expect(runPercent({ epoch: 1, epochs: 1, batch: 0, batches: 0 })).toBe(0);
   });
 });
 

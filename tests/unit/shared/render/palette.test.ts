@@ -1,15 +1,22 @@
 import { schemeRdBu } from 'd3-scale-chromatic';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { appRoot } from '../../../../src-main/core/paths.ts';
 import {
   BACKGROUND,
   COLORMAPS,
   LEVELS,
   OUTLINE,
   TEXT,
+  THEMES,
+  UI_COLOURS,
   ZERO,
+  backgroundHex,
   indicesToRgba,
   levelOf,
   palette,
+  themed,
 } from '../../../../src-main/shared/render/palette.ts';
 
 const rgbAt = (name: Parameters<typeof palette>[0], i: number) => Array.from(palette(name).rgba.subarray(i * 4, i * 4 + 3));
@@ -51,6 +58,32 @@ describe('palettes', () => {
     for (const name of COLORMAPS) {
       const map = new Set(Array.from({ length: LEVELS }, (_, i) => rgbAt(name, i).join()));
       for (const ui of [BACKGROUND, TEXT, OUTLINE]) expect(map.has(rgbAt(name, ui).join())).toBe(false);
+    }
+  });
+
+  it('in the light theme, only the interface colours change, still distinct from every map colour', () => {
+    for (const name of [...COLORMAPS, 'rgb'] as const) {
+      const dark = palette(name);
+      const light = themed(dark, 'light');
+      expect(themed(dark, 'dark')).toBe(dark);
+      expect(themed(dark, 'light')).toBe(light);
+      light.rgb.forEach((c, i) => expect(c).toEqual(i >= BACKGROUND && i < BACKGROUND + 4 ? UI_COLOURS.light[i - BACKGROUND] : dark.rgb[i]));
+      expect(Array.from(light.rgba.subarray(BACKGROUND * 4, BACKGROUND * 4 + 3))).toEqual([0xe4, 0xe7, 0xeb]);
+      if (name === 'rgb') continue;
+      const map = new Set(dark.rgb.slice(0, LEVELS).map((c) => c.join()));
+      for (const ui of [BACKGROUND, TEXT, OUTLINE]) expect(map.has(light.rgb[ui]!.join())).toBe(false);
+    }
+  });
+
+  it("paints the page's background in each theme, before its script and after (index.html, styles.css)", () => {
+    const html = readFileSync(join(appRoot, 'src-renderer/index.html'), 'utf8');
+    const css = readFileSync(join(appRoot, 'src-renderer/src/styles.css'), 'utf8');
+    const block = (selector: string) => css.slice(css.indexOf(`${selector} {`)).split('}')[0]!;
+    for (const theme of THEMES) {
+      const hex = backgroundHex(theme);
+      expect(block(theme === 'dark' ? ':root' : ":root[data-theme='light']")).toContain(`--bg: ${hex};`);
+      // The first paint's, from the system's colour scheme.
+      expect(html).toMatch(theme === 'dark' ? new RegExp(`^\\s*html { background: ${hex}; }`, 'm') : new RegExp(`prefers-color-scheme: light\\) { html { background: ${hex}; } }`));
     }
   });
 
