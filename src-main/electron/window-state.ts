@@ -3,8 +3,7 @@
  * free (the displays are passed in), so it is unit-tested; a saved position that no longer lies on any
  * display (a monitor was unplugged) is dropped, keeping only the size.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readJsonFile, writeJsonFile } from './json-file.ts';
 
 export interface Rect {
   x: number;
@@ -28,12 +27,7 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 
 /** Reads the saved state; anything missing, broken or off-screen falls back to defaults. */
 export function readWindowState(file: string, workAreas: Rect[]): WindowState {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return { ...DEFAULT_STATE };
-  }
+  const raw = readJsonFile(file) as Record<string, unknown> | undefined;
   if (typeof raw !== 'object' || raw === null) return { ...DEFAULT_STATE };
   const state: WindowState = {
     width: isInt(raw.width) ? Math.max(MIN.width, raw.width) : DEFAULT_STATE.width,
@@ -51,8 +45,6 @@ export function readWindowState(file: string, workAreas: Rect[]): WindowState {
 
 /** Writes atomically (temp file, then rename), so a crash mid-write cannot leave half a file. */
 export function writeWindowState(file: string, bounds: Rect, maximized: boolean): void {
-  mkdirSync(dirname(file), { recursive: true });
   const state: WindowState = { ...bounds, maximized };
-  writeFileSync(`${file}.tmp`, JSON.stringify(state));
-  renameSync(`${file}.tmp`, file);
+  writeJsonFile(file, state);
 }
