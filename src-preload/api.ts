@@ -558,11 +558,21 @@ export const events = {
   'datasets.progress': event<DatasetProgress>(),
   /** Desktop menu items and shortcuts that the page carries out. */
   'menu.command': event<{ command: MenuCommand }>(),
+  /**
+   * Desktop: what the main side has to tell the person in the window (a database that could not be opened,
+   * a page that crashed and was reloaded); one that happens while the page loads arrives once it has loaded.
+   */
+  'app.notice': event<AppNotice>(),
 } as const;
 export type Events = { [E in keyof typeof events]: Exclude<(typeof events)[E]['payload'], undefined> };
 export type EventName = keyof Events;
 /** How the main side sends an event (to the page, over IPC or SSE). */
 export type EmitEvent = <E extends EventName>(event: E, payload: Events[E]) => void;
+export interface AppNotice {
+  /** 'error': something asked for did not happen; 'warning': something went wrong and was recovered from. */
+  level: 'error' | 'warning';
+  message: string;
+}
 export const MENU_COMMANDS = ['new-run', 'open-dataset', 'export-gif', 'compare', 'about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 

@@ -1,8 +1,9 @@
 /**
- * What the host says about itself (desktop or browser, training backend, version, whether the database
- * can be written), read once.
+ * What the host says about itself (desktop or browser, training backend, version, the database and
+ * whether it can be written), read once: the desktop app loads the page afresh when it opens another
+ * database. And what it tells the person (`app.notice`).
  */
-import type { AppInfo } from '@contract/api.ts';
+import type { AppInfo, AppNotice } from '@contract/api.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '../lib/context.ts';
@@ -11,6 +12,8 @@ export const useAppStore = defineStore('app', () => {
   const api = useApi();
   const info = ref<AppInfo | null>(null);
   const error = ref<string | null>(null);
+  /** What the desktop app's main side said last (`app.notice`), until dismissed. */
+  const notice = ref<AppNotice | null>(null);
   /** Why training and edits are off (the database cannot be written), or null: the tooltip of every disabled action. */
   const readOnly = computed(() => (info.value?.readOnly ? `Read-only: ${info.value.readOnly}` : null));
 
@@ -22,7 +25,7 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  return { info, error, readOnly, load };
+  return { info, error, notice, readOnly, load };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useAppStore, import.meta.hot));

@@ -7,6 +7,8 @@
 import type {
   BaseWindow,
   IpcMainInvokeEvent,
+  MessageBoxOptions,
+  MessageBoxReturnValue,
   MessageBoxSyncOptions,
   OpenDialogOptions,
   OpenDialogReturnValue,
@@ -57,7 +59,7 @@ export class IpcMainStandIn {
 export type Shown =
   | { kind: 'open'; options: OpenDialogOptions; parent: boolean }
   | { kind: 'save'; options: SaveDialogOptions; parent: boolean }
-  | { kind: 'message'; options: MessageBoxSyncOptions; parent: boolean };
+  | { kind: 'message'; options: MessageBoxSyncOptions | MessageBoxOptions; parent: boolean };
 
 /**
  * `dialog` with scripted answers: each dialog shown is recorded, and takes the next answer queued for
@@ -91,5 +93,10 @@ export class DialogStandIn {
     this.shown.push({ kind: 'message', options, parent: args.length === 2 });
     // Closing the box without a button gives cancelId, as Electron does.
     return this.answers.message.shift() ?? options.cancelId ?? 0;
+  }
+
+  /** The asynchronous message box: the same answers, while the main process goes on. */
+  async showMessageBox(...args: [BaseWindow, MessageBoxOptions] | [MessageBoxOptions]): Promise<MessageBoxReturnValue> {
+    return { response: this.showMessageBoxSync(...(args as [MessageBoxSyncOptions])), checkboxChecked: false };
   }
 }
