@@ -32,7 +32,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
       // The end-to-end suite once per host (tests/e2e/harness.ts): the local server in a browser, and the
       // desktop window with Electron's objects stood in for. Files about one host only are left out of the other.
-      e2e('browser', ['tests/e2e/desktop.test.ts', 'tests/e2e/electron-smoke.test.ts', 'tests/e2e/trainer-window.test.ts'], 0),
+      e2e('browser', ['tests/e2e/desktop*.test.ts', 'tests/e2e/electron-smoke.test.ts', 'tests/e2e/trainer-window.test.ts'], 0),
       // After the unit tests and the browser host, so that two browsers and their trainers never share two cores.
       e2e('desktop', ['tests/e2e/server.test.ts'], 1),
     ],

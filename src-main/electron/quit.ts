@@ -29,6 +29,22 @@ export interface QuitGuard {
 export const STOP_AND_QUIT = 0;
 export const KEEP_TRAINING = 1;
 
+/**
+ * What the person is asked before something stops this app's training (quitting, opening another
+ * database): "Stop Training and <action>" (STOP_AND_QUIT) or "Keep Training" (KEEP_TRAINING, also what
+ * closing the box means).
+ */
+export function stopTrainingQuestion(running: number, action: string, detail: string): MessageBoxSyncOptions {
+  return {
+    type: 'question',
+    buttons: [`Stop Training and ${action}`, 'Keep Training'],
+    defaultId: KEEP_TRAINING,
+    cancelId: KEEP_TRAINING,
+    message: running === 1 ? 'A run is still training.' : `${running} runs are still training.`,
+    detail,
+  };
+}
+
 export function quitGuard(options: QuitGuardOptions): QuitGuard {
   // Asked once per quit, whether it starts from the window's close button or from Quit in the menu.
   let confirmed = false;
@@ -39,14 +55,7 @@ export function quitGuard(options: QuitGuardOptions): QuitGuard {
     if (confirmed) return true;
     const running = options.training();
     if (running.length === 0) return true;
-    const question: MessageBoxSyncOptions = {
-      type: 'question',
-      buttons: ['Stop Training and Quit', 'Keep Training'],
-      defaultId: KEEP_TRAINING,
-      cancelId: KEEP_TRAINING,
-      message: running.length === 1 ? 'A run is still training.' : `${running.length} runs are still training.`,
-      detail: 'Quitting stops training. The epochs finished so far are kept, and the run can be resumed later.',
-    };
+    const question = stopTrainingQuestion(running.length, 'Quit', 'Quitting stops training. The epochs finished so far are kept, and the run can be resumed later.');
     const win = options.window();
     const choice = win ? options.dialog.showMessageBoxSync(win, question) : options.dialog.showMessageBoxSync(question);
     confirmed = choice === STOP_AND_QUIT;

@@ -243,12 +243,13 @@ describe('the menu and native dialogs (desktop host)', () => {
     await until('the run to finish', async () => (await app.call('runs.get', { id })).status !== 'running');
     run = await app.call('runs.get', { id });
     expect(run).toMatchObject({ status: 'done', name: 'from the menu' });
-    await until('the title', async () => (await app.title()) === 'from the menu — Weightlapse');
+    // The title names the run and the database (tests/e2e/desktop-databases.test.ts: another database).
+    await until('the title', async () => (await app.title()) === 'from the menu — e2e.db — Weightlapse');
 
     await app.call('runs.rename', { id, name: 'renamed' });
-    await until('the new title', async () => (await app.title()) === 'renamed — Weightlapse');
+    await until('the new title', async () => (await app.title()) === 'renamed — e2e.db — Weightlapse');
     await app.goto('#/runs');
-    await until('the app title', async () => (await app.title()) === 'Weightlapse');
+    await until('the app title', async () => (await app.title()) === 'e2e.db — Weightlapse');
   });
 
   it('Export GIF… saves the run’s animation where the save dialog says', async () => {

@@ -19,6 +19,7 @@ import { listRuns } from '../../src-main/core/store/runs.ts';
 import { forkTrainer } from '../../src-main/core/training/fork.ts';
 import { electronSqliteBinding, findElectron } from '../../src-main/electron/electron-runtime.ts';
 import { screenshot } from './harness.ts';
+import { until } from '../helpers.ts';
 
 const electron = findElectron();
 if (!electron.ok) console.warn(`electron-smoke: skipped: ${electron.reason}`);
@@ -63,7 +64,7 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
 
   it('opens one sandboxed window on the built page', async () => {
     expect(app.windows()).toHaveLength(1);
-    expect(await page.title()).toBe('Weightlapse');
+    await until('the title naming the database', async () => (await page.title()) === 'smoke.db — Weightlapse');
     const globals = await page.evaluate(() => {
       const g = globalThis as unknown as PageGlobals;
       return { href: g.location.href, require: typeof g.require, process: typeof g.process, bridge: Object.keys(g.weightlapse).sort() };

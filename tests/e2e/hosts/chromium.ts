@@ -66,10 +66,9 @@ export interface OpenApp {
   close(): Promise<void>;
 }
 
-/** Records the page's errors and failed responses (see `OpenApp`). */
-export function watchPage(page: Page): Pick<OpenApp, 'errors' | 'failedRequests'> {
-  const errors: string[] = [];
-  const failedRequests: string[] = [];
+/** Records the page's errors and failed responses (see `OpenApp`), into `record` when given (a window's next page). */
+export function watchPage(page: Page, record: Pick<OpenApp, 'errors' | 'failedRequests'> = { errors: [], failedRequests: [] }): Pick<OpenApp, 'errors' | 'failedRequests'> {
+  const { errors, failedRequests } = record;
   page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
     // Chromium logs every 4xx/5xx response as a console error; those are in failedRequests.
@@ -78,5 +77,5 @@ export function watchPage(page: Page): Pick<OpenApp, 'errors' | 'failedRequests'
   page.on('response', (res) => {
     if (res.status() >= 400) failedRequests.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
   });
-  return { errors, failedRequests };
+  return record;
 }

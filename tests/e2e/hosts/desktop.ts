@@ -19,7 +19,7 @@
  * in the same browser context, with its own preload bundle; its MessagePort protocol would cross the
  * same way as invokes do here (a binding per port, values cloned).
  */
-import type { BrowserWindow } from 'electron';
+import type { BrowserWindow, MenuItemConstructorOptions, WebContents } from 'electron';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -29,10 +29,12 @@ import { CALL_CHANNEL } from '../../../src-preload/bridge.ts';
 import { appRoot, rendererDir } from '../../../src-main/core/paths.ts';
 import { forkTrainer } from '../../../src-main/core/training/fork.ts';
 import { openDesktop, type Desktop } from '../../../src-main/electron/desktop.ts';
+import { openLog, type AppLog } from '../../../src-main/electron/log.ts';
 import { menuTemplate } from '../../../src-main/electron/menu.ts';
 import { quitGuard } from '../../../src-main/electron/quit.ts';
+import { recentDatabases } from '../../../src-main/electron/recent.ts';
 import { appPage, type AppPage } from '../../../src-main/electron/security.ts';
-import { DialogStandIn, IpcMainStandIn } from '../../unit/electron/standins.ts';
+import { DialogStandIn, IpcMainStandIn, RecentDocumentsStandIn } from '../../unit/electron/standins.ts';
 import { launchBrowser, screenshot, watchPage, type OpenApp } from './chromium.ts';
 import { preloadScript } from './electron-page.ts';
 import { until } from '../../helpers.ts';
@@ -49,8 +51,20 @@ export interface DesktopApp extends OpenApp {
   dialog: DialogStandIn;
   /** The app's own page, as the sender check knows it. */
   appPage: AppPage;
-  /** Clicks the item of the application menu with this label. */
+  /** The OS's recent documents (app.addRecentDocument). */
+  recentDocuments: RecentDocumentsStandIn;
+  /** The app's log (in the test's folder, where the app has the platform's log folder). */
+  log: AppLog;
+  /** The folders Help → Open Logs Folder showed. */
+  logsShown: string[];
+  /** Clicks the item of the application menu with this label (at any depth: Open Recent's paths too). */
   clickMenu(label: string): void;
+  /** The labels of a submenu's items, as the menu is now (separators as "(separator)"). */
+  menuLabels(submenu: string): string[];
+  /** Crashes the window's renderer, as a bug in the page or Chromium running out of memory would. */
+  crashRenderer(): Promise<void>;
+  /** Hangs the window's page in an endless loop, and has Electron's hang monitor notice (`unresponsive`). */
+  hangRenderer(): Promise<void>;
   /** Where the save dialog starts (the user's Pictures folder in the app). */
   picturesDir: string;
   /** Drags a file or folder from disk over the window (`whileOver` runs then) and drops it. */
@@ -61,8 +75,48 @@ export interface DesktopApp extends OpenApp {
   closeWindow(): Promise<'closed' | 'kept'>;
 }
 
-/** A window: a page with the preload injected, and the web contents the main side sees. */
-function openWindow(page: Page, preloadSource: string) {
+/**
+ * A window: a page with the preload injected, and the web contents the main side sees. Like Electron's, the
+ * web contents outlive their renderer: when the page's renderer crashes (`render-process-gone`), a reload
+ * shows the page again in a new one (here a new Playwright page in the same context, since a crashed one
+ * cannot be used again). `forcefullyCrashRenderer` ends the renderer as Electron's does, hung or not.
+ */
+async function openWindow(context: BrowserContext, preloadSource: string, record: Pick<OpenApp, 'errors' | 'failedRequests'>) {
+  /** The browser's renderer processes now (the browser is this window's alone). */
+  const renderers = async () => {
+    const cdp = await context.browser()!.newBrowserCDPSession();
+    const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+    await cdp.detach();
+    return new Set(processInfo.filter((p) => p.type === 'renderer').map((p) => p.id));
+  };
+  const before = await renderers();
+  let page = await context.newPage();
+  /** The renderers that came with the page: its own, to be ended as Electron ends a window's. */
+  let pageRenderers: number[] = [];
+  const noteRenderers = async () => {
+    pageRenderers = [...(await renderers())].filter((pid) => !before.has(pid));
+  };
+  let crashed = false;
+  let killing = false;
+  /** What the window shows, kept across a crash (a crashed page forgets nothing here, but is closed). */
+  let url = '';
+  let ending: Promise<unknown> = Promise.resolve();
+  const listeners = new Map<string, ((...args: unknown[]) => void)[]>();
+  const emit = (event: string, ...args: unknown[]) => (listeners.get(event) ?? []).forEach((listener) => listener(...args));
+  const follow = async (target: Page) => {
+    watchPage(target, record);
+    target.on('framenavigated', (frame) => {
+      if (frame === target.mainFrame()) url = frame.url();
+    });
+    target.on('load', () => emit('did-finish-load'));
+    target.on('crash', () => {
+      crashed = true;
+      // Playwright does not say the renderer's exit code.
+      emit('render-process-gone', {}, { reason: killing ? 'killed' : 'crashed', exitCode: -1 });
+      killing = false;
+    });
+    await target.addInitScript({ content: preloadScript(preloadSource, IPC_BINDING) });
+  };
   const frames = new WeakMap<Frame, { readonly url: string }>();
   /** One stand-in per frame, so that the sender check's identity comparison means what it does in Electron. */
   const frameOf = (frame: Frame) => {
@@ -71,52 +125,134 @@ function openWindow(page: Page, preloadSource: string) {
     return main;
   };
   let delivery = Promise.resolve();
+  let closed = false;
   const webContents = {
     get mainFrame() {
       return frameOf(page.mainFrame());
     },
-    isDestroyed: () => page.isClosed(),
+    isDestroyed: () => closed,
     /** Events reach the page in order, cloned; one sent while the page reloads is lost, as in Electron. */
     send(channel: string, ...args: unknown[]) {
       const copied = structuredClone(args);
+      const target = page;
       delivery = delivery
-        .then(() => page.evaluate(([c, a]) => (globalThis as unknown as { __electronDeliver?: (c: string, a: unknown[]) => void }).__electronDeliver?.(c, a), [channel, copied] as const))
+        .then(() => target.evaluate(([c, a]) => (globalThis as unknown as { __electronDeliver?: (c: string, a: unknown[]) => void }).__electronDeliver?.(c, a), [channel, copied] as const))
         .catch(() => {});
     },
+    on(event: string, listener: (...args: unknown[]) => void) {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+      return webContents;
+    },
+    async loadURL(to: string) {
+      await page.goto(to);
+    },
+    reload() {
+      const reloaded = ending.then(async () => {
+        if (!crashed) return page.reload();
+        crashed = false;
+        const before = await renderers();
+        page = await context.newPage();
+        await follow(page);
+        await page.goto(url);
+        pageRenderers = [...(await renderers())].filter((pid) => !before.has(pid));
+      });
+      void reloaded.catch((err: Error) => record.errors.push(`reloading the window: ${err.message}`));
+    },
+    forcefullyCrashRenderer() {
+      killing = true;
+      ending = crash();
+    },
+  };
+  /**
+   * Ends the renderer as the OS does (SIGKILL): the DevTools protocol's Page.crash leaves a renderer that no
+   * new page can use. The page's renderers are those that came with it (see `renderers`).
+   */
+  const crash = async () => {
+    const target = page;
+    const gone = new Promise((resolve) => target.once('crash', resolve));
+    for (const pid of pageRenderers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // (one that served only its first blank page has gone already)
+      }
+    }
+    await gone;
   };
   return {
+    get page() {
+      return page;
+    },
     window: { webContents } as unknown as BrowserWindow,
+    webContents: webContents as unknown as WebContents,
     senderOf: (frame: Frame) => ({ sender: webContents, senderFrame: frame.isDetached() ? null : frameOf(frame) }),
-    install: () => page.addInitScript({ content: preloadScript(preloadSource, IPC_BINDING) }),
+    install: () => follow(page),
+    /** Notes which renderers are the page's, once it has loaded. */
+    noteRenderers,
+    /** The renderer crashes (a bug in the page, Chromium out of memory): `render-process-gone`. */
+    crash: () => crash(),
+    /**
+     * The page hangs (a loop that never ends), and Electron's hang monitor says so: `unresponsive` once the page
+     * no longer answers.
+     */
+    async hang() {
+      const target = page;
+      void target.evaluate(() => {
+        for (;;);
+      }).catch(() => {});
+      const answered = await Promise.race([target.evaluate(() => true).catch(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 1000))]);
+      if (answered) throw new Error('the page still answers');
+      emit('unresponsive');
+    },
+    close() {
+      closed = true;
+    },
   };
 }
 
 export async function openDesktopApp(viewport: { width: number; height: number }): Promise<DesktopApp> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-e2e-desktop-'));
-  const dbPath = join(dir, 'e2e.db');
+  const firstDb = join(dir, 'e2e.db');
   const ownPage = appPage(join(rendererDir, 'index.html'), undefined);
   const preloadSource = readFileSync(join(appRoot, 'out', 'preload', 'index.cjs'), 'utf8');
   const ipcMain = new IpcMainStandIn();
   const dialog = new DialogStandIn();
+  const recentDocuments = new RecentDocumentsStandIn();
+  const recent = recentDatabases(join(dir, 'user-data', 'recent-databases.json'), recentDocuments);
+  // As main.ts does: what the main side says on its console goes to the log too.
+  const log = openLog(join(dir, 'logs'));
+  log.captureConsole();
+  const logsShown: string[] = [];
   // Electron lets a file:// page load its module scripts; Chromium needs to be told.
   const browser = await launchBrowser(['--allow-file-access-from-files']);
   let windowOpen = true;
   let desktop: Desktop | undefined;
   try {
     const context: BrowserContext = await browser.newContext({ viewport, colorScheme: 'dark' });
-    const page = await context.newPage();
-    const mainWindow = openWindow(page, preloadSource);
+    const watched = { errors: [] as string[], failedRequests: [] as string[] };
+    const mainWindow = await openWindow(context, preloadSource, watched);
     const window = () => (windowOpen ? mainWindow.window : undefined);
+    let menuItems: MenuItemConstructorOptions[] = [];
+    const buildMenu = () => {
+      if (!desktop) return;
+      const menu = menuTemplate(desktop.menuActions(() => logsShown.push(log.dir)), { isMac: false, isDev: false, recent: recent.list() });
+      const flat = (items: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] =>
+        items.flatMap((item) => [item, ...(Array.isArray(item.submenu) ? flat(item.submenu) : [])]);
+      menuItems = flat(menu);
+    };
     const opened = (desktop = await openDesktop({
-      dbPath,
+      dbPath: firstDb,
       page: ownPage,
       ipcMain,
       dialog,
       window,
       picturesDir: dir,
       // The app starts the same built entry with utilityProcess.fork.
-      spawnTrainer: forkTrainer(join(appRoot, 'out', 'main', 'trainer-process.js')),
+      spawnTrainer: log.trainers(forkTrainer(join(appRoot, 'out', 'main', 'trainer-process.js'))),
+      recent,
+      onChange: buildMenu,
     }));
+    buildMenu();
     const inFlight = new Set<Promise<unknown>>();
     await context.exposeBinding(IPC_BINDING, (source, channel: string, args: unknown[]) => {
       const answer = ipcMain.invoke(mainWindow.senderOf(source.frame), channel, ...args);
@@ -125,7 +261,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
       return answer;
     });
     await mainWindow.install();
-    const watched = watchPage(page);
+    opened.watchWindow(mainWindow.webContents);
 
     // The app's quit sequence, wired as main.ts wires it: close → closed → window-all-closed → app.quit() → before-quit.
     let quitted!: () => void;
@@ -138,35 +274,42 @@ export async function openDesktopApp(viewport: { width: number; height: number }
     };
     const guard = quitGuard({ training: () => opened.training(), dialog, window, shutdown: () => opened.close(), quit });
 
-    const menu = menuTemplate((command) => opened.menuCommand(command), { isMac: false, isDev: false });
-    const menuItems = menu.flatMap((item) => (Array.isArray(item.submenu) ? item.submenu : [item]));
-
-    const response = await page.goto(ownPage.url, { waitUntil: 'load' });
+    const response = await mainWindow.page.goto(ownPage.url, { waitUntil: 'load' });
     if (!response?.ok()) throw new Error(`opening ${ownPage.url} gave ${response?.status()}`);
+    await mainWindow.noteRenderers();
 
     let exports = 0;
     const app: DesktopApp = {
       host: 'desktop',
-      dbPath,
-      core: opened.core,
+      get dbPath() {
+        return opened.core.ctx.dbPath;
+      },
+      get core() {
+        return opened.core;
+      },
       desktop: opened,
       browser,
       context,
-      page,
+      get page() {
+        return mainWindow.page;
+      },
       ipcMain,
       dialog,
+      recentDocuments,
+      log,
+      logsShown,
       appPage: ownPage,
       picturesDir: dir,
       ...watched,
-      screenshot: (name) => screenshot(page, `desktop-${name}`),
+      screenshot: (name) => screenshot(mainWindow.page, `desktop-${name}`),
       /** Through the IPC binding, as the window's preload calls it (the page's own calls go through the preload). */
       async call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-        const result = (await ipcMain.invoke(mainWindow.senderOf(page.mainFrame()), CALL_CHANNEL, method, input)) as ApiResult<Output<M>>;
+        const result = (await ipcMain.invoke(mainWindow.senderOf(mainWindow.page.mainFrame()), CALL_CHANNEL, method, input)) as ApiResult<Output<M>>;
         if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`);
         return result.value;
       },
       async goto(route) {
-        await page.goto(`${ownPage.url}${route}`);
+        await mainWindow.page.goto(`${ownPage.url}${route}`);
       },
       async exportedGif(trigger) {
         const path = join(dir, `export-${++exports}.gif`);
@@ -184,7 +327,14 @@ export async function openDesktopApp(viewport: { width: number; height: number }
         if (!item?.click) throw new Error(`the menu has no item “${label}”`);
         item.click({} as never, undefined, {} as never);
       },
+      menuLabels: (submenu) => {
+        const parent = menuItems.find((i) => i.label === submenu);
+        return Array.isArray(parent?.submenu) ? parent.submenu.map((i) => i.label ?? `(${i.type ?? i.role})`) : [];
+      },
+      crashRenderer: () => mainWindow.crash(),
+      hangRenderer: () => mainWindow.hang(),
       async drop(path, whileOver) {
+        const page = mainWindow.page;
         const dataTransfer = await page.evaluateHandle((p) => {
           const g = globalThis as unknown as { __electronFileOnDisk(p: string): unknown; DataTransfer: new () => { items: { add(f: unknown): void } } };
           const dt = new g.DataTransfer();
@@ -196,13 +346,14 @@ export async function openDesktopApp(viewport: { width: number; height: number }
         await whileOver?.();
         await page.dispatchEvent('main', 'drop', { dataTransfer });
       },
-      title: () => page.title(),
+      title: () => mainWindow.page.title(),
       async closeWindow() {
         const close = cancellable();
         guard.onClose(close);
         if (close.prevented) return 'kept';
         windowOpen = false;
-        await page.close();
+        mainWindow.close();
+        await mainWindow.page.close();
         // The last window closed: main.ts quits the app.
         quit();
         await quitDone;
@@ -210,6 +361,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
       },
       async close() {
         windowOpen = false;
+        mainWindow.close();
         await opened.close();
         await browser.close();
         rmSync(dir, { recursive: true, force: true });

@@ -14,10 +14,11 @@ import type { ApiResult, DatasetInfo, DatasetSamples } from '../../../src-preloa
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../../../src-preload/bridge.ts';
 import { forkTrainer } from '../../../src-main/core/training/fork.ts';
 import { openDesktop, type Desktop } from '../../../src-main/electron/desktop.ts';
+import { recentDatabases } from '../../../src-main/electron/recent.ts';
 import { appPage } from '../../../src-main/electron/security.ts';
 import { startServer, type RunningServer } from '../../../src-main/server/index.ts';
 import { call as httpCall } from '../server/http.ts';
-import { DialogStandIn, IpcMainStandIn } from './standins.ts';
+import { DialogStandIn, IpcMainStandIn, RecentDocumentsStandIn } from './standins.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wl-ipc-'));
 const indexHtml = join(dir, 'renderer', 'index.html');
@@ -62,6 +63,7 @@ beforeAll(async () => {
     window: () => win as unknown as BrowserWindow | undefined,
     picturesDir: dir,
     spawnTrainer: forkTrainer(),
+    recent: recentDatabases(join(dir, 'recent.json'), new RecentDocumentsStandIn()),
   });
   server = await startServer({ dbPath: join(dir, 'server.db'), warn: () => {} });
   const listed = await fromApp('datasets.list', {});
@@ -213,6 +215,7 @@ describe('closing', () => {
       window: () => undefined,
       picturesDir: dir,
       spawnTrainer: forkTrainer(),
+      recent: recentDatabases(join(dir, 'recent.json'), new RecentDocumentsStandIn()),
     });
     expect(ipc.hasHandler(CALL_CHANNEL)).toBe(true);
     await other.close();

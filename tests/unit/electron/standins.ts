@@ -1,6 +1,6 @@
 /**
  * Stand-ins for the few Electron main-process objects that the shell's code takes as parameters
- * (src-main/electron/: ipc.ts, dialogs.ts, quit.ts, desktop.ts), so that code runs without Electron:
+ * (src-main/electron/: ipc.ts, dialogs.ts, quit.ts, desktop.ts, recent.ts), so that code runs without Electron:
  * here in the unit tests, and in the end-to-end tests' desktop host (tests/e2e/desktop-host.ts).
  * Only Electron's behaviour is imitated; everything of ours runs for real.
  */
@@ -98,5 +98,19 @@ export class DialogStandIn {
   /** The asynchronous message box: the same answers, while the main process goes on. */
   async showMessageBox(...args: [BaseWindow, MessageBoxOptions] | [MessageBoxOptions]): Promise<MessageBoxReturnValue> {
     return { response: this.showMessageBoxSync(...(args as [MessageBoxSyncOptions])), checkboxChecked: false };
+  }
+}
+
+/** Electron's app as far as recent documents go (the OS's list: macOS's Dock menu, the Windows jump list). */
+export class RecentDocumentsStandIn {
+  /** Most recent first, as the OS shows them. */
+  documents: string[] = [];
+
+  addRecentDocument(path: string): void {
+    this.documents = [path, ...this.documents.filter((d) => d !== path)];
+  }
+
+  clearRecentDocuments(): void {
+    this.documents = [];
   }
 }
