@@ -15,23 +15,25 @@ const { reportError } = await import('../cli/common.ts');
 
 const say = (line) => process.stderr.write(`weightlapse: ${line}\n`);
 
-function launchElectron(binary, sqliteBinding) {
-  const child = spawn(binary, [root], { stdio: 'inherit', env: { ...process.env, WEIGHTLAPSE_SQLITE_BINDING: sqliteBinding } });
+function launchElectron(binary, sqliteBinding, db) {
+  // The window opens --db's database (src-main/electron/arguments.ts), as the server would.
+  const args = [root, ...(db ? ['--db', db] : [])];
+  const child = spawn(binary, args, { stdio: 'inherit', env: { ...process.env, WEIGHTLAPSE_SQLITE_BINDING: sqliteBinding } });
   // Ctrl-C reaches Electron through the terminal too; forwarding covers `kill` of this process.
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-async function serveInstead(why) {
+async function serveInstead(why, values) {
   say(`no desktop window: ${why}.`);
   say('serving the app to your browser instead (Ctrl-C to stop).');
-  const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } } });
   const port = values.port === undefined ? 0 : Number(values.port);
   const { serve } = await import('../cli/commands/serve.ts');
   await serve({ port, host: values.host, db: values.db });
 }
 
 try {
+  const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } } });
   if (!existsSync(`${root}out/main/index.js`) || !existsSync(`${root}out/renderer/index.html`)) {
     say('the app is not built: run `npm run build` first (`npm start` does both)');
     process.exit(1);
@@ -48,8 +50,8 @@ try {
       why = err.message;
     }
   }
-  if (why === undefined) launchElectron(electron.binary, binding);
-  else await serveInstead(why);
+  if (why === undefined) launchElectron(electron.binary, binding, values.db);
+  else await serveInstead(why, values);
 } catch (err) {
   process.exitCode = reportError(err);
 }

@@ -6,9 +6,11 @@
  * main side (src-main/electron/desktop.ts: the core, IPC behind the sender check, the native-dialog
  * calls, events, menu commands) on a stand-in ipcMain; events come back through webContents.send.
  * Both ways the values cross by structured clone, as in Electron. The window's close runs the real
- * quit flow (quit.ts). Only Electron's own objects are stood in for: ipcMain, ipcRenderer,
- * contextBridge, webUtils, the event's sender and senderFrame, webContents.send, dialog, and the
- * app's quit sequence (close → window-all-closed → before-quit).
+ * quit flow (quit.ts); the menu is the real template (menu.ts) with the real actions, the recent
+ * databases among them, and the log the real one (log.ts) in the test's folder. Only Electron's own
+ * objects are stood in for: ipcMain, ipcRenderer, contextBridge, webUtils, the event's sender and
+ * senderFrame, the web contents (send, their load and crash events, reload, forcefullyCrashRenderer),
+ * dialog, the OS's recent documents, and the app's quit sequence (close → window-all-closed → before-quit).
  *
  * Not reproduced: the preload's isolated world (here the preload and the page share one, so the
  * binding is a page global), the sandbox, utilityProcess (trainers are forked with Node from the same
