@@ -169,7 +169,12 @@ export async function openDesktop(options: DesktopOptions): Promise<Desktop> {
     return true;
   }
 
-  const openDatabase = (path: string, how: OpenHow = 'open') => (switching = switching.then(() => switchTo(path, how)));
+  const openDatabase = (path: string, how: OpenHow = 'open') => {
+    const switched = switching.then(() => switchTo(path, how));
+    // A switch that failed (a dialog that threw) must not stop the ones after it.
+    switching = switched.catch(() => false);
+    return switched;
+  };
   const newDatabase = async () => {
     const question: SaveDialogOptions = {
       title: 'New Database',

@@ -28,8 +28,8 @@ export interface AppLog {
   info(...params: unknown[]): void;
   warn(...params: unknown[]): void;
   error(...params: unknown[]): void;
-  /** Sends this process's console (log, info, warn, error, debug) to the log as well as to the terminal. */
-  captureConsole(): void;
+  /** Sends this process's console (log, info, warn, error, debug) to the log as well as to the terminal; returns the undoing. */
+  captureConsole(): () => void;
   /** Logs this process's uncaught errors and unhandled rejections; `onError` is told of the errors (not the rejections). */
   catchErrors(onError?: (error: Error) => void): void;
   /** The same spawner, its trainers' start, standard error, failures and unclean exits logged. */
@@ -64,7 +64,9 @@ export function openLog(dir: string): AppLog {
     warn: logger.warn,
     error: logger.error,
     captureConsole() {
+      const { log, info, warn, error, debug } = console;
       Object.assign(console, { log: logger.log, info: logger.info, warn: logger.warn, error: logger.error, debug: logger.debug });
+      return () => Object.assign(console, { log, info, warn, error, debug });
     },
     catchErrors(onError) {
       logger.errorHandler.startCatching({

@@ -223,7 +223,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
   const recent = recentDatabases(join(dir, 'user-data', 'recent-databases.json'), recentDocuments);
   // As main.ts does: what the main side says on its console goes to the log too.
   const log = openLog(join(dir, 'logs'));
-  log.captureConsole();
+  const releaseConsole = log.captureConsole();
   const logsShown: string[] = [];
   // Electron lets a file:// page load its module scripts; Chromium needs to be told.
   const browser = await launchBrowser(['--allow-file-access-from-files']);
@@ -366,6 +366,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
         mainWindow.close();
         await opened.close();
         await browser.close();
+        releaseConsole();
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -373,6 +374,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
   } catch (err) {
     await desktop?.close();
     await browser.close();
+    releaseConsole();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -16,6 +16,8 @@ import type {
   SaveDialogReturnValue,
 } from 'electron';
 
+import { EVENT_CHANNEL } from '../../../src-preload/bridge.ts';
+
 type InvokeHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
 
 /**
@@ -112,5 +114,44 @@ export class RecentDocumentsStandIn {
 
   clearRecentDocuments(): void {
     this.documents = [];
+  }
+}
+
+/**
+ * A window's web contents as window-watch.ts and desktop.ts use them: what was sent and done to them
+ * recorded, and `emit` for what Electron would report (did-finish-load, render-process-gone, unresponsive).
+ */
+export class WebContentsStandIn {
+  private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
+  /** reload, load URL, end renderer: in order. */
+  readonly done: string[] = [];
+  /** What `send` was given. */
+  readonly sent: unknown[][] = [];
+
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  send(...args: unknown[]): void {
+    this.sent.push(args);
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  reload(): void {
+    this.done.push('reload');
+  }
+  async loadURL(url: string): Promise<void> {
+    this.done.push(`load ${url}`);
+  }
+  forcefullyCrashRenderer(): void {
+    this.done.push('end renderer');
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(...args);
+  }
+  /** The payloads of the `app.notice` events sent. */
+  notices(): unknown[] {
+    return this.sent.filter(([channel, event]) => channel === EVENT_CHANNEL && event === 'app.notice').map(([, , payload]) => payload);
   }
 }

@@ -6,67 +6,45 @@
  * tests/e2e/desktop-recovery.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { EVENT_CHANNEL } from '../../../src-preload/bridge.ts';
 import { RELOAD, RELOADS_PER_MINUTE, WAIT, windowWatch, type WatchedContents } from '../../../src-main/electron/window-watch.ts';
-import { DialogStandIn } from './standins.ts';
+import { DialogStandIn, WebContentsStandIn } from './standins.ts';
 
-/** Web contents that record what was done to them, and emit what Electron would. */
-function contents() {
-  const listeners = new Map<string, ((...args: unknown[]) => void)[]>();
-  const done: string[] = [];
-  const sent: unknown[][] = [];
-  const target = {
-    on(event: string, listener: (...args: unknown[]) => void) {
-      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
-      return target;
-    },
-    send: (...args: unknown[]) => void sent.push(args),
-    isDestroyed: () => false,
-    reload: () => void done.push('reload'),
-    loadURL: async (url: string) => void done.push(`load ${url}`),
-    forcefullyCrashRenderer: () => void done.push('end renderer'),
-  };
-  const emit = (event: string, ...args: unknown[]) => (listeners.get(event) ?? []).forEach((listener) => listener(...args));
-  return { target: target as unknown as WatchedContents, done, sent, emit };
-}
-
-const notices = (sent: unknown[][]) => sent.filter(([channel, event]) => channel === EVENT_CHANNEL && event === 'app.notice').map(([, , payload]) => payload);
 /** Lets the dialog's answer (a promise) come back. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function setup() {
   const dialog = new DialogStandIn();
   const watch = windowWatch({ dialog, window: () => undefined });
-  const page = contents();
-  watch.watch(page.target);
-  return { dialog, watch, ...page };
+  const page = new WebContentsStandIn();
+  watch.watch(page as unknown as WatchedContents);
+  return { dialog, watch, emit: page.emit.bind(page), done: page.done, notices: () => page.notices() };
 }
 
 describe('the window’s page', () => {
   it('is told what happened before it loaded once it has, and at once after that', () => {
-    const { watch, emit, sent } = setup();
+    const { watch, emit, notices } = setup();
     watch.say({ level: 'error', message: 'a.db is not a Weightlapse database' });
-    expect(notices(sent)).toEqual([]);
+    expect(notices()).toEqual([]);
     emit('did-finish-load');
-    expect(notices(sent)).toEqual([{ level: 'error', message: 'a.db is not a Weightlapse database' }]);
+    expect(notices()).toEqual([{ level: 'error', message: 'a.db is not a Weightlapse database' }]);
     watch.say({ level: 'error', message: 'again' });
-    expect(notices(sent)).toHaveLength(2);
+    expect(notices()).toHaveLength(2);
     // Loading another page: what is said meanwhile waits for it.
     watch.load('file:///app/index.html');
     watch.say({ level: 'error', message: 'during the load' });
-    expect(notices(sent)).toHaveLength(2);
+    expect(notices()).toHaveLength(2);
     emit('did-finish-load');
-    expect(notices(sent).at(-1)).toEqual({ level: 'error', message: 'during the load' });
+    expect(notices().at(-1)).toEqual({ level: 'error', message: 'during the load' });
   });
 
   it('crashed: is reloaded, and says so once it is back; a clean exit is not a crash', () => {
-    const { emit, done, sent, dialog } = setup();
+    const { emit, done, dialog, notices } = setup();
     emit('did-finish-load');
     emit('render-process-gone', {}, { reason: 'oom', exitCode: 137 });
     expect(done).toEqual(['reload']);
-    expect(notices(sent)).toEqual([]);
+    expect(notices()).toEqual([]);
     emit('did-finish-load');
-    expect(notices(sent)).toEqual([{ level: 'warning', message: expect.stringMatching(/^The window's page stopped \(oom\) and was reloaded\. Training went on/) }]);
+    expect(notices()).toEqual([{ level: 'warning', message: expect.stringMatching(/^The window's page stopped \(oom\) and was reloaded\. Training went on/) }]);
     emit('render-process-gone', {}, { reason: 'clean-exit', exitCode: 0 });
     expect(done).toEqual(['reload']);
     expect(dialog.shown).toEqual([]);
@@ -85,7 +63,7 @@ describe('the window’s page', () => {
   });
 
   it('hung: asks; Wait leaves it; Reload ends the hung renderer, then reloads, and that end is no crash', async () => {
-    const { emit, done, dialog, sent } = setup();
+    const { emit, done, dialog, notices } = setup();
     dialog.answers.message.push(WAIT);
     emit('unresponsive');
     expect(dialog.shown[0]).toMatchObject({ kind: 'message', options: { message: 'The window is not responding.', buttons: ['Reload', 'Wait'] } });
@@ -100,7 +78,7 @@ describe('the window’s page', () => {
     emit('render-process-gone', {}, { reason: 'killed', exitCode: 9 });
     expect(done).toEqual(['end renderer', 'reload']);
     emit('did-finish-load');
-    expect(notices(sent)).toEqual([{ level: 'warning', message: expect.stringMatching(/^The window was reloaded after it stopped responding\. Training went on/) }]);
+    expect(notices()).toEqual([{ level: 'warning', message: expect.stringMatching(/^The window was reloaded after it stopped responding\. Training went on/) }]);
   });
 
   it('hung, and asked once while the question is open', () => {
