@@ -145,7 +145,12 @@ export async function openDesktop(options: DesktopOptions): Promise<Desktop> {
     let next: Core;
     try {
       if (how === 'new' && existsSync(target)) throw new DatabaseError(`${target} already exists: File → Open Database… opens it`);
-      if (how === 'open' && !existsSync(target)) throw new DatabaseError(`${target} does not exist`);
+      if (how === 'open' && !existsSync(target)) {
+        // Gone since it was opened: Open Recent no longer offers it.
+        recent.remove(target);
+        options.onChange?.();
+        throw new DatabaseError(`${target} does not exist`);
+      }
       next = await open(target);
     } catch (err) {
       console.warn(`weightlapse: could not open ${target}: ${message(err)}`);

@@ -17,6 +17,8 @@ export interface RecentDatabases {
   list(): readonly string[];
   /** Puts `path` first (once), keeping at most MAX_RECENT. */
   add(path: string): void;
+  /** Drops `path` (a database that has gone) from the app's list; the OS keeps its own until cleared. */
+  remove(path: string): void;
   clear(): void;
 }
 
@@ -31,6 +33,11 @@ export function recentDatabases(file: string, os: OsRecentDocuments): RecentData
       paths = [path, ...paths.filter((p) => p !== path)].slice(0, MAX_RECENT);
       writeJsonFile(file, paths);
       os.addRecentDocument(path);
+    },
+    remove(path) {
+      if (!paths.includes(path)) return;
+      paths = paths.filter((p) => p !== path);
+      writeJsonFile(file, paths);
     },
     clear() {
       paths = [];

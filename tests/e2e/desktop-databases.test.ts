@@ -3,10 +3,11 @@
  * preload, the real main side, Electron's objects stood in for): File → New Database…, Open Database…, Open
  * Recent (the app's list and the OS's recent documents) and Clear Recent, a database handed over by a second
  * start; the title naming the database; what cannot be opened refused in the window with the CLI's words
- * while the open database stays; and switching while a run trains asked first, as quitting is.
+ * while the open database stays (a recent one that has gone leaving Open Recent); and switching while a run
+ * trains asked first, as quitting is.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,9 +108,6 @@ describe('switching databases (desktop host)', () => {
     expect(await datasetNames()).toContain('only in the first');
     expect(app.menuLabels('Open Recent')).toEqual([first, second(), '(separator)', 'Clear Recent']);
 
-    // A recent database that has gone since.
-    expect(await app.desktop.openDatabase(join(dir, 'gone.db'))).toBe(false);
-    await until('the missing file', async () => (await notice().textContent())?.includes(`${join(dir, 'gone.db')} does not exist`));
     // New Database… never writes over a file that is there.
     app.dialog.answers.save.push(other);
     app.clickMenu('New Database…');
@@ -154,11 +152,18 @@ describe('switching databases (desktop host)', () => {
     expect(await app.call('runs.list', {})).toEqual([]);
   });
 
-  it('opens the database a second start names (made when missing, as --db does), and clears the recent list', async () => {
+  it('opens the database a second start names (made when missing, as --db does), forgets one that has gone, and clears the recent list', async () => {
     const named = databaseArgument({ argv: ['/opt/Weightlapse/weightlapse', 'third.db'], cwd: dir }, 1)!;
     expect(await app.desktop.openDatabase(named, 'either')).toBe(true);
     await until('its title', async () => (await app.title()) === 'third.db — Weightlapse');
     expect(app.menuLabels('Open Recent')).toEqual([named, second(), first, '(separator)', 'Clear Recent']);
+
+    // A recent database that has gone since: refused, and no longer offered.
+    rmSync(second());
+    app.clickMenu(second());
+    await until('the missing file', async () => (await notice().isVisible()) && (await notice().textContent())?.includes(`${second()} does not exist`));
+    expect(app.dbPath).toBe(named);
+    expect(app.menuLabels('Open Recent')).toEqual([named, first, '(separator)', 'Clear Recent']);
     app.clickMenu('Clear Recent');
     expect(app.menuLabels('Open Recent')).toEqual(['Clear Recent']);
     expect(app.recentDocuments.documents).toEqual([]);

@@ -14,7 +14,7 @@ import { RecentDocumentsStandIn } from './standins.ts';
 afterAll(removeTempDirs);
 
 describe('the recent databases', () => {
-  it('keeps the latest first, each once, at most MAX_RECENT, in its file and in the OS’s list; Clear Recent empties both', () => {
+  it('keeps the latest first, each once, at most MAX_RECENT, in its file and in the OS’s list; drops one that has gone; Clear Recent empties both', () => {
     const file = join(tempDir('wl-recent-'), 'user-data', 'recent-databases.json');
     const os = new RecentDocumentsStandIn();
     const recent = recentDatabases(file, os);
@@ -31,6 +31,10 @@ describe('the recent databases', () => {
     expect(recent.list()).toHaveLength(MAX_RECENT);
     expect(recent.list()[0]).toBe(`/run-${MAX_RECENT + 2}.db`);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(recent.list());
+
+    recent.remove(`/run-${MAX_RECENT + 1}.db`);
+    expect(recent.list()).toHaveLength(MAX_RECENT - 1);
+    expect(recentDatabases(file, os).list()).not.toContain(`/run-${MAX_RECENT + 1}.db`);
 
     recent.clear();
     expect(recent.list()).toEqual([]);
