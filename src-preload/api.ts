@@ -303,6 +303,16 @@ export interface TrainingProgress {
   etaSeconds: number;
 }
 
+/**
+ * How much of a whole run a progress message says is done, from 0 to 0.99: never all of it before the run
+ * ends, since the evaluation and the snapshot follow the last batch. The page's title and the desktop app's
+ * taskbar entry both show it, so that they agree.
+ */
+export function runFraction(p: Pick<TrainingProgress, 'epoch' | 'epochs' | 'batch' | 'batches'>): number {
+  const done = (p.epoch - 1 + (p.batches > 0 ? p.batch / p.batches : 0)) / Math.max(1, p.epochs);
+  return Math.min(0.99, Math.max(0, done));
+}
+
 /** The shell around the core that serves the page: the desktop app, or the local server to a browser. */
 export type Shell = 'desktop' | 'browser';
 

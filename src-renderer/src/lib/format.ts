@@ -1,4 +1,5 @@
 /** How numbers, times and epochs read on the page: one place, so every table and legend agrees. */
+import { runFraction } from '@contract/api.ts';
 
 const dash = '–';
 
@@ -24,9 +25,8 @@ export function epochLabel(epoch: number): string {
 }
 
 /** How much of a whole run a progress message says is done, in whole percent (never 100 before its end). */
-export function runPercent(p: { epoch: number; epochs: number; batch: number; batches: number }): number {
-  const done = (p.epoch - 1 + (p.batches > 0 ? p.batch / p.batches : 0)) / Math.max(1, p.epochs);
-  return Math.min(99, Math.max(0, Math.floor(100 * done)));
+export function runPercent(p: Parameters<typeof runFraction>[0]): number {
+  return Math.floor(100 * runFraction(p));
 }
 
 export function duration(seconds: number | null | undefined): string {
