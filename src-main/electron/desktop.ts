@@ -1,9 +1,9 @@
 /**
  * The desktop app's main side around the core, without Electron itself: the core opened for the
  * desktop, its handlers with the native dialogs, the contract bound to IPC behind the sender check,
- * the core's events and the menu's commands sent to the window, and the database it works on, which the
- * person can change (File → New Database…, Open Database…, Open Recent, a path given on the command line
- * or by a second start). main.ts calls this with Electron's objects; the end-to-end tests' desktop host
+ * the core's events and the menu's commands sent to the window, training's progress on the window's taskbar
+ * entry (taskbar.ts), and the database it works on, which the person can change (File → New Database…, Open
+ * Database…, Open Recent, a path given on the command line or by a second start). main.ts calls this with Electron's objects; the end-to-end tests' desktop host
  * calls it with stand-ins, so that the same code runs.
  *
  * Opening another database opens it first, beside the current one: one that cannot be opened (newer,
@@ -30,6 +30,7 @@ import type { MenuActions } from './menu.ts';
 import { STOP_AND_QUIT, stopTrainingQuestion } from './quit.ts';
 import type { RecentDatabases } from './recent.ts';
 import { isTrustedSender, type AppPage } from './security.ts';
+import { taskbarProgress } from './taskbar.ts';
 import { windowWatch, type WatchedContents } from './window-watch.ts';
 
 export interface DesktopOptions {
@@ -100,14 +101,19 @@ export async function openDesktop(options: DesktopOptions): Promise<Desktop> {
   let detach = attach(core);
   recent.add(core.ctx.dbPath);
 
-  /** Serves the page from this core: its handlers on IPC, its events to the window. */
+  /** Serves the page from this core: its handlers on IPC, its events to the window and its taskbar entry. */
   function attach(opened: Core): () => void {
     const handlers = createHandlers(opened.ctx, desktopHandlers(options));
     const unbind = bindIpc(options.ipcMain, handlers, (event) => isTrustedSender(event, contents(), page));
-    const unsubscribe = opened.subscribe((event, payload) => sendEvent(contents(), event, payload));
+    const taskbar = taskbarProgress(options.window, (runId) => opened.ctx.trainers.owns(runId));
+    const unsubscribe = opened.subscribe((event, payload) => {
+      sendEvent(contents(), event, payload);
+      taskbar.follow(event, payload);
+    });
     return () => {
       unbind();
       unsubscribe();
+      taskbar.clear();
     };
   }
 

@@ -226,7 +226,7 @@ describe('the menu and native dialogs (desktop host)', () => {
     await app.screenshot('drop-error');
   });
 
-  it('New Run… opens the form; a tiny run trains from it, and the title bar follows the run', async () => {
+  it('New Run… opens the form; a tiny run trains from it, and the title bar and the taskbar entry follow the run', async () => {
     await app.goto('#/runs');
     app.clickMenu('New Run…');
     const form = app.page.getByTestId('new-run');
@@ -237,6 +237,9 @@ describe('the menu and native dialogs (desktop host)', () => {
     await form.locator('input[name="epochs"]').fill('1');
     await form.locator('input[name="trainLimit"]').fill('256');
     await form.locator('input[name="testLimit"]').fill('64');
+    // Four batches: the first one's progress is part of the way.
+    await form.locator('input[name="batchSize"]').fill('64');
+    const bar = app.progressBar.length;
     await form.getByRole('button', { name: 'Start training' }).click();
     await until('the run page', () => /#\/run\/\d+/.test(app.page.url()));
     const id = Number(/#\/run\/(\d+)/.exec(app.page.url())![1]);
@@ -245,6 +248,12 @@ describe('the menu and native dialogs (desktop host)', () => {
     expect(run).toMatchObject({ status: 'done', name: 'from the menu' });
     // The title names the run and the database (tests/e2e/desktop-databases.test.ts: another database).
     await until('the title', async () => (await app.title()) === 'from the menu — e2e.db — Weightlapse');
+    // The taskbar entry showed the run getting on, and no bar once its trainer had gone.
+    await until('the taskbar entry without a bar', () => app.progressBar.at(-1) === -1);
+    const shown = app.progressBar.slice(bar, -1);
+    expect(shown.some((p) => p > 0 && p < 1)).toBe(true);
+    expect(shown.every((p, i) => p >= 0 && p < 1 && p >= (shown[i - 1] ?? 0))).toBe(true);
+    expect(app.progressBar.slice(bar).filter((p) => p === -1)).toHaveLength(1);
 
     await app.call('runs.rename', { id, name: 'renamed' });
     await until('the new title', async () => (await app.title()) === 'renamed — e2e.db — Weightlapse');

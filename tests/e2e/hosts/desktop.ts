@@ -10,7 +10,8 @@
  * databases among them, and the log the real one (log.ts) in the test's folder. Only Electron's own
  * objects are stood in for: ipcMain, ipcRenderer, contextBridge, webUtils, the event's sender and
  * senderFrame, the web contents (send, their load and crash events, reload, forcefullyCrashRenderer),
- * dialog, the OS's recent documents, and the app's quit sequence (close → window-all-closed → before-quit).
+ * the window's taskbar entry (setProgressBar, recorded), dialog, the OS's recent documents, and the app's
+ * quit sequence (close → window-all-closed → before-quit).
  *
  * Not reproduced: the preload's isolated world (here the preload and the page share one, so the
  * binding is a page global), the sandbox, utilityProcess (trainers are forked with Node from the same
@@ -36,7 +37,7 @@ import { menuTemplate } from '../../../src-main/electron/menu.ts';
 import { quitGuard } from '../../../src-main/electron/quit.ts';
 import { recentDatabases } from '../../../src-main/electron/recent.ts';
 import { appPage, type AppPage } from '../../../src-main/electron/security.ts';
-import { DialogStandIn, IpcMainStandIn, RecentDocumentsStandIn } from '../../unit/electron/standins.ts';
+import { DialogStandIn, IpcMainStandIn, ProgressBarStandIn, RecentDocumentsStandIn } from '../../unit/electron/standins.ts';
 import { launchBrowser, screenshot, watchPage, type OpenApp } from './chromium.ts';
 import { preloadScript } from './electron-page.ts';
 import { until } from '../../helpers.ts';
@@ -73,6 +74,8 @@ export interface DesktopApp extends OpenApp {
   drop(path: string, whileOver?: () => Promise<void>): Promise<void>;
   /** The window's title (Electron's follows the page's). */
   title(): Promise<string>;
+  /** Every value the window's taskbar entry was given (`setProgressBar`: 0 to 1, -1 for none), in order. */
+  progressBar: readonly number[];
   /** Closes the window as its close button does: 'kept' when the close was cancelled. */
   closeWindow(): Promise<'closed' | 'kept'>;
 }
@@ -128,6 +131,7 @@ async function openWindow(context: BrowserContext, preloadSource: string, record
   };
   let delivery = Promise.resolve();
   let closed = false;
+  const progressBar = new ProgressBarStandIn();
   const webContents = {
     get mainFrame() {
       return frameOf(page.mainFrame());
@@ -185,7 +189,9 @@ async function openWindow(context: BrowserContext, preloadSource: string, record
     get page() {
       return page;
     },
-    window: { webContents } as unknown as BrowserWindow,
+    /** The window's taskbar entry, as the main side set it. */
+    progressBar,
+    window: { webContents, setProgressBar: (value: number) => progressBar.setProgressBar(value) } as unknown as BrowserWindow,
     webContents: webContents as unknown as WebContents,
     senderOf: (frame: Frame) => ({ sender: webContents, senderFrame: frame.isDetached() ? null : frameOf(frame) }),
     install: () => follow(page),
@@ -349,6 +355,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
         await page.dispatchEvent('main', 'drop', { dataTransfer });
       },
       title: () => mainWindow.page.title(),
+      progressBar: mainWindow.progressBar.values,
       async closeWindow() {
         const close = cancellable();
         guard.onClose(close);

@@ -1,6 +1,6 @@
 /**
  * Stand-ins for the few Electron main-process objects that the shell's code takes as parameters
- * (src-main/electron/: ipc.ts, dialogs.ts, quit.ts, desktop.ts, recent.ts), so that code runs without Electron:
+ * (src-main/electron/: ipc.ts, dialogs.ts, quit.ts, desktop.ts, recent.ts, taskbar.ts), so that code runs without Electron:
  * here in the unit tests, and in the end-to-end tests' desktop host (tests/e2e/desktop-host.ts).
  * Only Electron's behaviour is imitated; everything of ours runs for real.
  */
@@ -114,6 +114,15 @@ export class RecentDocumentsStandIn {
 
   clearRecentDocuments(): void {
     this.documents = [];
+  }
+}
+
+/** A window's taskbar entry (BrowserWindow.setProgressBar): every value it was given, in order. */
+export class ProgressBarStandIn {
+  values: number[] = [];
+
+  setProgressBar(value: number): void {
+    this.values.push(value);
   }
 }
 
