@@ -41,6 +41,8 @@ const STILL_TRAINING = 'Training went on, and nothing stored was lost.';
 export function windowWatch({ dialog, window }: WindowWatchOptions): WindowWatch {
   let contents: WatchedContents | undefined;
   let loaded = false;
+  /** How many pages `load` has asked for: the last one is the page the window is to show. */
+  let loads = 0;
   const pending: AppNotice[] = [];
   const deliver = () => {
     if (loaded && contents) for (const notice of pending.splice(0)) sendEvent(contents, 'app.notice', notice);
@@ -85,7 +87,11 @@ export function windowWatch({ dialog, window }: WindowWatchOptions): WindowWatch
     },
     load(url) {
       loaded = false;
-      void contents?.loadURL(url).catch((err: unknown) => console.error(`weightlapse: loading the window's page: ${(err as Error).message}`));
+      const load = ++loads;
+      void contents?.loadURL(url).catch((err: unknown) => {
+        // A load that the next one replaced (two databases opened in quick succession) is aborted, not failed.
+        if (load === loads) console.error(`weightlapse: loading the window's page: ${(err as Error).message}`);
+      });
     },
     watch(target) {
       contents = target;

@@ -150,13 +150,23 @@ export class WebContentsStandIn {
   reload(): void {
     this.done.push('reload');
   }
-  async loadURL(url: string): Promise<void> {
+  /** The load under way: it ends at the next `did-finish-load`. */
+  private loading: { resolve(): void; reject(err: Error): void } | undefined;
+
+  /** As Electron's: a load that another replaces before it has finished rejects (ERR_ABORTED). */
+  loadURL(url: string): Promise<void> {
     this.done.push(`load ${url}`);
+    this.loading?.reject(new Error(`ERR_ABORTED (-3) loading '${url}'`));
+    return new Promise((resolve, reject) => (this.loading = { resolve, reject }));
   }
   forcefullyCrashRenderer(): void {
     this.done.push('end renderer');
   }
   emit(event: string, ...args: unknown[]): void {
+    if (event === 'did-finish-load') {
+      this.loading?.resolve();
+      this.loading = undefined;
+    }
     for (const listener of this.listeners.get(event) ?? []) listener(...args);
   }
   /** The payloads of the `app.notice` events sent. */

@@ -5,7 +5,7 @@
  * the page to load. The real page crashing and hanging while a run trains is in
  * tests/e2e/desktop-recovery.test.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RELOAD, RELOADS_PER_MINUTE, WAIT, windowWatch, type WatchedContents } from '../../../src-main/electron/window-watch.ts';
 import { DialogStandIn, WebContentsStandIn } from './standins.ts';
 
@@ -79,6 +79,21 @@ describe('the window’s page', () => {
     expect(done).toEqual(['end renderer', 'reload']);
     emit('did-finish-load');
     expect(notices()).toEqual([{ level: 'warning', message: expect.stringMatching(/^The window was reloaded after it stopped responding\. Training went on/) }]);
+  });
+
+  it('loads the page asked for last, and does not take the load it replaced for a failure', async () => {
+    const { watch, emit, done } = setup();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      watch.load('file:///app/index.html?first');
+      watch.load('file:///app/index.html?second');
+      emit('did-finish-load');
+      await settle();
+      expect(done).toEqual(['load file:///app/index.html?first', 'load file:///app/index.html?second']);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('hung, and asked once while the question is open', () => {
