@@ -411,6 +411,75 @@ export interface Mistakes extends TestImages {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Analyses: what the network learned, and when (src-main/core/analysis/)
+
+/** The layers whose representations are compared (their outputs on the probe set; logits are fc2's, before the softmax). */
+export const PROBE_LAYERS = ['conv1', 'pool1', 'conv2', 'pool2', 'fc1', 'logits'] as const;
+export type ProbeLayer = (typeof PROBE_LAYERS)[number];
+/** The layers with a ReLU, whose units can die: a conv layer's units are its filters (a map that is 0 everywhere), fc1's its neurons. */
+export const DEAD_LAYERS = ['conv1', 'conv2', 'fc1'] as const;
+export type DeadLayer = (typeof DEAD_LAYERS)[number];
+/** What is stored per snapshot: `cka`, linear CKA of every layer with every earlier snapshot; `dead`, the share of dead units per layer. */
+export const ANALYSIS_KINDS = ['cka', 'dead'] as const;
+export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
+/** Probe images by default, and at most (each layer's Gram matrix grows with its square). */
+export const DEFAULT_PROBES = 1000;
+export const MAX_PROBES = 5000;
+
+/** The fixed test images every snapshot of a run is measured on: a seeded, class-stratified subset of its data set's test split. */
+export interface ProbeSet {
+  size: number;
+  /** Indices into the data set's test split, ascending. */
+  indices: number[];
+}
+
+/**
+ * A run's layers over training, for the heat strip: per layer, linear CKA of each snapshot with the final
+ * one, "settled at", and the dead units. Snapshots not analysed yet read null; they are being analysed
+ * in the background (`analysis.progress` says how far), and a later call gives them.
+ */
+export interface LayerAnalysis {
+  runId: number;
+  probes: ProbeSet;
+  seqs: number[];
+  epochs: number[];
+  layers: ProbeLayer[];
+  /** How many of the snapshots are analysed (all of them: `analysed === seqs.length`). */
+  analysed: number;
+  /** Per layer, CKA of each snapshot with the last analysed one ([layer][snapshot]; null: not analysed, or a layer constant over the probes). */
+  toFinal: (number | null)[][];
+  threshold: number;
+  /** Per layer, the first seq from which CKA to the final snapshot stays ≥ threshold (null: none analysed). */
+  settledAt: (number | null)[];
+  dead: {
+    layers: DeadLayer[];
+    /** Units per layer: filters for conv layers, neurons for fc1. */
+    units: number[];
+    /** [layer][snapshot]: the share of units that are 0 on every probe image (null: not analysed). */
+    share: (number | null)[][];
+  };
+}
+
+/** One layer's linear CKA between every pair of snapshots, seqs × seqs row by row (symmetric; NaN where not analysed yet). */
+export interface SimilarityMatrix {
+  runId: number;
+  layer: ProbeLayer;
+  probes: ProbeSet;
+  seqs: number[];
+  epochs: number[];
+  matrix: Float64Array;
+  analysed: number;
+}
+
+export interface AnalysisProgress {
+  runId: number;
+  /** Snapshots analysed of the run's stored ones. */
+  done: number;
+  total: number;
+  probes: number;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The table
 
 /** One method: its input schema, and its output as a phantom type. */
@@ -435,6 +504,16 @@ const exportGifInput = z
     bytes: z.instanceof(Uint8Array).refine((b) => b.byteLength <= 512 * 1024 * 1024, 'larger than 512 MiB'),
   })
   .strict();
+
+/**
+ * A probe set's size (absent: DEFAULT_PROBES, or the whole test split when it is smaller); one above the
+ * run's test split is refused by the service, which knows its size.
+ */
+const probeCount = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1 test image')
+  .max(MAX_PROBES, `must be at most ${MAX_PROBES} test images`);
 
 /** Distinct test-set indices, at most MAX_PINS. */
 const testIndices = z
@@ -530,6 +609,14 @@ export const contract = {
     z.object({ runId: id, seq, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
   ),
 
+  // Analyses (one probe set per size per run; computed in the background, stored once, read here).
+  /** The heat strip: every layer's CKA to the final snapshot, "settled at", dead units; schedules what is not analysed yet. */
+  'analyses.layers': method<LayerAnalysis>()(
+    z.object({ runId: id, probes: probeCount.optional(), threshold: z.number().min(0).max(1).default(0.9) }).strict(),
+  ),
+  /** One layer's snapshot × snapshot CKA matrix (the row the strip's click opens). */
+  'analyses.similarity': method<SimilarityMatrix>()(z.object({ runId: id, layer: z.enum(PROBE_LAYERS), probes: probeCount.optional() }).strict()),
+
   /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
   'files.saveGif': method<{ path: string } | null>()(exportGifInput, true),
   /** Desktop: native dialog to pick a data set folder or archive. */
@@ -566,6 +653,8 @@ export const events = {
   'run.changed': event<{ runId: number }>(),
   'datasets.changed': event<Record<string, never>>(),
   'datasets.progress': event<DatasetProgress>(),
+  /** A run's analyses advanced: one more snapshot stored (done === total: all of them). */
+  'analysis.progress': event<AnalysisProgress>(),
   /** Desktop menu items and shortcuts that the page carries out. */
   'menu.command': event<{ command: MenuCommand }>(),
   /**

@@ -11,6 +11,8 @@
 import type { EmitEvent } from '../../src-preload/api.ts';
 import type { CoreContext } from './api/context.ts';
 import { Activations } from './activations/service.ts';
+import { TestSets } from './activations/test-set.ts';
+import { Analyses } from './analysis/service.ts';
 import { ensureBundledDatasets } from './dataset-registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
@@ -56,7 +58,7 @@ export async function openCore(dbPath: string, { shell, spawnTrainer }: CoreOpti
       }
     }
   };
-  const ctx = coreContext({ db, dbPath, shell, emit, spawnTrainer });
+  const ctx = coreContext({ db, dbPath, shell, emit, spawnTrainer, analyseWhileTraining: true });
   const stopWatching = watchOtherWriters(db, {
     run: (runId) => emit('run.changed', { runId }),
     datasets: () => emit('datasets.changed', {}),
@@ -82,17 +84,24 @@ export async function openCore(dbPath: string, { shell, spawnTrainer }: CoreOpti
 
 /**
  * The context of a core on an open database: its trainers and its forward-pass process, both starting
- * their processes with one spawner (child_process.fork unless the shell gives its own), the work queue and
- * the activation views. openCore uses it; so do tests that open a database themselves.
+ * their processes with one spawner (child_process.fork unless the shell gives its own), the work queue,
+ * the activation views and the analyses. openCore uses it, analysing each snapshot a run stores as it
+ * trains (`analyseWhileTraining`); so do tests that open a database themselves, which mostly leave that off
+ * (their runs train on two shared cores, and the analyses would take them from the training).
  */
-export function coreContext(base: Pick<CoreContext, 'db' | 'dbPath' | 'shell' | 'emit'> & { spawnTrainer?: TrainerSpawner | undefined }): CoreContext {
+export function coreContext(
+  base: Pick<CoreContext, 'db' | 'dbPath' | 'shell' | 'emit'> & { spawnTrainer?: TrainerSpawner | undefined; analyseWhileTraining?: boolean },
+): CoreContext {
+  const { analyseWhileTraining, ...rest } = base;
   const spawnTrainer = base.spawnTrainer ?? forkTrainer();
   const forward = forwardContext(base.db, spawnTrainer);
-  return {
-    ...base,
-    ...forward,
-    spawnTrainer,
-    trainers: new Trainers({ db: base.db, emit: base.emit, spawn: spawnTrainer }),
-    activations: new Activations(forward),
-  };
+  const testSets = new TestSets(base.db);
+  const trainers = new Trainers({ db: base.db, emit: base.emit, spawn: spawnTrainer });
+  const analyses = new Analyses({ ...forward, emit: base.emit }, testSets);
+  if (analyseWhileTraining) {
+    trainers.onMessage((runId, message) => {
+      if (message.type === 'snapshot') analyses.snapshotStored(runId, message.snapshot.seq);
+    });
+  }
+  return { ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses };
 }

@@ -1,21 +1,25 @@
 /**
- * LeNet's forward pass over stored weights, for the activation views: the model the loop trains
- * (createLeNet), given a snapshot's weights, run on a few images (every layer's output) or on a whole
- * test split (only the predicted class and its probability).
+ * LeNet's forward pass over stored weights, for the activation views and the analyses: the model the loop
+ * trains (createLeNet), given a snapshot's weights, run on a few images (every layer's output), on a whole
+ * test split (only the predicted class and its probability), or on a probe set (what the analyses
+ * measure of each layer: analysis/layers.ts).
  *
- * The feature maps are the layers' own outputs (NHWC): conv1 and conv2 after their ReLU, pool1 after
- * max-pooling. Probabilities are the softmax of fc2's logits.
+ * The feature maps are the layers' own outputs (NHWC): conv1, conv2 and fc1 after their ReLU, pool1 and
+ * pool2 after max-pooling, fc2's logits. Probabilities are the softmax of the logits.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Geometry, TensorName } from '../../src-preload/api.ts';
+import { PROBE_LAYERS, type Geometry, type ProbeLayer } from '../../src-preload/api.ts';
 import type { Split } from '../datasets/split.ts';
+import { LayerCache, snapshotLayers, type SnapshotLayers } from './analysis/layers.ts';
 import { initUnmeasured } from './backend/index.ts';
 import { batchTensors } from './loop.ts';
 import { createLeNet, type LeNet } from './model/lenet.ts';
-import type { ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer } from './protocol.ts';
+import type { ForwardActivations, ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer, SnapshotWeights } from './protocol.ts';
 
 /** Images per tensor batch when predicting a whole split (as the loop's test evaluation). */
 const PREDICT_BATCH = 500;
+/** The model's layer behind each compared layer (PROBE_LAYERS order). */
+const MODEL_LAYERS: Record<ProbeLayer, string> = { conv1: 'conv1', pool1: 'pool1', conv2: 'conv2', pool2: 'pool2', fc1: 'fc1', logits: 'fc2' };
 
 /** A LeNet that runs any snapshot's weights, with a second model over it that exposes the maps. */
 export class ForwardModel {
@@ -27,12 +31,12 @@ export class ForwardModel {
     const model = this.net.model;
     this.layered = tf.model({
       inputs: model.inputs,
-      outputs: ['conv1', 'pool1', 'conv2', 'fc2'].map((name) => model.getLayer(name).output as tf.SymbolicTensor),
+      outputs: PROBE_LAYERS.map((layer) => model.getLayer(MODEL_LAYERS[layer]).output as tf.SymbolicTensor),
     });
   }
 
   /** Loads a snapshot's weights; every tensor of LeNet must be there, with its shape. */
-  setWeights(weights: Partial<Record<TensorName, Float32Array>>): void {
+  setWeights(weights: SnapshotWeights): void {
     for (const { name, variable } of this.net.weights) {
       const data = weights[name];
       const size = variable.shape.reduce((a, b) => a * b, 1);
@@ -42,11 +46,38 @@ export class ForwardModel {
     }
   }
 
+  /** Every compared layer's output for each image of `split`, as [images, features] (the caller disposes them). */
+  layerOutputs(split: Split): Record<ProbeLayer, tf.Tensor2D> {
+    return tf.tidy(() => {
+      const { x } = batchTensors(split, this.geometry, 0, split.count);
+      const outputs = this.layered.predict(x) as tf.Tensor[];
+      return Object.fromEntries(PROBE_LAYERS.map((layer, i) => [layer, tf.reshape(outputs[i]!, [split.count, -1])])) as Record<ProbeLayer, tf.Tensor2D>;
+    });
+  }
+
+  /** The same, as arrays. */
+  activations(split: Split): ForwardActivations {
+    const outputs = this.layerOutputs(split);
+    const arrays = Object.fromEntries(PROBE_LAYERS.map((layer) => [layer, outputs[layer].dataSync() as Float32Array]));
+    tf.dispose(Object.values(outputs));
+    return arrays as ForwardActivations;
+  }
+
+  /** What the analyses keep of this snapshot on the probe set `split`: each layer's centred Gram, the dead units. */
+  measureLayers(split: Split): SnapshotLayers {
+    const outputs = this.layerOutputs(split);
+    try {
+      return snapshotLayers(outputs);
+    } finally {
+      tf.dispose(Object.values(outputs));
+    }
+  }
+
   /** Every layer's output for each image of `split`. */
   maps(split: Split): ForwardMaps {
     const outputs = tf.tidy(() => {
       const { x } = batchTensors(split, this.geometry, 0, split.count);
-      const [conv1, pool1, conv2, logits] = this.layered.predict(x) as tf.Tensor[];
+      const [conv1, pool1, conv2, , , logits] = this.layered.predict(x) as tf.Tensor[];
       return [conv1!, pool1!, conv2!, tf.softmax(logits!)];
     });
     const [conv1, pool1, conv2, probabilities] = outputs.map((t) => t.dataSync() as Float32Array);
@@ -87,13 +118,20 @@ const sameGeometry = (a: Geometry, b: Geometry) => a.classes === b.classes && a.
 export class ForwardServer {
   private backend: Promise<unknown> | undefined;
   private model: ForwardModel | undefined;
+  private readonly layers = new LayerCache();
 
   async answer(request: ForwardRequest): Promise<FromTrainer> {
     try {
       await (this.backend ??= initUnmeasured());
       const model = this.modelFor(request.geometry);
+      const measure = (weights: SnapshotWeights) => {
+        model.setWeights(weights);
+        return model.measureLayers(request.split);
+      };
+      if (request.output === 'layers') return { type: 'forward', id: request.id, result: this.layers.answer(request.layers, request.weights, measure) };
       model.setWeights(request.weights);
-      const result = request.output === 'maps' ? model.maps(request.split) : model.predict(request.split);
+      const { split } = request;
+      const result = request.output === 'maps' ? model.maps(split) : request.output === 'activations' ? model.activations(split) : model.predict(split);
       return { type: 'forward', id: request.id, result };
     } catch (err) {
       return { type: 'forward-failed', id: request.id, message: err instanceof Error ? err.message : String(err) };

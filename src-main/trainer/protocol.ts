@@ -28,6 +28,7 @@ import type {
   Geometry,
   LayerChange,
   LayerName,
+  ProbeLayer,
   RunConfig,
   TensorName,
   TrainingProgress,
@@ -140,24 +141,42 @@ export type FromTrainer =
   | { type: 'backend'; backend: BackendInfo; record?: ProbeRecord }
   /** A trainer window's answer to an `auto` probe: its record, and whether it is a new one to keep. */
   | { type: 'probed'; record: ProbeRecord; measured: boolean }
-  | { type: 'forward'; id: number; result: ForwardMaps | ForwardPredictions }
+  | { type: 'forward'; id: number; result: ForwardResult }
   | { type: 'forward-failed'; id: number; message: string };
 
 /**
- * A forward pass over one stored snapshot, for the activation views (src-main/core/activations/). A
- * trainer process sent these instead of `start` never trains: it answers each request, one at a time,
- * with `forward` or `forward-failed` (same id), until it is killed.
+ * A forward pass over one stored snapshot, for the activation views (src-main/core/activations/) and the
+ * analyses (src-main/core/analysis/). A trainer process sent these instead of `start` never trains: it
+ * answers each request, one at a time, with `forward` or `forward-failed` (same id), until it is killed.
  */
-export interface ForwardRequest {
+export type ForwardRequest = ForwardPass & (
+  | { output: 'maps' | 'predictions' | 'activations' }
+  | { output: 'layers'; layers: LayerQuery }
+);
+
+export interface ForwardPass {
   type: 'forward';
   id: number;
   geometry: { shape: [number, number, number]; classes: number };
   /** Every tensor of the snapshot. */
-  weights: Partial<Record<TensorName, Float32Array>>;
+  weights: SnapshotWeights;
   /** HWC bytes of each image, and their labels. */
   split: { images: Uint8Array; labels: Uint8Array; count: number };
-  /** 'maps': every layer's output for each image (a few); 'predictions': only the predicted class (a whole test set). */
-  output: 'maps' | 'predictions';
+}
+export type SnapshotWeights = Partial<Record<TensorName, Float32Array>>;
+
+/**
+ * The analyses' question about one snapshot (`weights`) on a probe set (`split`): its dead units, and the
+ * linear CKA of each layer with each snapshot of `against` (itself included, where listed). The process
+ * keeps what it computed of each snapshot under `probeKey` and `seq` (bounded: trainer/analysis/layers.ts),
+ * so `against` needs weights only for what it does not hold; what it lacks it names in `missing`, and the
+ * host asks again with their weights.
+ */
+export interface LayerQuery {
+  /** Names the run and its probe set: what is kept under it is only ever compared with itself. */
+  probeKey: string;
+  seq: number;
+  against: { seq: number; weights?: SnapshotWeights }[];
 }
 
 /** Each image's layer outputs, NHWC, one image after another; probabilities: softmax of fc2, [images, classes]. */
@@ -173,6 +192,14 @@ export interface ForwardPredictions {
   /** The predicted class's probability. */
   confidence: Float32Array;
 }
+
+/** Every compared layer's output for each image, NHWC (pool2 as fc1 takes it, flattened), one image after another. */
+export type ForwardActivations = Record<ProbeLayer, Float32Array>;
+
+/** A `layers` answer: CKA [PROBE_LAYERS][against] and the dead share [DEAD_LAYERS] (NaN: a layer constant over the probes); or what it lacks. */
+export type ForwardLayers = { cka: Float64Array; dead: Float64Array } | { missing: number[] };
+
+export type ForwardResult = ForwardMaps | ForwardPredictions | ForwardActivations | ForwardLayers;
 
 /** What the host needs of a started trainer process. Structurally what Electron's UtilityProcess offers. */
 export interface TrainerProcess {

@@ -22,8 +22,12 @@ export class Activations {
   private readonly maps: PinnedMaps;
   private readonly predictions: TestPredictions;
 
-  constructor(private readonly ctx: ForwardContext) {
-    this.testSets = new TestSets(ctx.db);
+  /** `testSets`: shared with the analyses where a core has both, so that a test split is read once. */
+  constructor(
+    private readonly ctx: ForwardContext,
+    testSets = new TestSets(ctx.db),
+  ) {
+    this.testSets = testSets;
     this.maps = new PinnedMaps(ctx);
     this.predictions = new TestPredictions(ctx);
   }

@@ -1,11 +1,12 @@
 /**
  * What every handler group gets: the database, the processes the core owns (trainers, and the forward
  * passes of the activation views and the analyses, all started by one spawner), the one queue their
- * background work waits in, and a way to tell the page that something happened.
+ * background work waits in, the services over them, and a way to tell the page that something happened.
  */
 import type { EmitEvent, Shell } from '../../../src-preload/api.ts';
 import type { TrainerSpawner } from '../../trainer/protocol.ts';
 import type { Activations } from '../activations/service.ts';
+import type { Analyses } from '../analysis/service.ts';
 import type { Db } from '../store/db.ts';
 import type { Trainers } from '../training/trainers.ts';
 import type { Inference } from '../work/inference.ts';
@@ -24,4 +25,5 @@ export interface CoreContext {
   /** The forward-pass process. */
   inference: Inference;
   activations: Activations;
+  analyses: Analyses;
 }

@@ -4,6 +4,7 @@
  */
 import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
 import { activationHandlers } from './activations.ts';
+import { analysisHandlers } from './analyses.ts';
 import { appHandlers } from './app.ts';
 import { storeError } from '../store/db.ts';
 import type { CoreContext } from './context.ts';
@@ -26,6 +27,7 @@ export function createHandlers(ctx: CoreContext, desktop: DesktopHandlers = brow
     ...runHandlers(ctx),
     ...weightHandlers(ctx),
     ...activationHandlers(ctx),
+    ...analysisHandlers(ctx),
     ...desktop,
   });
 }

@@ -189,4 +189,30 @@ export const migrations: Migration[] = [
       db.exec('ALTER TABLE runs ADD COLUMN backend_summary TEXT');
     },
   },
+  {
+    // The analyses (core/analysis/): each run's probe sets, and each snapshot's results, computed once.
+    version: 7,
+    up(db) {
+      db.exec(`
+        -- The test images a run's analyses measure every snapshot on: a seeded, class-stratified subset of
+        -- its data set's test split, one per size asked for, chosen once.
+        CREATE TABLE probe_sets (
+          run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          size    INTEGER NOT NULL,
+          indices BLOB    NOT NULL,         -- u32 little-endian, ascending
+          PRIMARY KEY (run_id, size)
+        ) STRICT, WITHOUT ROWID;
+
+        -- One result per (snapshot, kind, params): float64 little-endian values, laid out as the kind says
+        -- (core/store/analyses.ts). Written whole in one statement, so a result is there or it is not.
+        CREATE TABLE analysis_results (
+          snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+          kind        TEXT    NOT NULL,
+          params      TEXT    NOT NULL,     -- canonical JSON of what it depends on, e.g. {"probes":1000}
+          data        BLOB    NOT NULL,
+          PRIMARY KEY (snapshot_id, kind, params)
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
 ];

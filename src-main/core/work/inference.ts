@@ -6,12 +6,23 @@
  * the requests it held fail with what its stderr said last.
  */
 import { TENSOR_NAMES, type TensorName } from '../../../src-preload/api.ts';
-import type { ForwardMaps, ForwardPredictions, ForwardRequest, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
+import type {
+  ForwardActivations,
+  ForwardLayers,
+  ForwardMaps,
+  ForwardPass,
+  ForwardPredictions,
+  ForwardRequest,
+  ForwardResult,
+  LayerQuery,
+  TrainerProcess,
+  TrainerSpawner,
+} from '../../trainer/protocol.ts';
 import type { Db } from '../store/db.ts';
 import { readTensor } from '../store/snapshots.ts';
 import { WorkQueue } from './queue.ts';
 
-export type ForwardInput = Omit<ForwardRequest, 'type' | 'id' | 'output'>;
+export type ForwardInput = Omit<ForwardPass, 'type' | 'id'>;
 
 /** What a user of the forward passes needs: the stored weights, the queue to wait in, the process. */
 export interface ForwardContext {
@@ -30,11 +41,14 @@ export function weightsAt(db: Db, runId: number, seq: number): Partial<Record<Te
   return Object.fromEntries(TENSOR_NAMES.map((name) => [name, readTensor(db, runId, name, seq)?.data]));
 }
 
+/** Omit over each member of a union (the plain one would merge them). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 const IDLE_MS = 60_000;
 const STDERR_TAIL = 2000;
 
 interface Pending {
-  resolve(result: ForwardMaps | ForwardPredictions): void;
+  resolve(result: ForwardResult): void;
   reject(err: Error): void;
 }
 
@@ -57,12 +71,22 @@ export class Inference {
 
   /** Every layer's output for each image. */
   maps(input: ForwardInput): Promise<ForwardMaps> {
-    return this.request(input, 'maps') as Promise<ForwardMaps>;
+    return this.request({ ...input, output: 'maps' }) as Promise<ForwardMaps>;
   }
 
   /** The predicted class and its probability for each image. */
   predictions(input: ForwardInput): Promise<ForwardPredictions> {
-    return this.request(input, 'predictions') as Promise<ForwardPredictions>;
+    return this.request({ ...input, output: 'predictions' }) as Promise<ForwardPredictions>;
+  }
+
+  /** Every compared layer's output for each image (the analyses' probe activations). */
+  activations(input: ForwardInput): Promise<ForwardActivations> {
+    return this.request({ ...input, output: 'activations' }) as Promise<ForwardActivations>;
+  }
+
+  /** The analyses' measures of one snapshot on a probe set (trainer/analysis/layers.ts). */
+  layers(input: ForwardInput, layers: LayerQuery): Promise<ForwardLayers> {
+    return this.request({ ...input, output: 'layers', layers }) as Promise<ForwardLayers>;
   }
 
   /** Ends the process (the next request starts another); requests it held fail. */
@@ -72,13 +96,13 @@ export class Inference {
     this.worker = undefined;
   }
 
-  private request(input: ForwardInput, output: ForwardRequest['output']): Promise<ForwardMaps | ForwardPredictions> {
+  private request(request: DistributiveOmit<ForwardRequest, 'type' | 'id'>): Promise<ForwardResult> {
     clearTimeout(this.idleTimer);
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
-      worker.process.postMessage({ type: 'forward', id, output, ...input });
+      worker.process.postMessage({ type: 'forward', id, ...request });
     });
   }
 

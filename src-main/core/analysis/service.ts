@@ -1,0 +1,229 @@
+/**
+ * The analyses of a run's layers, from its stored snapshots on a fixed probe set (design: "Analyses"):
+ * linear CKA of every layer between every pair of snapshots, and the dead units of each snapshot.
+ *
+ * One job per snapshot on the core's work queue, at `background` priority (what is on screen goes
+ * first) and in the run's group, so that removing the run cancels them. A job asks the forward-pass
+ * process (trainer/analysis/layers.ts) for the snapshot's row — CKA with itself and every earlier
+ * snapshot, and its dead units — and stores it in one statement, then says so (`analysis.progress`).
+ * The process keeps the earlier snapshots' Grams, so a new snapshot costs one forward pass and its Grams;
+ * when it lacks some (it was restarted, its budget is full) it names them and the job sends their weights.
+ * A run removed while a job runs stores nothing of it: the job is aborted, and a row whose snapshot is
+ * gone is not written.
+ *
+ * Rows are computed where missing: a snapshot stored while its run trains is analysed at once (the
+ * core's training hook, core/startup.ts), a run stored before this release when it is first opened
+ * (`analyses.layers`), or everything at once (`weightlapse analyze`).
+ */
+import {
+  ApiError,
+  DEAD_LAYERS,
+  DEFAULT_PROBES,
+  PROBE_LAYERS,
+  type AnalysisProgress,
+  type EmitEvent,
+  type LayerAnalysis,
+  type ProbeLayer,
+  type ProbeSet,
+  type RunDetail,
+  type SimilarityMatrix,
+} from '../../../src-preload/api.ts';
+import { staysTrueFrom } from '../../shared/learning.ts';
+import type { Split } from '../../datasets/split.ts';
+import { runKey } from '../activations/cache.ts';
+import { pickImages, type TestSets } from '../activations/test-set.ts';
+import { countResults, paramsKey, readProbeSet, readResults, writeProbeSet, writeResults } from '../store/analyses.ts';
+import { getRun } from '../store/runs.ts';
+import { weightsAt, type ForwardContext } from '../work/inference.ts';
+import { runGroup } from '../work/queue.ts';
+import type { SnapshotWeights } from '../../trainer/protocol.ts';
+import { chooseProbes } from './probes.ts';
+
+/** The units of each ReLU layer (filters of a conv layer, fc1's neurons). */
+const UNITS = [20, 50, 500];
+
+export type AnalysisContext = ForwardContext & { emit: EmitEvent };
+
+interface Probes extends ProbeSet {
+  split: Split;
+  params: string;
+  key: string;
+}
+
+const nullIfNaN = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
+const removed = (runId: number) => new ApiError('not-found', `run #${runId} was removed while it was being analysed; nothing of it was stored`, 'runId');
+
+export class Analyses {
+  /** The rows being computed or waiting for their turn, so that one is never asked for twice. */
+  private readonly pending = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly ctx: AnalysisContext,
+    private readonly testSets: TestSets,
+  ) {}
+
+  /** The heat strip: each layer's CKA to the final snapshot, "settled at", dead units; schedules what is missing. */
+  async layers(runId: number, options: { probes?: number; threshold: number }): Promise<LayerAnalysis> {
+    const run = this.requireRun(runId);
+    const probes = await this.probes(run, options.probes);
+    this.inBackground(run, probes);
+    const cka = readResults(this.ctx.db, runId, 'cka', probes.params);
+    const dead = readResults(this.ctx.db, runId, 'dead', probes.params);
+    const seqs = run.snapshots.map((s) => s.seq);
+    // The last snapshot with its row: its CKA with each earlier one is the strip (the rows of those need not be there).
+    let final = seqs.length - 1;
+    while (final >= 0 && !cka.has(seqs[final]!)) final--;
+    const row = final < 0 ? undefined : cka.get(seqs[final]!)!;
+    const toFinal = PROBE_LAYERS.map((_, l) => seqs.map((_, s) => (row && s <= final ? nullIfNaN(row[l * (final + 1) + s]) : null)));
+    const settledAt = toFinal.map((series) => {
+      if (final < 0) return null;
+      const from = staysTrueFrom(series.slice(0, final + 1).map((v) => v !== null && v >= options.threshold));
+      return from === null ? null : seqs[from]!;
+    });
+    return {
+      runId,
+      probes: { size: probes.size, indices: probes.indices },
+      seqs,
+      epochs: run.snapshots.map((s) => s.epoch),
+      layers: [...PROBE_LAYERS],
+      analysed: cka.size,
+      toFinal,
+      threshold: options.threshold,
+      settledAt,
+      dead: {
+        layers: [...DEAD_LAYERS],
+        units: UNITS,
+        share: DEAD_LAYERS.map((_, l) => seqs.map((seq) => nullIfNaN(dead.get(seq)?.[l]))),
+      },
+    };
+  }
+
+  /** One layer's CKA between every pair of snapshots (NaN where not analysed yet); schedules what is missing. */
+  async similarity(runId: number, layer: ProbeLayer, size?: number): Promise<SimilarityMatrix> {
+    const run = this.requireRun(runId);
+    const probes = await this.probes(run, size);
+    this.inBackground(run, probes);
+    const seqs = run.snapshots.map((s) => s.seq);
+    const rows = readResults(this.ctx.db, runId, 'cka', probes.params);
+    const n = seqs.length;
+    const l = PROBE_LAYERS.indexOf(layer);
+    const matrix = new Float64Array(n * n).fill(Number.NaN);
+    seqs.forEach((seq, t) => {
+      const row = rows.get(seq);
+      if (!row) return;
+      for (let s = 0; s <= t; s++) matrix[t * n + s] = matrix[s * n + t] = row[l * (t + 1) + s]!;
+    });
+    return { runId, layer, probes: { size: probes.size, indices: probes.indices }, seqs, epochs: run.snapshots.map((s) => s.epoch), matrix, analysed: rows.size };
+  }
+
+  /** Analyses every snapshot not analysed yet; resolves once all are stored, with the last progress. */
+  async analyze(runId: number, options: { probes?: number; onProgress?: (p: AnalysisProgress) => void } = {}): Promise<AnalysisProgress> {
+    const run = this.requireRun(runId);
+    const probes = await this.probes(run, options.probes);
+    const progress = () => this.progress(run, probes);
+    options.onProgress?.(progress());
+    await Promise.all(this.schedule(run, probes, () => options.onProgress?.(progress())));
+    return progress();
+  }
+
+  /** A snapshot a training run just stored: analysed on the default probe set, behind what is on screen. */
+  snapshotStored(runId: number, seq: number): void {
+    const run = getRun(this.ctx.db, runId);
+    if (!run) return;
+    this.probes(run, undefined).then(
+      (probes) => this.inBackground({ ...run, snapshots: run.snapshots.filter((s) => s.seq <= seq) }, probes),
+      (err: unknown) => warn(run, err),
+    );
+  }
+
+  /** The rows not stored yet, each a job on the queue (or the one already waiting for it). */
+  private schedule(run: RunDetail, probes: Probes, onRow?: () => void): Promise<void>[] {
+    const stored = readResults(this.ctx.db, run.id, 'cka', probes.params);
+    return run.snapshots
+      .filter((s) => !stored.has(s.seq))
+      .map(({ seq }) => {
+        const key = `${probes.key}:${seq}`;
+        let row = this.pending.get(key);
+        if (!row) {
+          row = this.ctx.work.run('background', (signal) => this.computeRow(run, probes, seq, signal), runGroup(run.id));
+          this.pending.set(key, row);
+          void row.then(
+            () => this.pending.delete(key),
+            () => this.pending.delete(key),
+          );
+        }
+        return onRow ? row.then(onRow) : row;
+      });
+  }
+
+  /** Schedules what is missing without waiting for it; a failure is reported once, a removed run's cancellation not at all. */
+  private inBackground(run: RunDetail, probes: Probes): void {
+    const rows = this.schedule(run, probes);
+    if (rows.length > 0) Promise.all(rows).catch((err: unknown) => warn(run, err));
+  }
+
+  /** Snapshot `seq`'s row: CKA with itself and every earlier snapshot, and its dead units, stored together. */
+  private async computeRow(run: RunDetail, probes: Probes, seq: number, signal: AbortSignal): Promise<void> {
+    if (readResults(this.ctx.db, run.id, 'cka', probes.params).has(seq)) return; // another process did it meanwhile
+    const weightsOf = (at: number): SnapshotWeights => {
+      const weights = weightsAt(this.ctx.db, run.id, at);
+      if (Object.values(weights).some((w) => w === undefined)) throw removed(run.id);
+      return weights;
+    };
+    const input = { geometry: { shape: run.inputShape, classes: run.classes.length }, weights: weightsOf(seq), split: probes.split };
+    let query = { probeKey: probes.key, seq, against: run.snapshots.filter((s) => s.seq <= seq).map((s) => ({ seq: s.seq })) };
+    let answer = await this.ctx.inference.layers(input, query);
+    while ('missing' in answer) {
+      signal.throwIfAborted();
+      const missing = new Set(answer.missing);
+      query = { ...query, against: query.against.map((a) => (missing.has(a.seq) ? { seq: a.seq, weights: weightsOf(a.seq) } : a)) };
+      answer = await this.ctx.inference.layers(input, query);
+    }
+    signal.throwIfAborted();
+    const results = [
+      { kind: 'cka' as const, data: answer.cka },
+      { kind: 'dead' as const, data: answer.dead },
+    ];
+    if (!writeResults(this.ctx.db, run.id, seq, probes.params, results)) throw removed(run.id);
+    this.ctx.emit('analysis.progress', this.progress(run, probes));
+  }
+
+  private progress(run: RunDetail, probes: Probes): AnalysisProgress {
+    return { runId: run.id, done: countResults(this.ctx.db, run.id, 'cka', probes.params), total: run.snapshots.length, probes: probes.size };
+  }
+
+  /** The run's probe set of `size` (default: DEFAULT_PROBES, or its whole test split when smaller), chosen and stored the first time. */
+  private async probes(run: RunDetail, size: number | undefined): Promise<Probes> {
+    const set = await this.testSets.of(run);
+    const count = set.test.count;
+    if (size !== undefined && size > count) {
+      throw new ApiError('bad-input', `probes: ${size} is more than the ${count} test images of run #${run.id}'s data set`, 'probes');
+    }
+    const chosen = size ?? Math.min(DEFAULT_PROBES, count);
+    let indices = readProbeSet(this.ctx.db, run.id, chosen);
+    if (!indices) {
+      writeProbeSet(this.ctx.db, run.id, chooseProbes(set.test.labels, set.classes.length, chosen));
+      indices = readProbeSet(this.ctx.db, run.id, chosen);
+      if (!indices) throw removed(run.id);
+    }
+    return {
+      size: chosen,
+      indices,
+      split: pickImages(set.test, run.inputShape, indices),
+      params: paramsKey({ probes: chosen }),
+      key: `${runKey(run)}:${chosen}`,
+    };
+  }
+
+  private requireRun(runId: number): RunDetail {
+    const run = getRun(this.ctx.db, runId);
+    if (!run) throw new ApiError('not-found', `no run #${runId}`, 'runId');
+    return run;
+  }
+}
+
+/** A background analysis that failed, said once on stderr; a removed run's cancelled jobs are not news. */
+function warn(run: RunDetail, err: unknown): void {
+  if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'not-found')) return;
+  console.warn(`weightlapse: the analysis of run #${run.id} stopped: ${err instanceof Error ? err.message : String(err)}`);
+}
