@@ -31,6 +31,16 @@ const VERBS: { name: string; description: string; load: () => Promise<Register> 
     load: async () => (await import('./commands/export-activations.ts')).registerExportActivations,
   },
   {
+    name: 'analyze',
+    description: "Compute a run's layer analyses (CKA between snapshots, dead units) where they are not stored yet",
+    load: async () => (await import('./commands/analyze.ts')).registerAnalyze,
+  },
+  {
+    name: 'export-analysis',
+    description: "Write a run's layer analyses as NumPy .npy files with a JSON index",
+    load: async () => (await import('./commands/export-analysis.ts')).registerExportAnalysis,
+  },
+  {
     name: 'serve',
     description: 'Serve the app over HTTP on this machine (browser UI and API), with a token in the URL',
     load: async () => (await import('./commands/serve.ts')).registerServe,

@@ -36,7 +36,7 @@ import { countResults, paramsKey, readProbeSet, readResults, writeProbeSet, writ
 import { getRun } from '../store/runs.ts';
 import { weightsAt, type ForwardContext } from '../work/inference.ts';
 import { runGroup } from '../work/queue.ts';
-import type { SnapshotWeights } from '../../trainer/protocol.ts';
+import type { ForwardActivations, SnapshotWeights } from '../../trainer/protocol.ts';
 import { chooseProbes } from './probes.ts';
 
 /** The units of each ReLU layer (filters of a conv layer, fc1's neurons). */
@@ -126,6 +126,20 @@ export class Analyses {
     return progress();
   }
 
+  /** Every compared layer's output on the probe set at snapshot `seq` (for export: what the CKA is computed from). */
+  async activationsAt(runId: number, seq: number, size?: number): Promise<{ probes: ProbeSet; activations: ForwardActivations }> {
+    const run = this.requireRun(runId);
+    if (!run.snapshots.some((s) => s.seq === seq)) throw new ApiError('not-found', `run #${runId} has no snapshot ${seq}`, 'seq');
+    const probes = await this.probes(run, size);
+    const geometry = { shape: run.inputShape, classes: run.classes.length };
+    const activations = await this.ctx.work.run(
+      'background',
+      () => this.ctx.inference.activations({ geometry, weights: this.weightsOf(run, seq), split: probes.split }),
+      runGroup(runId),
+    );
+    return { probes: { size: probes.size, indices: probes.indices }, activations };
+  }
+
   /** A snapshot a training run just stored: analysed on the default probe set, behind what is on screen. */
   snapshotStored(runId: number, seq: number): void {
     const run = getRun(this.ctx.db, runId);
@@ -165,11 +179,7 @@ export class Analyses {
   /** Snapshot `seq`'s row: CKA with itself and every earlier snapshot, and its dead units, stored together. */
   private async computeRow(run: RunDetail, probes: Probes, seq: number, signal: AbortSignal): Promise<void> {
     if (readResults(this.ctx.db, run.id, 'cka', probes.params).has(seq)) return; // another process did it meanwhile
-    const weightsOf = (at: number): SnapshotWeights => {
-      const weights = weightsAt(this.ctx.db, run.id, at);
-      if (Object.values(weights).some((w) => w === undefined)) throw removed(run.id);
-      return weights;
-    };
+    const weightsOf = (at: number) => this.weightsOf(run, at);
     const input = { geometry: { shape: run.inputShape, classes: run.classes.length }, weights: weightsOf(seq), split: probes.split };
     let query = { probeKey: probes.key, seq, against: run.snapshots.filter((s) => s.seq <= seq).map((s) => ({ seq: s.seq })) };
     let answer = await this.ctx.inference.layers(input, query);
@@ -188,8 +198,17 @@ export class Analyses {
     this.ctx.emit('analysis.progress', this.progress(run, probes));
   }
 
+  /** A snapshot's weights; a run removed meanwhile is said so (its tensors are gone). */
+  private weightsOf(run: RunDetail, seq: number): SnapshotWeights {
+    const weights = weightsAt(this.ctx.db, run.id, seq);
+    if (Object.values(weights).some((w) => w === undefined)) throw removed(run.id);
+    return weights;
+  }
+
+  /** Of the snapshots stored now (a training run stores more as it goes), how many are analysed. */
   private progress(run: RunDetail, probes: Probes): AnalysisProgress {
-    return { runId: run.id, done: countResults(this.ctx.db, run.id, 'cka', probes.params), total: run.snapshots.length, probes: probes.size };
+    const total = getRun(this.ctx.db, run.id)?.snapshots.length ?? run.snapshots.length;
+    return { runId: run.id, done: countResults(this.ctx.db, run.id, 'cka', probes.params), total, probes: probes.size };
   }
 
   /** The run's probe set of `size` (default: DEFAULT_PROBES, or its whole test split when smaller), chosen and stored the first time. */

@@ -1,15 +1,17 @@
 /**
- * NumPy `.npy` files (format version 1.0) for float32 tensors, so weights can be analysed in Python:
- * magic, version, a little-endian u16 header length, a Python dict literal padded with spaces to a
- * multiple of 64 bytes and ending in a newline, then the raw little-endian float32 data in C order.
+ * NumPy `.npy` files (format version 1.0) for float32 tensors (weights, activations) and float64 ones (the
+ * analyses' results), so they can be analysed in Python: magic, version, a little-endian u16 header
+ * length, a Python dict literal padded with spaces to a multiple of 64 bytes and ending in a newline, then
+ * the raw little-endian data in C order.
  */
 export const NPY_MAGIC = [0x93, ...new TextEncoder().encode('NUMPY'), 1, 0];
 
-export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
+export function encodeNpy(shape: readonly number[], data: Float32Array | Float64Array): Uint8Array {
   const size = shape.reduce((a, b) => a * b, 1);
   if (size !== data.length) throw new Error(`shape [${shape.join(', ')}] holds ${size} values, not ${data.length}`);
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  const descr = data instanceof Float64Array ? '<f8' : '<f4';
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const unpadded = NPY_MAGIC.length + 2 + dict.length + 1;
   const header = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const out = new Uint8Array(NPY_MAGIC.length + 2 + header.length + data.byteLength);
