@@ -17,40 +17,19 @@
 declare const requestAnimationFrame: (callback: () => void) => number;
 declare const window: { dispatchEvent(event: unknown): boolean };
 declare const KeyboardEvent: new (type: string, init: { key: string }) => unknown;
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { LAYERS, MAX_PINS, runConfigSchema, type LayerName, type TensorName } from '../../src-preload/api.ts';
+import { MAX_PINS } from '../../src-preload/api.ts';
 import { addDatasetFromDisk, BUNDLED_SAMPLE_DIR } from '../../src-main/core/dataset-registry.ts';
-import { createRun } from '../../src-main/core/store/runs.ts';
-import { insertSnapshot } from '../../src-main/core/store/snapshots.ts';
 import { writePins } from '../../src-main/core/store/activations.ts';
 import { startServer } from '../../src-main/server/index.ts';
-import { LENET_SHAPES } from '../helpers.ts';
+import { cpuMs, storeRandomRun } from './helpers/random-run.ts';
 
 const FULL = '/usr/share/datasets/fashion-mnist';
 const CHROMIUM = process.env.WEIGHTLAPSE_CHROMIUM ?? '/usr/bin/chromium';
 const EPOCHS = 30;
-
-/**
- * CPU time of this process and its children (the forward-pass process), in ms, where Linux's /proc says:
- * on a shared, loaded machine the wall-clock figures mostly measure waiting for a core, this does not.
- */
-function cpuMs(): number | null {
-  if (process.platform !== 'linux') return null;
-  const ticks = 100; // USER_HZ on Linux
-  const own = process.cpuUsage();
-  let children = 0;
-  for (const task of readdirSync(`/proc/${process.pid}/task`)) {
-    for (const pid of readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      children += ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
-    }
-  }
-  return (own.user + own.system) / 1000 + children;
-}
 const cpuNote = (before: number | null, calls: number) => {
   const after = cpuMs();
   return before === null || after === null ? '' : `; CPU ${((after - before) / calls).toFixed(0)} ms a call (this process and the forward pass's)`;
@@ -65,28 +44,6 @@ const dir = mkdtempSync(join(tmpdir(), 'weightlapse-bench-'));
 const server = await startServer({ dbPath: join(dir, 'bench.db'), warn: () => {} });
 const { ctx } = server.core;
 
-/** A finished run with `snapshots` snapshots of random LeNet weights (a scale that makes ReLUs fire). */
-function storeRun(datasetId: number, datasetPath: string, snapshots: number): number {
-  const runId = createRun(ctx.db, {
-    name: `bench ${snapshots}`, datasetId, datasetName: 'Fashion-MNIST', datasetPath, inputShape: [28, 28, 1],
-    classes: Array.from({ length: 10 }, (_, i) => `class ${i}`), config: runConfigSchema.parse({ epochs: Math.max(1, snapshots - 1) }), status: 'done',
-  });
-  const change = { norm: 1, relChangePrev: 0.01, relChangeInit: 0.1 };
-  for (let seq = 0; seq < snapshots; seq++) {
-    insertSnapshot(ctx.db, runId, {
-      seq, epoch: seq,
-      metrics: { trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5 },
-      // As a run trained now stores it (else the page's per-class view would compute it, beside the maps).
-      confusion: { classes: 10, counts: Uint32Array.from({ length: 100 }, (_, i) => (i % 11 === 0 ? 500 : 55)) },
-      layers: Object.fromEntries(LAYERS.map((l) => [l, change])) as Record<LayerName, typeof change>,
-      tensors: Object.entries(LENET_SHAPES).map(([name, shape]) => ({
-        name: name as TensorName, shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (Math.random() - 0.5) * 0.2),
-      })),
-    });
-  }
-  return runId;
-}
-
 /** 16 test images no call has asked for yet. */
 let nextImage = 0;
 const freshInputs = () => Array.from({ length: MAX_PINS }, () => nextImage++);
@@ -95,8 +52,8 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-s
 try {
   const data = existsSync(FULL) ? FULL : BUNDLED_SAMPLE_DIR;
   const dataset = await addDatasetFromDisk(ctx.db, data);
-  const one = storeRun(dataset.id, dataset.path, 1);
-  const long = storeRun(dataset.id, dataset.path, EPOCHS + 1);
+  const one = storeRandomRun(ctx.db, dataset, 1);
+  const long = storeRandomRun(ctx.db, dataset, EPOCHS + 1);
   const service = ctx.activations;
   console.log(`${data}: 16 test images per call, LeNet 28×28×1, random weights`);
 
