@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { PROBE_LAYERS } from '../../../src-preload/api.ts';
 import { appRoot } from '../../../src-main/core/paths.ts';
-import { removeTempDirs, tempDir } from '../datasets/fixtures.ts';
+import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { SAMPLE_DIR } from '../core/training/sample.ts';
 
 const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
 const PYTHON = '/usr/bin/python3';
-const PROBES = 200;
+const PROBES = 100;
 let dbPath: string;
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, '--db', dbPath, ...args], { encoding: 'utf8' });

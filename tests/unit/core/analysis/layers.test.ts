@@ -15,9 +15,8 @@ import {
   type AnalysisProgress,
   type ApiResult,
   type EmitEvent,
-  type LayerAnalysis,
+  type Handlers,
   type RunDetail,
-  type SimilarityMatrix,
 } from '../../../../src-preload/api.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
@@ -28,23 +27,19 @@ import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun } from '../../../../src-main/core/store/runs.ts';
 import { deleteRun, startRun } from '../../../../src-main/core/training/service.ts';
 import { loadTestSplit } from '../../../../src-main/datasets/index.ts';
-import { removeTempDirs, tempDir } from '../../datasets/fixtures.ts';
+import { callValue, removeTempDirs, tempDir, until } from '../../../helpers.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
 
 const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
 let dbPath: string;
 let db: Db;
 let ctx: CoreContext;
+let handlers: Handlers;
 let call: (method: string, input: unknown) => Promise<ApiResult<unknown>>;
 const progress: AnalysisProgress[] = [];
 const listeners = new Set<(p: AnalysisProgress) => void>();
 let trained: RunDetail;
 
-const value = async <T>(pending: Promise<ApiResult<unknown>>) => {
-  const result = await pending;
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value as T;
-};
 /** Resolves once a progress event says all `total` snapshots of the run (on that probe set) are analysed. */
 const analysed = (runId: number, probes: number, total: number) =>
   new Promise<void>((resolve) => {
@@ -69,7 +64,7 @@ beforeAll(async () => {
     for (const listener of listeners) listener(payload as AnalysisProgress);
   };
   ctx = coreContext({ db, dbPath, shell: 'browser', emit, analyseWhileTraining: true });
-  const handlers = createHandlers(ctx);
+  handlers = createHandlers(ctx);
   call = (method, input) => dispatch(handlers, method, input);
   const { id: datasetId } = await addDatasetFromDisk(db, SAMPLE_DIR);
   const config = runConfigSchema.parse({ epochs: 2, snapshotsPerEpoch: 2, batchSize: 32, trainLimit: 320, testLimit: 100, backend: 'wasm', seed: 5 });
@@ -98,7 +93,7 @@ describe('while a run trains', () => {
 
 describe('the heat strip and the matrices', () => {
   it('gives every layer’s CKA to the final snapshot, when it settled, and the dead units', async () => {
-    const strip = await value<LayerAnalysis>(call('analyses.layers', { runId: trained.id }));
+    const strip = await callValue(handlers, 'analyses.layers', { runId: trained.id });
     const n = trained.snapshots.length;
     expect(strip.seqs).toEqual(trained.snapshots.map((s) => s.seq));
     expect(strip.analysed).toBe(n);
@@ -118,7 +113,7 @@ describe('the heat strip and the matrices', () => {
       expect(strip.toFinal[l]!.slice(from).every((v) => v! >= 0.9)).toBe(true);
       if (from > 0) expect(strip.toFinal[l]![from - 1]!).toBeLessThan(0.9);
     });
-    const strict = await value<LayerAnalysis>(call('analyses.layers', { runId: trained.id, threshold: 1 }));
+    const strict = await callValue(handlers, 'analyses.layers', { runId: trained.id, threshold: 1 });
     expect(strict.settledAt).toEqual(PROBE_LAYERS.map(() => strip.seqs.at(-1)));
     expect(strip.dead.layers).toEqual(['conv1', 'conv2', 'fc1']);
     expect(strip.dead.units).toEqual([20, 50, 500]);
@@ -127,8 +122,8 @@ describe('the heat strip and the matrices', () => {
 
   it('keeps one stratified probe set per size: the same images every time, each class its share', async () => {
     const { test } = await loadTestSplit(SAMPLE_DIR);
-    const a = await value<LayerAnalysis>(call('analyses.layers', { runId: trained.id }));
-    const b = await value<LayerAnalysis>(call('analyses.layers', { runId: trained.id }));
+    const a = await callValue(handlers, 'analyses.layers', { runId: trained.id });
+    const b = await callValue(handlers, 'analyses.layers', { runId: trained.id });
     expect(b.probes).toEqual(a.probes);
     expect(new Set(a.probes.indices).size).toBe(a.probes.size);
     const perClass = new Array<number>(10).fill(0);
@@ -139,10 +134,10 @@ describe('the heat strip and the matrices', () => {
   });
 
   it('gives a layer’s snapshot × snapshot matrix: symmetric, 1 on the diagonal, its last row the strip', async () => {
-    const strip = await value<LayerAnalysis>(call('analyses.layers', { runId: trained.id }));
+    const strip = await callValue(handlers, 'analyses.layers', { runId: trained.id });
     const n = strip.seqs.length;
     for (const [l, layer] of PROBE_LAYERS.entries()) {
-      const { matrix, seqs, analysed: done } = await value<SimilarityMatrix>(call('analyses.similarity', { runId: trained.id, layer }));
+      const { matrix, seqs, analysed: done } = await callValue(handlers, 'analyses.similarity', { runId: trained.id, layer });
       expect(seqs).toEqual(strip.seqs);
       expect(done).toBe(n);
       for (let i = 0; i < n; i++) {
@@ -191,11 +186,11 @@ describe('a run stored without its analyses', () => {
 
   it('is analysed when first opened', async () => {
     expect(rowsOf(old.id)).toBe(0);
-    const first = await value<LayerAnalysis>(call('analyses.layers', { runId: old.id, probes: 100 }));
+    const first = await callValue(handlers, 'analyses.layers', { runId: old.id, probes: 100 });
     expect(first.analysed).toBe(0);
     expect(first.toFinal.flat().every((v) => v === null)).toBe(true);
     await analysed(old.id, 100, old.snapshots.length);
-    const later = await value<LayerAnalysis>(call('analyses.layers', { runId: old.id, probes: 100 }));
+    const later = await callValue(handlers, 'analyses.layers', { runId: old.id, probes: 100 });
     expect(later.analysed).toBe(old.snapshots.length);
     expect(later.toFinal.every((s) => s.at(-1)! > 0.999999)).toBe(true);
   });
@@ -211,7 +206,7 @@ describe('a run stored without its analyses', () => {
     expect(progress.filter((p) => p.runId === old.id && p.probes === 300).at(-1)!.done).toBeLessThan(old.snapshots.length);
     deleteRun(ctx, old.id);
     expect(await outcome).toMatch(/^run #\d+ was removed( while it was being analysed; nothing of it was stored)?$/);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // what was in flight has come back
+    await until('the removed run’s jobs to have come back', () => ctx.work.size === 0); // what was in flight is done
     expect(rowsOf(old.id)).toBe(0);
     const left = db
       .prepare('SELECT COUNT(*) AS n FROM analysis_results a LEFT JOIN snapshots s ON s.id = a.snapshot_id WHERE s.id IS NULL OR s.run_id = $runId')
