@@ -77,11 +77,14 @@ describe(`accessibility (${HOST} host)`, () => {
     expect(await violations()).toEqual([]);
   });
 
-  it('has no axe violation on a run page (its weights, activations, classes and mistakes), on a conv and a dense layer', async () => {
+  it('has no axe violation on a run page (its weights, activations, classes, mistakes and layer analyses), on a conv and a dense layer', async () => {
     await app.goto(`#/run/${runs[0]!.id}`);
     await app.page.getByTestId('weights').waitFor();
     await expect.poll(() => app.page.getByTestId('activation-rows').getAttribute('data-loaded'), { timeout: 60_000 }).toBe('all');
     await app.page.getByTestId('mistakes').locator('li').first().waitFor({ timeout: 60_000 });
+    // The layer analyses' strip is drawn once its panel is in view.
+    await app.page.getByTestId('layer-similarity').scrollIntoViewIfNeeded();
+    await app.page.getByTestId('cka-row-conv1').waitFor();
     expect(await violations()).toEqual([]);
     await app.page.getByRole('tab', { name: 'fc2' }).click();
     await expect.poll(() => app.page.getByRole('tab', { name: 'fc2' }).getAttribute('aria-selected')).toBe('true');

@@ -1,6 +1,6 @@
 /**
  * The run page's layer analyses, on each host: a tiny run trained by the CLI (so stored without its
- * analyses) is analysed when its page opens; the heat strip's pixels are the API's CKA to the final
+ * analyses) is analysed once its page shows the panel; the heat strip's pixels are the API's CKA to the final
  * snapshot in the page's colour map, "settled at" is the API's at the threshold chosen on the page, and a
  * layer's row, chosen from the keyboard, opens that layer's snapshot × snapshot matrix, pixel for pixel;
  * the probe-set size comes from the page's URL.
@@ -54,8 +54,8 @@ afterAll(async () => {
 describe(`the layer analyses on the run page (${HOST} host)`, () => {
   it('draws the API’s CKA to the final snapshot and its “settled at”, and opens a layer’s matrix from the keyboard', async () => {
     await app.goto(`#/run/${run.id}?probes=${PROBES}`);
-    await app.page.getByTestId('layer-similarity').waitFor();
-    // Opening the page started the analysis of this run, stored without one.
+    // The panel asks for the analyses once it is in view; this run was stored without them.
+    await app.page.getByTestId('layer-similarity').scrollIntoViewIfNeeded();
     const strip = await until('the run’s layers to be analysed', async () => {
       const s = await app.call('analyses.layers', { runId: run.id, probes: PROBES });
       return s.analysed === run.snapshots.length && s;
