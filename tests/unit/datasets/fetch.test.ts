@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { downloadFile, fetchDataset, SOURCES, type DownloadProgress } from '../../../src-main/datasets/fetch.ts';
 import { DatasetError, inspectDataset } from '../../../src-main/datasets/index.ts';
 import { SAMPLE } from './fixtures.ts';
-import { removeTempDirs, tempDir } from '../../helpers.ts';
+import { removeTempDirs, tempDir, until } from '../../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -25,10 +25,13 @@ interface Served {
 
 /**
  * A local HTTP server for `files`, with Range support. `cut` names files whose first response stops
- * after half the bytes (the connection is destroyed); `ignoreRange` answers every request with 200.
+ * after half the bytes (the connection is destroyed), or every response with `cutAlways`; `ignoreRange`
+ * answers every request with 200. `beforeCut`, given the offset the response got to, delays the cut: a
+ * client drops what it received but had not yet written when the connection fails (fetch's body stream
+ * discards its queue on an error), so on a loaded machine a cut right after the write can leave nothing.
  */
 let server: Server | undefined;
-async function serve(files: Record<string, Uint8Array>, options: { cut?: string[]; cutAlways?: boolean; ignoreRange?: boolean } = {}): Promise<Served> {
+async function serve(files: Record<string, Uint8Array>, options: { cut?: string[]; cutAlways?: boolean; ignoreRange?: boolean; beforeCut?: (end: number) => Promise<unknown> } = {}): Promise<Served> {
   const requests: Served['requests'] = [];
   const cutOnce = new Set(options.cut ?? []);
   server = createServer((req, res) => {
@@ -44,7 +47,7 @@ async function serve(files: Record<string, Uint8Array>, options: { cut?: string[
     if (cutOnce.has(name)) {
       if (!options.cutAlways) cutOnce.delete(name);
       const half = from + Math.floor((body.length - from) / 2);
-      res.write(body.subarray(from, half), () => res.destroy());
+      res.write(body.subarray(from, half), () => void (options.beforeCut?.(half) ?? Promise.resolve()).then(() => res.destroy()));
       return;
     }
     res.end(body.subarray(from));
@@ -141,8 +144,9 @@ describe('fetching a standard data set', () => {
     await new Promise((resolve) => server!.close(resolve));
 
     const name = 'train-labels-idx1-ubyte.gz';
-    const { base: flaky } = await serve(real, { cut: [name], cutAlways: true });
     const dest = join(tempDir(), name);
+    const stored = (end: number) => until(`${end} bytes in the part file`, () => existsSync(`${dest}.part`) && statSync(`${dest}.part`).size >= end);
+    const { base: flaky } = await serve(real, { cut: [name], cutAlways: true, beforeCut: stored });
     const err = await refusal(downloadFile(flaky + name, dest, sampleChecksums[name]!, { attempts: 3 }));
     expect(err.message).toMatch(new RegExp(`^${flaky}${name}: download broke off after \\d+ bytes \\(.*\\); run the same command again to resume$`));
     // What arrived is kept for the next try.
