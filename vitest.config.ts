@@ -29,7 +29,9 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      // Every core: vitest's default leaves one free (one worker on two cores), and most unit files wait on
+      // a trainer process, a browser or a timer for much of their time.
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], maxWorkers: '100%' } },
       // The end-to-end suite once per host (tests/e2e/harness.ts): the local server in a browser, and the
       // desktop window with Electron's objects stood in for. Files about one host only are left out of the other.
       e2e('browser', ['tests/e2e/desktop*.test.ts', 'tests/e2e/electron-smoke.test.ts', 'tests/e2e/trainer-window.test.ts'], 0),
