@@ -2,7 +2,7 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /** The end-to-end suite on one host (tests/e2e/harness.ts), without the files about the other host only. */
-function e2e(host: 'browser' | 'desktop', exclude: string[], groupOrder: number): TestProjectInlineConfiguration {
+function e2e(host: 'browser' | 'desktop', exclude: string[]): TestProjectInlineConfiguration {
   return {
     extends: true,
     test: {
@@ -11,9 +11,11 @@ function e2e(host: 'browser' | 'desktop', exclude: string[], groupOrder: number)
       exclude,
       env: { WEIGHTLAPSE_E2E_HOST: host },
       globalSetup: ['tests/e2e/global-setup.ts'],
-      // One browser at a time: two cores are shared with the host and its trainer.
+      // One file a host at a time; the two hosts' suites run side by side after the unit tests. Their files
+      // wait on pages, trainers and timers for most of their time: one suite after the other kept one of
+      // two cores idle.
       fileParallelism: false,
-      sequence: { groupOrder },
+      sequence: { groupOrder: 1 },
     },
   };
 }
@@ -34,9 +36,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], maxWorkers: '100%' } },
       // The end-to-end suite once per host (tests/e2e/harness.ts): the local server in a browser, and the
       // desktop window with Electron's objects stood in for. Files about one host only are left out of the other.
-      e2e('browser', ['tests/e2e/desktop*.test.ts', 'tests/e2e/electron-smoke.test.ts', 'tests/e2e/trainer-window.test.ts'], 0),
-      // After the unit tests and the browser host, so that two browsers and their trainers never share two cores.
-      e2e('desktop', ['tests/e2e/server.test.ts'], 1),
+      e2e('browser', ['tests/e2e/desktop*.test.ts', 'tests/e2e/electron-smoke.test.ts', 'tests/e2e/trainer-window.test.ts']),
+      e2e('desktop', ['tests/e2e/server.test.ts']),
     ],
   },
 });
