@@ -5,12 +5,9 @@
  * AxeBuilder uses, is not subject to it.
  */
 import { AxeBuilder } from '@axe-core/playwright';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-preload/api.ts';
-import { appRoot } from '../../src-main/core/paths.ts';
-import { HOST, openApp, type OpenApp } from './harness.ts';
+import { HOST, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 
@@ -28,17 +25,6 @@ async function violations(): Promise<string[]> {
   }
   await app.page.emulateMedia({ colorScheme: 'dark' });
   return found;
-}
-
-/** Trains the study's freeze experiment, tiny, with the CLI into the app's database: a run and its frozen twin. */
-function trainFreezeExperiment(): void {
-  const train = spawnSync(
-    process.execPath,
-    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--experiment', 'freeze-conv', '--data', join(appRoot, 'resources/sample/fashion-mnist'),
-      '--epochs', '1', '--train-limit', '200', '--test-limit', '100', '--db', app.dbPath, '--json'],
-    { encoding: 'utf8', timeout: 170_000 },
-  );
-  if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
 }
 
 let runs: RunSummary[];
@@ -65,7 +51,8 @@ describe(`accessibility (${HOST} host)`, () => {
   });
 
   it('has no axe violation on the runs list and the new-run form', async () => {
-    trainFreezeExperiment();
+    // The study's freeze experiment, tiny: a run and its frozen twin.
+    trainWithCli(app, ['--experiment', 'freeze-conv', '--epochs', '1', '--train-limit', '200', '--test-limit', '100']);
     runs = await app.call('runs.list', {});
     expect(runs).toHaveLength(2);
     await app.goto('#/runs');

@@ -4,7 +4,6 @@
  * the confusion matrix against the stored test accuracy), that scrubbing changes the maps, that pinning
  * adds a row, that a conv1 filter and its maps are outlined together, and saves the screenshots.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
@@ -14,7 +13,7 @@ import { rowShape } from '../../src-main/shared/render/activations/animation.ts'
 import { rowLayout, type RowLayout } from '../../src-main/shared/render/activations/row.ts';
 import { layoutFor } from '../../src-main/shared/render/layout.ts';
 import { appRoot } from '../../src-main/core/paths.ts';
-import { HOST, openApp, type OpenApp } from './harness.ts';
+import { HOST, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 /** The freeze experiment's runs: trained normally, and with conv1 and conv2 frozen. */
@@ -50,14 +49,7 @@ const canvasBytes = (canvas: Locator) =>
 
 beforeAll(async () => {
   app = await openApp({ viewport: { width: 1440, height: 900 } });
-  const train = spawnSync(
-    process.execPath,
-    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--experiment', 'freeze-conv', '--data', join(appRoot, 'resources/sample/fashion-mnist'),
-      '--epochs', '3', '--train-limit', '600', '--test-limit', '200', '--db', app.dbPath, '--json'],
-    { encoding: 'utf8', timeout: 170_000 },
-  );
-  if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
-  const ids = JSON.parse(train.stdout.trim().split('\n').at(-1)!) as { trained: { id: number }; frozen: { id: number } };
+  const ids = trainWithCli(app, ['--experiment', 'freeze-conv', '--epochs', '3', '--train-limit', '600', '--test-limit', '200']) as { trained: { id: number }; frozen: { id: number } };
   run = await app.call('runs.get', { id: ids.trained.id });
   frozen = await app.call('runs.get', { id: ids.frozen.id });
 });

@@ -22,6 +22,9 @@
  * The page starts in the system's dark theme (`prefers-color-scheme: dark`); `app.page.emulateMedia({ colorScheme:
  * 'light' })` switches it.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { appRoot } from '../../src-main/core/paths.ts';
 import { openDesktopApp } from './hosts/desktop.ts';
 import { openServerApp } from './hosts/server.ts';
 import type { Host, OpenApp } from './hosts/chromium.ts';
@@ -39,6 +42,20 @@ export const HOST: Host = (() => {
 
 /** The largest |w| of a tensor: what a per-layer legend must show, computed here independently of the app. */
 export const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+/**
+ * A run trained by the CLI on the bundled Fashion-MNIST sample into the app's database, as someone with
+ * the app open would: `weightlapse train --data SAMPLE …args --db APP'S --json`. Its JSON answer.
+ */
+export function trainWithCli(app: OpenApp, args: string[]): unknown {
+  const sample = join(appRoot, 'resources/sample/fashion-mnist');
+  const train = spawnSync(process.execPath, [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', sample, ...args, '--db', app.dbPath, '--json'], {
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
+  if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
+  return JSON.parse(train.stdout.trim().split('\n').at(-1)!);
+}
 
 /** The app on this run's host, its page loaded and ready. */
 export function openApp(options: { viewport?: { width: number; height: number } } = {}): Promise<OpenApp> {

@@ -5,14 +5,11 @@
  * layer's row, chosen from the keyboard, opens that layer's snapshot × snapshot matrix, pixel for pixel;
  * the probe-set size comes from the page's URL.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_LAYERS, type RunDetail } from '../../src-preload/api.ts';
 import { BACKGROUND, levelOf, palette, type ColormapName } from '../../src-main/shared/render/palette.ts';
-import { appRoot } from '../../src-main/core/paths.ts';
 import { until } from '../helpers.ts';
-import { HOST, openApp, type OpenApp } from './harness.ts';
+import { HOST, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let run: RunDetail;
@@ -36,13 +33,7 @@ const pixelsOf = (testId: string) =>
 
 beforeAll(async () => {
   app = await openApp({ viewport: { width: 1440, height: 900 } });
-  const train = spawnSync(
-    process.execPath,
-    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '1',
-      '--train-limit', '100', '--test-limit', '100', '--snapshots-per-epoch', '2', '--db', app.dbPath, '--json'],
-    { encoding: 'utf8', timeout: 170_000 },
-  );
-  if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
+  trainWithCli(app, ['--epochs', '1', '--train-limit', '100', '--test-limit', '100', '--snapshots-per-epoch', '2']);
   const [summary] = await app.call('runs.list', {});
   run = await app.call('runs.get', { id: summary!.id });
 });

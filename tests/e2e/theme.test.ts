@@ -5,12 +5,9 @@
  * the compare view in both themes (test-results/screenshots/theme-*.png). And the page's icon is its own.
  */
 import { GifReader } from 'omggif';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-preload/api.ts';
-import { appRoot } from '../../src-main/core/paths.ts';
-import { HOST, openApp, type OpenApp } from './harness.ts';
+import { HOST, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let runs: RunSummary[];
@@ -30,13 +27,7 @@ async function openRun(): Promise<void> {
 beforeAll(async () => {
   app = await openApp({ viewport: { width: 1280, height: 800 } });
   // The study's freeze experiment, small, trained by the CLI into the app's database: a run and its frozen twin.
-  const train = spawnSync(
-    process.execPath,
-    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--experiment', 'freeze-conv', '--data', join(appRoot, 'resources/sample/fashion-mnist'),
-      '--epochs', '3', '--train-limit', '600', '--test-limit', '200', '--db', app.dbPath, '--json'],
-    { encoding: 'utf8', timeout: 170_000 },
-  );
-  if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
+  trainWithCli(app, ['--experiment', 'freeze-conv', '--epochs', '3', '--train-limit', '600', '--test-limit', '200']);
   runs = await app.call('runs.list', {});
 });
 

@@ -3,8 +3,6 @@
  * Chromium. Checks numbers on the page against the stored weights (fetched through the API), not only
  * that something was drawn, and saves a screenshot of each main screen.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +11,7 @@ import { tensorAt } from '../../src-main/shared/render/diff.ts';
 import { formatValue } from '../../src-main/shared/render/frame.ts';
 import { defaultLayout, layoutFor } from '../../src-main/shared/render/layout.ts';
 import { renderTensor } from '../../src-main/shared/render/render.ts';
-import { appRoot } from '../../src-main/core/paths.ts';
-import { HOST, maxAbs, openApp, type OpenApp } from './harness.ts';
+import { HOST, maxAbs, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 let run: RunDetail;
@@ -49,13 +46,7 @@ const attr = (testId: string, name: string) => app.page.getByTestId(testId).getA
 beforeAll(async () => {
   app = await openApp({ viewport: { width: 1440, height: 900 } });
   // A real (small) run, trained by the CLI into the database the server has open.
-  const train = spawnSync(
-    process.execPath,
-    [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '2',
-      '--train-limit', '300', '--test-limit', '100', '--snapshots-per-epoch', '2', '--db', app.dbPath, '--json'],
-    { encoding: 'utf8', timeout: 170_000 },
-  );
-  if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
+  trainWithCli(app, ['--epochs', '2', '--train-limit', '300', '--test-limit', '100', '--snapshots-per-epoch', '2']);
   const [summary] = await app.call('runs.list', {});
   run = await app.call('runs.get', { id: summary!.id });
 });
@@ -312,13 +303,7 @@ describe('a 40-snapshot run, scrubbed while its layers load', () => {
 
   beforeAll(async () => {
     // 200 images in batches of 10: 20 batches, a snapshot after each in the first epoch, then one per epoch.
-    const train = spawnSync(
-      process.execPath,
-      [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', join(appRoot, 'resources/sample/fashion-mnist'), '--epochs', '20',
-        '--train-limit', '200', '--test-limit', '100', '--batch', '10', '--snapshots-per-epoch', '20', '--name', 'forty', '--db', app.dbPath, '--json'],
-      { encoding: 'utf8', timeout: 170_000 },
-    );
-    if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
+    trainWithCli(app, ['--epochs', '20', '--train-limit', '200', '--test-limit', '100', '--batch', '10', '--snapshots-per-epoch', '20', '--name', 'forty']);
     const summary = (await app.call('runs.list', {})).find((r) => r.name === 'forty')!;
     long = await app.call('runs.get', { id: summary.id });
     await app.page.addInitScript(RECORD_DRAWS);
