@@ -11,9 +11,8 @@ function e2e(host: 'browser' | 'desktop', exclude: string[]): TestProjectInlineC
       exclude,
       env: { WEIGHTLAPSE_E2E_HOST: host },
       globalSetup: ['tests/e2e/global-setup.ts'],
-      // After the unit tests. The two hosts' files run as the unit files do, two at a time on two cores:
-      // each opens its own app on its own database and folder, and waits on pages, trainers and timers
-      // for most of its time (one at a time, they kept a core idle for half of a 23-minute run).
+      // After the unit tests, two files at a time like them (either host's: each file opens its own app on
+      // its own database and folder, so two never share state).
       sequence: { groupOrder: 1 },
     },
   };
