@@ -10,6 +10,11 @@ export function trainsLeNetWith(threads: number): void {
     const info = await initBackend('wasm', { wasmThreads: threads });
     expect(info.name).toBe('wasm');
     expect(info.detail).toContain(`(SIMD, ${threads} thread${threads === 1 ? '' : 's'})`);
+    if (threads > 1) {
+      // emscripten's pthread pool holds the threads asked for, not its fixed 8 (wasm-threads.ts).
+      const { PThread } = (tf.backend() as unknown as { wasm: { PThread: Record<'unusedWorkers' | 'runningWorkers', unknown[]> } }).wasm;
+      expect(PThread.unusedWorkers.length + PThread.runningWorkers.length).toBe(threads);
+    }
     const net = createLeNet([28, 28, 1], 5);
     const { x, y } = fashionBatch(64);
     const optimizer = tf.train.adam(1e-3);
