@@ -1,5 +1,6 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import LongestFirst from './tests/sequencer.ts';
 
 /** The end-to-end suite on one host (tests/e2e/harness.ts), without the files about the other host only. */
 function e2e(host: 'browser' | 'desktop', exclude: string[]): TestProjectInlineConfiguration {
@@ -11,9 +12,6 @@ function e2e(host: 'browser' | 'desktop', exclude: string[]): TestProjectInlineC
       exclude,
       env: { WEIGHTLAPSE_E2E_HOST: host },
       globalSetup: ['tests/e2e/global-setup.ts'],
-      // After the unit tests, two files at a time like them (either host's: each file opens its own app on
-      // its own database and folder, so two never share state).
-      sequence: { groupOrder: 1 },
     },
   };
 }
@@ -24,13 +22,18 @@ export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
     reporters: ['default', './tests/skipped-reporter.ts'],
-    // Real training, real files and a real browser: give a slow 2-core machine room.
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
+    // Real training, real files and a real browser. A backstop, not a deadline: tests wait for events, and on a loaded machine (two suites at once) a
+    // minute-long test of a quiet one takes several.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    // The same for expect.poll, whose own default gives a condition one second.
+    expect: { poll: { timeout: 120_000 } },
     pool: 'forks',
     // Every core: vitest's default leaves one free (one worker on two cores), and most test files wait on a
-    // trainer process, a browser or a timer for much of their time.
+    // trainer process, a browser or a timer for much of their time. Unit and end-to-end files share the
+    // workers (one group: each e2e file opens its own app on its own database and folder), the longest first.
     maxWorkers: '100%',
+    sequence: { sequencer: LongestFirst },
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
       // The end-to-end suite once per host (tests/e2e/harness.ts): the local server in a browser, and the

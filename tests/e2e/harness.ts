@@ -51,7 +51,7 @@ export function trainWithCli(app: OpenApp, args: string[]): unknown {
   const sample = join(appRoot, 'resources/sample/fashion-mnist');
   const train = spawnSync(process.execPath, [join(appRoot, 'src-main/cli/weightlapse.mjs'), 'train', '--data', sample, ...args, '--db', app.dbPath, '--json'], {
     encoding: 'utf8',
-    timeout: 170_000,
+    timeout: 600_000,
   });
   if (train.status !== 0) throw new Error(`weightlapse train failed (${train.status}): ${train.stderr}`);
   return JSON.parse(train.stdout.trim().split('\n').at(-1)!);
