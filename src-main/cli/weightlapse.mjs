@@ -5,26 +5,13 @@
 //
 // Up to date means built after the last change to any source it is made of: a build older than a source
 // would run yesterday's code. The built CLI forks electron-vite's build of the trainer, so both must be.
-import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { builtIsCurrent } from '../core/built.mjs';
 
 const root = new URL('../../', import.meta.url);
 const BUILT = ['out/cli/weightlapse.js', 'out/main/trainer-process.js'];
-const SOURCES = ['src-main', 'src-preload'];
 
-const mtime = (path) => statSync(new URL(path, root), { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
-
-function builtIsCurrent() {
-  const builtAt = Math.min(...BUILT.map(mtime));
-  if (builtAt === -Infinity) return false;
-  for (const dir of SOURCES) {
-    for (const file of readdirSync(new URL(dir, root), { recursive: true })) {
-      if (mtime(`${dir}/${file}`) > builtAt) return false;
-    }
-  }
-  return true;
-}
-
-if (builtIsCurrent()) {
+if (builtIsCurrent(fileURLToPath(root), BUILT)) {
   await import(new URL(BUILT[0], root).href);
 } else {
   const { register } = await import('tsx/esm/api');

@@ -1,13 +1,20 @@
 /** The default way to start a trainer process: child_process.fork of the trainer's entry (see trainer/protocol.ts). */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { builtIsCurrent } from '../built.mjs';
 import { appRoot } from '../paths.ts';
 import type { FromTrainer, TrainerProcess, TrainerSpawner } from '../../trainer/protocol.ts';
 
-/** The trainer process's entry: its TypeScript source when this runs from the sources, else its build. */
-export const TRAINER_ENTRY = import.meta.url.endsWith('.ts')
-  ? join(appRoot, 'src-main', 'trainer', 'trainer-process.ts')
-  : join(appRoot, 'out', 'main', 'trainer-process.js');
+const BUILT_TRAINER = 'out/main/trainer-process.js';
+
+/**
+ * The trainer process's entry: its build, unless this runs from the sources and the build is older than
+ * one of them (then its TypeScript source, through tsx). A built trainer starts on half the CPU time
+ * (measured: a tiny CLI run, 4.7 s built, 9.5 s through tsx), which the tests' many trainers add up.
+ */
+export const TRAINER_ENTRY = !import.meta.url.endsWith('.ts') || builtIsCurrent(appRoot, [BUILT_TRAINER])
+  ? join(appRoot, BUILT_TRAINER)
+  : join(appRoot, 'src-main', 'trainer', 'trainer-process.ts');
 
 export function forkTrainer(entry: string = TRAINER_ENTRY): TrainerSpawner {
   return () => {

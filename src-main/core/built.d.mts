@@ -1,0 +1,2 @@
+/** See built.mjs. */
+export function builtIsCurrent(root: string, built: readonly string[]): boolean;
