@@ -3,11 +3,16 @@
  * core's work queue, at `background` priority and in the run's group (removing the run cancels them),
  * never asked for twice while it waits or runs; and how a failed background analysis is told.
  */
-import { ApiError, type RunDetail } from '../../../src-preload/api.ts';
+import { ApiError, type EmitEvent, type RunDetail } from '../../../src-preload/api.ts';
+import type { Split } from '../../datasets/split.ts';
+import { firstImages, type TestSets } from '../activations/test-set.ts';
 import { getRun } from '../store/runs.ts';
 import { weightsAt, type ForwardContext } from '../work/inference.ts';
 import { runGroup } from '../work/queue.ts';
 import type { SnapshotWeights } from '../../trainer/protocol.ts';
+
+/** What an analysis needs: the stored weights, the queue, the forward-pass process, and where to say how far it is. */
+export type AnalysisContext = ForwardContext & { emit: EmitEvent };
 
 export const removed = (runId: number) => new ApiError('not-found', `run #${runId} was removed while it was being analysed; nothing of it was stored`, 'runId');
 
@@ -54,4 +59,18 @@ export function inBackground(run: RunDetail, rows: Promise<void>[]): void {
 export function warn(run: RunDetail, err: unknown): void {
   if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'not-found')) return;
   console.warn(`weightlapse: the analysis of run #${run.id} stopped: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** An analysis measured on a run's own test images (the rewind map, the linear share). */
+export abstract class RunAnalysis {
+  constructor(
+    protected readonly ctx: AnalysisContext,
+    protected readonly testSets: TestSets,
+    protected readonly jobs: RowJobs,
+  ) {}
+
+  /** The run's own test split: its data set's, with the run's limit, as its training measured test accuracy. */
+  protected async ownTest(run: RunDetail): Promise<Split> {
+    return firstImages((await this.testSets.of(run)).test, run.inputShape, run.config.testLimit);
+  }
 }

@@ -12,12 +12,10 @@
 import { ApiError, type AnalysisProgress, type LinearShare, type RunDetail } from '../../../src-preload/api.ts';
 import { loadDataset, type Split } from '../../datasets/index.ts';
 import { checkDataset } from '../dataset-registry.ts';
-import { firstImages, type TestSets } from '../activations/test-set.ts';
 import { countResults, findResult, paramsKey, readResults, writeResults } from '../store/analyses.ts';
 import { getDataset } from '../store/datasets.ts';
 import { getStoredRun } from '../store/runs.ts';
-import type { AnalysisContext } from './service.ts';
-import { inBackground, removed, type RowJobs } from './jobs.ts';
+import { inBackground, removed, RunAnalysis } from './jobs.ts';
 
 /** Training images the regression is fitted on, at most (the first of the data set's training split). */
 export const FIT_IMAGES = 10_000;
@@ -78,17 +76,11 @@ interface Reference {
   predicted: Uint8Array;
 }
 
-export class LinearShares {
+export class LinearShares extends RunAnalysis {
   /** Fits being made, by their params (one per data set). */
   private readonly fitting = new Map<string, Promise<void>>();
   /** The last runs' regression predictions, by run and fit. */
   private readonly references = new Map<string, Reference>();
-
-  constructor(
-    private readonly ctx: AnalysisContext,
-    private readonly testSets: TestSets,
-    private readonly jobs: RowJobs,
-  ) {}
 
   /** The share per snapshot and the regression; schedules the fit and the snapshots not analysed yet. */
   async share(runId: number): Promise<LinearShare> {
@@ -96,7 +88,7 @@ export class LinearShares {
     inBackground(run, this.schedule(run));
     const reference = await this.reference(run);
     const rows = readResults(this.ctx.db, run.id, 'linear', this.rowParams());
-    const test = reference?.test ?? firstImages((await this.testSets.of(run)).test, run.inputShape, run.config.testLimit);
+    const test = reference?.test ?? (await this.ownTest(run));
     return {
       runId,
       seqs: run.snapshots.map((s) => s.seq),
@@ -125,7 +117,7 @@ export class LinearShares {
     if (!reference) {
       const pixels = run.inputShape.reduce((a, b) => a * b, 1);
       const fit = decode(data, pixels);
-      const test = firstImages((await this.testSets.of(run)).test, run.inputShape, run.config.testLimit);
+      const test = await this.ownTest(run);
       reference = { fit, test, predicted: linearPredictions(fit, test) };
       if (this.references.size >= 4) this.references.delete(this.references.keys().next().value!);
       this.references.set(key, reference);

@@ -11,10 +11,8 @@
  */
 import { LAYERS, type AnalysisProgress, type RewindMap, type RunDetail } from '../../../src-preload/api.ts';
 import type { Split } from '../../datasets/split.ts';
-import { firstImages, type TestSets } from '../activations/test-set.ts';
 import { countResults, paramsKey, readResults, writeResults } from '../store/analyses.ts';
-import type { AnalysisContext } from './service.ts';
-import { inBackground, removed, type RowJobs } from './jobs.ts';
+import { inBackground, removed, RunAnalysis, type AnalysisContext } from './jobs.ts';
 
 /** The re-initialised column's seed: another than the run's own, the same for every run of that seed. */
 export const reinitSeed = (run: RunDetail) => (run.config.seed + 1) % 2 ** 31;
@@ -25,13 +23,7 @@ interface Final {
   test: Split;
 }
 
-export class Rewinds {
-  constructor(
-    private readonly ctx: AnalysisContext,
-    private readonly testSets: TestSets,
-    private readonly jobs: RowJobs,
-  ) {}
-
+export class Rewinds extends RunAnalysis {
   /** The map as stored; schedules what is missing (a run still training: up to its latest snapshot). */
   async map(runId: number): Promise<RewindMap> {
     const run = this.jobs.requireRun(runId);
@@ -124,7 +116,6 @@ export class Rewinds {
   private async final(run: RunDetail): Promise<Final | undefined> {
     const last = run.snapshots.at(-1);
     if (!last) return undefined;
-    const set = await this.testSets.of(run);
-    return { seq: last.seq, params: paramsKey({ final: last.seq }), test: firstImages(set.test, run.inputShape, run.config.testLimit) };
+    return { seq: last.seq, params: paramsKey({ final: last.seq }), test: await this.ownTest(run) };
   }
 }

@@ -27,7 +27,6 @@ import {
   PROBE_LAYERS,
   type AnalysisProgress,
   type CrossSimilarity,
-  type EmitEvent,
   type LayerAnalysis,
   type ProbeLayer,
   type ProbeSet,
@@ -40,18 +39,15 @@ import { runKey } from '../activations/cache.ts';
 import { pickImages, testSetSource, type TestSets } from '../activations/test-set.ts';
 import { countResults, paramsKey, readProbeSet, readResults, writeProbeSet, writeResults } from '../store/analyses.ts';
 import { getRun } from '../store/runs.ts';
-import type { ForwardContext } from '../work/inference.ts';
 import { runGroup } from '../work/queue.ts';
 import type { ForwardActivations, SnapshotWeights } from '../../trainer/protocol.ts';
-import { inBackground, removed, RowJobs, warn } from './jobs.ts';
+import { inBackground, removed, RowJobs, warn, type AnalysisContext } from './jobs.ts';
 import { LinearShares } from './linear.ts';
 import { Rewinds } from './rewind.ts';
 import { chooseProbes } from './probes.ts';
 
 /** The units of each ReLU layer (filters of a conv layer, fc1's neurons). */
 const UNITS = [20, 50, 500];
-
-export type AnalysisContext = ForwardContext & { emit: EmitEvent };
 
 interface Probes extends ProbeSet {
   split: Split;
