@@ -505,6 +505,8 @@ export interface CrossSimilarity {
  */
 export interface RewindMap {
   runId: number;
+  /** The run is training: the map is measured once it stops (each new snapshot is a new final network). */
+  training: boolean;
   seqs: number[];
   epochs: number[];
   layers: LayerName[];

@@ -24,11 +24,15 @@ interface Final {
 }
 
 export class Rewinds extends RunAnalysis {
-  /** The map as stored; schedules what is missing (a run still training: up to its latest snapshot). */
+  /**
+   * The map as stored; schedules what is missing — once the run has stopped training: while it trains, each
+   * new snapshot is a new final network, and every cell would be measured again (`weightlapse analyze` may
+   * still ask for the map of the snapshots so far).
+   */
   async map(runId: number): Promise<RewindMap> {
     const run = this.jobs.requireRun(runId);
     const final = await this.final(run);
-    if (final) inBackground(run, this.schedule(run, final));
+    if (final && run.status !== 'running') inBackground(run, this.schedule(run, final));
     return this.read(run, final);
   }
 
@@ -47,6 +51,7 @@ export class Rewinds extends RunAnalysis {
     const last = run.snapshots.at(-1);
     return {
       runId: run.id,
+      training: run.status === 'running',
       seqs: run.snapshots.map((s) => s.seq),
       epochs: run.snapshots.map((s) => s.epoch),
       layers: [...LAYERS],
