@@ -419,8 +419,13 @@ export type ProbeLayer = (typeof PROBE_LAYERS)[number];
 /** The layers with a ReLU, whose units can die: a conv layer's units are its filters (a map that is 0 everywhere), fc1's its neurons. */
 export const DEAD_LAYERS = ['conv1', 'conv2', 'fc1'] as const;
 export type DeadLayer = (typeof DEAD_LAYERS)[number];
-/** What is stored per snapshot: `cka`, linear CKA of every layer with every earlier snapshot; `dead`, the share of dead units per layer. */
-export const ANALYSIS_KINDS = ['cka', 'dead'] as const;
+/**
+ * What is stored per snapshot: `cka`, linear CKA of every layer with every earlier snapshot; `dead`, the share of dead units per layer;
+ * `rewind`, the final network's test accuracy with each layer put back to this snapshot; `reinit` (on the final snapshot), the same
+ * with each layer drawn afresh; `linear`, the share of test images on which the snapshot agrees with the pixel regression;
+ * `linear-fit` (on the first snapshot of one run of a data set, found by its params from every run of it), that regression.
+ */
+export const ANALYSIS_KINDS = ['cka', 'dead', 'rewind', 'reinit', 'linear', 'linear-fit'] as const;
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 /** Probe images by default, and at most (each layer's Gram matrix grows with its square). */
 export const DEFAULT_PROBES = 1000;
@@ -473,10 +478,69 @@ export interface SimilarityMatrix {
 
 export interface AnalysisProgress {
   runId: number;
+  /** Which analysis advanced (absent: the layers' CKA and dead units). */
+  kind?: 'rewind' | 'linear';
   /** Snapshots analysed of the run's stored ones. */
   done: number;
   total: number;
+  /** Probe images (the layers); the rewind map and the linear share use the run's whole test split: 0. */
   probes: number;
+}
+
+/** Two runs' layers against each other at one snapshot each: linear CKA, A's layers (rows) × B's (columns), on one probe set. */
+export interface CrossSimilarity {
+  a: { runId: number; seq: number };
+  b: { runId: number; seq: number };
+  layers: ProbeLayer[];
+  probes: number;
+  /** layers × layers, row by row. */
+  matrix: Float64Array;
+}
+
+/**
+ * The layer rewind map (Zhang, Bengio, Singer, JMLR 2022): the test accuracy of the run's final network with
+ * one layer's kernel and bias put back to each snapshot, or drawn afresh by its initialiser with another seed
+ * (`reinitSeed`, the run's seed + 1). Measured on the run's own test images as training measured its test
+ * accuracy, so the final snapshot's column is `finalAccuracy`. Null: not analysed yet.
+ */
+export interface RewindMap {
+  runId: number;
+  /** The run is training: the map is measured once it stops (each new snapshot is a new final network). */
+  training: boolean;
+  seqs: number[];
+  epochs: number[];
+  layers: LayerName[];
+  /** The snapshot that is "final" (the last stored); null for a run without snapshots. */
+  finalSeq: number | null;
+  /** The run's own test accuracy at the final snapshot, as training stored it. */
+  finalAccuracy: number | null;
+  /** [layer][snapshot]. */
+  accuracy: (number | null)[][];
+  /** [layer]. */
+  reinit: (number | null)[];
+  reinitSeed: number;
+  /** 1 / classes. */
+  chance: number;
+  testImages: number;
+  /** Cells analysed (snapshots, plus 1 for the re-initialised column) of `total`. */
+  analysed: number;
+  total: number;
+}
+
+/**
+ * The linear share (Nakkiran et al., NeurIPS 2019): per snapshot, the share of the run's test images on which
+ * the network's predicted class is the pixel logistic regression's; and that regression, fitted once per data
+ * set on at most `trainImages` of its training images. Null: not analysed (or fitted) yet.
+ */
+export interface LinearShare {
+  runId: number;
+  seqs: number[];
+  epochs: number[];
+  share: (number | null)[];
+  regression: { accuracy: number; trainImages: number; iterations: number; loss: number } | null;
+  testImages: number;
+  analysed: number;
+  total: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -616,6 +680,14 @@ export const contract = {
   ),
   /** One layer's snapshot × snapshot CKA matrix (the row the strip's click opens). */
   'analyses.similarity': method<SimilarityMatrix>()(z.object({ runId: id, layer: z.enum(PROBE_LAYERS), probes: probeCount.optional() }).strict()),
+  /** Every layer of run A's snapshot against every layer of run B's (two runs of one data set: the same probe images). */
+  'analyses.cross': method<CrossSimilarity>()(
+    z.object({ a: z.object({ runId: id, seq }).strict(), b: z.object({ runId: id, seq }).strict(), probes: probeCount.optional() }).strict(),
+  ),
+  /** The layer rewind map; schedules what is not analysed yet. */
+  'analyses.rewind': method<RewindMap>()(z.object({ runId: id }).strict()),
+  /** The linear share per snapshot and the regression's own accuracy; schedules what is not analysed (or fitted) yet. */
+  'analyses.linear': method<LinearShare>()(z.object({ runId: id }).strict()),
 
   /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
   'files.saveGif': method<{ path: string } | null>()(exportGifInput, true),

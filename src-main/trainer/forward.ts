@@ -2,7 +2,8 @@
  * LeNet's forward pass over stored weights, for the activation views and the analyses: the model the loop
  * trains (createLeNet), given a snapshot's weights, run on a few images (every layer's output), on a whole
  * test split (only the predicted class and its probability), or on a probe set (what the analyses
- * measure of each layer: analysis/layers.ts).
+ * measure of each layer: analysis/layers.ts); and the analyses that need more than one pass (the layer
+ * rewind map, analysis/rewind.ts) or no network at all (the linear share's regression, analysis/linear.ts).
  *
  * The feature maps are the layers' own outputs (NHWC): conv1, conv2 and fc1 after their ReLU, pool1 and
  * pool2 after max-pooling, fc2's logits. Probabilities are the softmax of the logits.
@@ -11,8 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import { PROBE_LAYERS, type Geometry, type ProbeLayer } from '../../src-preload/api.ts';
 import type { Split } from '../datasets/split.ts';
 import { LayerCache, snapshotLayers, type SnapshotLayers } from './analysis/layers.ts';
+import { fitLinear } from './analysis/linear.ts';
+import { rewindAccuracies } from './analysis/rewind.ts';
 import { initUnmeasured } from './backend/index.ts';
-import { batchTensors } from './loop.ts';
+import { batchTensors, evaluate } from './loop.ts';
 import { createLeNet, type LeNet } from './model/lenet.ts';
 import type { ForwardActivations, ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer, SnapshotWeights } from './protocol.ts';
 
@@ -73,6 +76,11 @@ export class ForwardModel {
     }
   }
 
+  /** The accuracy on `split`, measured as the training loop measures its test accuracy (its own evaluate). */
+  async accuracy(split: Split): Promise<number> {
+    return (await evaluate(this.net, split, this.geometry))!.accuracy;
+  }
+
   /** Every layer's output for each image of `split`. */
   maps(split: Split): ForwardMaps {
     const outputs = tf.tidy(() => {
@@ -129,6 +137,14 @@ export class ForwardServer {
         return model.measureLayers(request.split);
       };
       if (request.output === 'layers') return { type: 'forward', id: request.id, result: this.layers.answer(request.layers, request.weights, measure) };
+      if (request.output === 'cross') return { type: 'forward', id: request.id, result: this.layers.cross(request.cross, request.weights, measure) };
+      if (request.output === 'rewind') {
+        return { type: 'forward', id: request.id, result: { accuracy: await rewindAccuracies(model, request.weights, request.rewind, request.split) } };
+      }
+      if (request.output === 'linear-fit') {
+        const pixels = request.geometry.shape.reduce((a, b) => a * b, 1);
+        return { type: 'forward', id: request.id, result: fitLinear(request.split, pixels, request.geometry.classes, request.fit) };
+      }
       model.setWeights(request.weights);
       const { split } = request;
       const result = request.output === 'maps' ? model.maps(split) : request.output === 'activations' ? model.activations(split) : model.predict(split);

@@ -152,6 +152,9 @@ export type FromTrainer =
 export type ForwardRequest = ForwardPass & (
   | { output: 'maps' | 'predictions' | 'activations' }
   | { output: 'layers'; layers: LayerQuery }
+  | { output: 'cross'; cross: CrossQuery }
+  | { output: 'rewind'; rewind: RewindQuery }
+  | { output: 'linear-fit'; fit: LinearFitQuery }
 );
 
 export interface ForwardPass {
@@ -179,6 +182,51 @@ export interface LayerQuery {
   against: { seq: number; weights?: SnapshotWeights }[];
 }
 
+/**
+ * Two runs' layers compared (the compare view): the linear CKA of every layer of snapshot `a` (the request's
+ * weights) with every layer of snapshot `b` of another run, on one probe set (`split`, the same test images for
+ * both). Each side is kept, and found again, as a `layers` query's snapshot is (under its probeKey and seq).
+ */
+export interface CrossQuery {
+  a: { probeKey: string; seq: number };
+  b: { probeKey: string; seq: number; weights: SnapshotWeights };
+}
+
+/** CKA [a's PROBE_LAYERS][b's PROBE_LAYERS], row by row. */
+export interface ForwardCross {
+  cka: Float64Array;
+}
+
+/**
+ * The layer rewind map's question (trainer/analysis/rewind.ts): the test accuracy on `split` of the network
+ * `weights` with one layer's kernel and bias replaced, once per variant — by a snapshot's (`from`), or drawn
+ * afresh by LeNet's initialiser with `reinitSeed`. Accuracy as the training loop measures it (its evaluate).
+ */
+export interface RewindQuery {
+  variants: ({ layer: LayerName; from: SnapshotWeights } | { layer: LayerName; reinitSeed: number })[];
+}
+
+/** The test accuracy of each variant, in the query's order. */
+export interface ForwardRewind {
+  accuracy: Float64Array;
+}
+
+/**
+ * The linear share's question (trainer/analysis/linear.ts): a multinomial logistic regression on the raw
+ * pixels (scaled to [0, 1]) of the training images `split`, fitted by full-batch Adam from zero weights.
+ */
+export interface LinearFitQuery {
+  iterations: number;
+  learningRate: number;
+}
+
+/** The fitted regression: kernel [pixels, classes] row by row, bias [classes], and its last training loss. */
+export interface ForwardLinearFit {
+  kernel: Float32Array;
+  bias: Float32Array;
+  loss: number;
+}
+
 /** Each image's layer outputs, NHWC, one image after another; probabilities: softmax of fc2, [images, classes]. */
 export interface ForwardMaps {
   conv1: Float32Array;
@@ -199,7 +247,7 @@ export type ForwardActivations = Record<ProbeLayer, Float32Array>;
 /** A `layers` answer: CKA [PROBE_LAYERS][against] and the dead share [DEAD_LAYERS] (NaN: a layer constant over the probes); or what it lacks. */
 export type ForwardLayers = { cka: Float64Array; dead: Float64Array } | { missing: number[] };
 
-export type ForwardResult = ForwardMaps | ForwardPredictions | ForwardActivations | ForwardLayers;
+export type ForwardResult = ForwardMaps | ForwardPredictions | ForwardActivations | ForwardLayers | ForwardCross | ForwardRewind | ForwardLinearFit;
 
 /** What the host needs of a started trainer process. Structurally what Electron's UtilityProcess offers. */
 export interface TrainerProcess {

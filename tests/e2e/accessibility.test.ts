@@ -73,6 +73,9 @@ describe(`accessibility (${HOST} host)`, () => {
     // The layer analyses' strip is drawn once its panel is in view.
     await app.page.getByTestId('layer-similarity').scrollIntoViewIfNeeded();
     await app.page.getByTestId('cka-row-conv1').waitFor();
+    // And the rewind map beside it, with its table.
+    await app.page.getByTestId('layer-rewind').scrollIntoViewIfNeeded();
+    await app.page.getByTestId('rewind-table').waitFor({ timeout: 60_000 });
     expect(await violations()).toEqual([]);
     await app.page.getByRole('tab', { name: 'fc2' }).click();
     await expect.poll(() => app.page.getByRole('tab', { name: 'fc2' }).getAttribute('aria-selected')).toBe('true');
@@ -131,8 +134,11 @@ describe(`accessibility (${HOST} host)`, () => {
   });
 
   it('has no axe violation on the compare view', async () => {
-    await app.goto(`#/compare?runs=${runs.map((r) => r.id).join(',')}`);
+    await app.goto(`#/compare?runs=${runs.map((r) => r.id).join(',')}&probes=100`);
     await expect.poll(() => app.page.getByTestId('compare-column').count(), { timeout: 30_000 }).toBe(2);
+    // The layers' panel with its strips and the two runs' layer × layer matrix.
+    await app.page.getByTestId('compare-layers').scrollIntoViewIfNeeded();
+    await app.page.getByTestId('cross-matrix').waitFor({ timeout: 60_000 });
     expect(await violations()).toEqual([]);
     expect(app.errors).toEqual([]);
   });

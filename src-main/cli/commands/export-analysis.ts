@@ -4,7 +4,11 @@
  *
  * Layout: `DIR/cka_<layer>.npy` float64 [snapshots, snapshots], linear CKA between every pair of snapshots,
  * one per layer (conv1, pool1, conv2, pool2, fc1, logits); `DIR/dead.npy` float64 [snapshots, 3], the share
- * of dead units of conv1, conv2 and fc1; with `--activations`, `DIR/activations/<snapshot folder>/<layer>.npy`
+ * of dead units of conv1, conv2 and fc1; `DIR/rewind.npy` float64 [4 layers, snapshots], the final network's test
+ * accuracy with conv1, conv2, fc1 or fc2 put back to each snapshot, and `DIR/reinit.npy` [4], with it drawn afresh;
+ * `DIR/linear_share.npy` float64 [snapshots], the share of test images on which each snapshot agrees with the
+ * data set's pixel logistic regression, whose coefficients are `linear_kernel.npy` [pixels, classes] and
+ * `linear_bias.npy` [classes] (float64 of the float32 fit; pixels HWC, scaled to [0, 1]); with `--activations`, `DIR/activations/<snapshot folder>/<layer>.npy`
  * float32 [probes, features], each layer's output on the probe set, NHWC flattened, as the CKA sees it
  * (folders named as `export-weights` names them). `DIR/analysis.json` names every array, its axes, the
  * snapshots (seq, epoch) and the probe set (test-set indices and labels).
@@ -12,35 +16,41 @@
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANALYSIS_KINDS, PROBE_LAYERS, type AnalysisKind } from '../../../src-preload/api.ts';
+import { PROBE_LAYERS, type AnalysisKind } from '../../../src-preload/api.ts';
 import { encodeNpy } from '../../core/export/npy.ts';
 import { output, parseId, UsageError, withDb } from '../common.ts';
 import { outputFolder, writeError } from '../output.ts';
 import { plural, say } from '../terminal.ts';
-import { analyzeWithProgress, cliAnalyses, parseProbes } from './analyze.ts';
+import { analyzeWithProgress, cliAnalyses, parseProbes, rewindAndLinear } from './analyze.ts';
 import { snapshotFolders } from './export-weights.ts';
 
 interface ExportAnalysisOptions {
   run: string;
   out: string;
-  kind?: string[];
+  kind?: ExportKind[];
   probes?: string;
   activations?: boolean;
 }
 
+/** What can be exported: `rewind` is the map with its re-initialised column, `linear` the share with its regression. */
+const EXPORT_KINDS = ['cka', 'dead', 'rewind', 'linear'] as const;
+type ExportKind = (typeof EXPORT_KINDS)[number];
+
 /** `--kind cka --kind dead` or `--kind cka,dead`. */
-const kinds = (value: string, previous: AnalysisKind[] = []): AnalysisKind[] => [
+const kinds = (value: string, previous: ExportKind[] = []): ExportKind[] => [
   ...previous,
   ...value.split(',').map((v) => {
     const kind = v.trim();
-    if (!(ANALYSIS_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind: unknown kind "${kind}"; the kinds are ${ANALYSIS_KINDS.join(', ')}`);
-    return kind as AnalysisKind;
+    if (!(EXPORT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind: unknown kind "${kind}"; the kinds are ${EXPORT_KINDS.join(', ')}`);
+    return kind as ExportKind;
   }),
 ];
 
 interface IndexEntry {
   file: string;
   kind: AnalysisKind | 'activations';
+  final?: number | null;
+  seed?: number;
   dtype: 'float64' | 'float32';
   shape: number[];
   axes: string[];
@@ -53,20 +63,24 @@ export function registerExportAnalysis(verb: Command): void {
   verb
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
-    .option('--kind <kind>', `what to write: ${ANALYSIS_KINDS.join(', ')}; repeat or comma-separate (default: all)`, kinds)
+    .option('--kind <kind>', `what to write: ${EXPORT_KINDS.join(', ')}; repeat or comma-separate (default: all)`, kinds)
     .option('--probes <n>', 'the probe set by its size (default: as `analyze` chooses)')
     .option('--activations', "also write each layer's output on the probe set at every snapshot (float32, large: conv1 is 46 KB per probe image)")
     .action(async (opts: ExportAnalysisOptions, cmd: Command) => {
       const runId = parseId('--run', opts.run);
       const probes = parseProbes(opts.probes);
-      const chosen = new Set(opts.kind ?? ANALYSIS_KINDS);
+      const chosen = new Set<ExportKind>(opts.kind ?? EXPORT_KINDS);
       const out = outputFolder('--out', opts.out);
       const written = await withDb(cmd, async (db) => {
         const { analyses, close } = cliAnalyses(db);
         try {
-          const { probes: size } = await analyzeWithProgress(cmd, analyses, runId, probes);
-          const summary = await analyses.layers(runId, { probes: size, threshold: 0.9 });
-          const n = summary.seqs.length;
+          // Only what is asked for is computed: the layers' analyses, the rewind map and the linear share are separate work.
+          const layered = chosen.has('cka') || chosen.has('dead') || opts.activations === true;
+          const size = layered ? (await analyzeWithProgress(cmd, analyses, runId, probes)).probes : undefined;
+          const summary = size === undefined ? undefined : await analyses.layers(runId, { probes: size, threshold: 0.9 });
+          const others = chosen.has('rewind') || chosen.has('linear') ? await rewindAndLinear(cmd, analyses, runId) : undefined;
+          const { seqs, epochs } = summary ?? others!.rewind;
+          const n = seqs.length;
           const arrays: IndexEntry[] = [];
           mkdirSync(out, { recursive: true });
           const write = (entry: IndexEntry, data: Float32Array | Float64Array) => {
@@ -74,20 +88,42 @@ export function registerExportAnalysis(verb: Command): void {
             writeFileSync(join(out, entry.file), encodeNpy(entry.shape, data));
             arrays.push(entry);
           };
-          if (chosen.has('cka')) {
+          if (summary && chosen.has('cka')) {
             for (const layer of PROBE_LAYERS) {
-              const { matrix } = await analyses.similarity(runId, layer, size);
+              const { matrix } = await analyses.similarity(runId, layer, summary.probes.size);
               write({ file: `cka_${layer}.npy`, kind: 'cka', layer, dtype: 'float64', shape: [n, n], axes: ['snapshot', 'snapshot'] }, matrix);
             }
           }
-          if (chosen.has('dead')) {
+          if (summary && chosen.has('dead')) {
             const { layers, share } = summary.dead;
             const data = Float64Array.from({ length: n * layers.length }, (_, i) => share[i % layers.length]![Math.floor(i / layers.length)] ?? Number.NaN);
             write({ file: 'dead.npy', kind: 'dead', layers, dtype: 'float64', shape: [n, layers.length], axes: ['snapshot', 'layer'] }, data);
           }
-          if (opts.activations) {
-            const folders = snapshotFolders(summary.seqs.map((_, i) => ({ epoch: summary.epochs[i]! })));
-            for (const [i, seq] of summary.seqs.entries()) {
+          const extra: Record<string, unknown> = {};
+          if (others) {
+            const { rewind, linear } = others;
+            const nulls = (a: (number | null)[]) => Float64Array.from(a, (v) => v ?? Number.NaN);
+            if (chosen.has('rewind')) {
+              const { layers, finalSeq: final } = rewind;
+              write({ file: 'rewind.npy', kind: 'rewind', layers, final, dtype: 'float64', shape: [layers.length, n], axes: ['layer', 'snapshot'] }, nulls(rewind.accuracy.flat()));
+              write({ file: 'reinit.npy', kind: 'reinit', layers, final, seed: rewind.reinitSeed, dtype: 'float64', shape: [layers.length], axes: ['layer'] }, nulls(rewind.reinit));
+              extra.rewind = { final, finalAccuracy: rewind.finalAccuracy, testImages: rewind.testImages, chance: rewind.chance, reinitSeed: rewind.reinitSeed };
+            }
+            if (chosen.has('linear')) {
+              write({ file: 'linear_share.npy', kind: 'linear', dtype: 'float64', shape: [n], axes: ['snapshot'] }, nulls(linear.share));
+              const reference = await analyses.linear.regression(runId);
+              if (reference) {
+                const { kernel, bias } = reference.fit;
+                write({ file: 'linear_kernel.npy', kind: 'linear-fit', dtype: 'float64', shape: [kernel.length / bias.length, bias.length], axes: ['pixel', 'class'] }, kernel);
+                write({ file: 'linear_bias.npy', kind: 'linear-fit', dtype: 'float64', shape: [bias.length], axes: ['class'] }, bias);
+              }
+              extra.linear = { regression: linear.regression, testImages: linear.testImages };
+            }
+          }
+          if (summary && opts.activations) {
+            const size = summary.probes.size;
+            const folders = snapshotFolders(seqs.map((_, i) => ({ epoch: epochs[i]! })));
+            for (const [i, seq] of seqs.entries()) {
               const { activations } = await analyses.activationsAt(runId, seq, size);
               for (const layer of PROBE_LAYERS) {
                 const data = activations[layer];
@@ -99,8 +135,9 @@ export function registerExportAnalysis(verb: Command): void {
           const index = {
             run: runId,
             // Indices into the data set's test split, ascending: the rows of every activation array.
-            probes: { size, indices: summary.probes.indices },
-            snapshots: summary.seqs.map((seq, i) => ({ seq, epoch: summary.epochs[i] })),
+            ...(summary && { probes: summary.probes }),
+            snapshots: seqs.map((seq, i) => ({ seq, epoch: epochs[i] })),
+            ...extra,
             arrays,
           };
           writeFileSync(join(out, 'analysis.json'), `${JSON.stringify(index, null, 2)}\n`);

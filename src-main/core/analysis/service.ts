@@ -11,6 +11,11 @@
  * A run removed while a job runs stores nothing of it: the job is aborted, and a row whose snapshot is
  * gone is not written.
  *
+ * The layer rewind map and the linear share are their own kinds (rewind.ts, linear.ts), on the same queue
+ * and storage; this class holds them. They are computed when asked for (the run page asks again as a
+ * training run stores snapshots), not with each snapshot stored: the rewind map's every cell depends on
+ * the final snapshot, and the share's regression is a fit of its own.
+ *
  * Rows are computed where missing: a snapshot stored while its run trains is analysed at once (the
  * core's training hook, core/startup.ts), a run stored before this release when it is first opened
  * (`analyses.layers`), or everything at once (`weightlapse analyze`).
@@ -21,7 +26,7 @@ import {
   DEFAULT_PROBES,
   PROBE_LAYERS,
   type AnalysisProgress,
-  type EmitEvent,
+  type CrossSimilarity,
   type LayerAnalysis,
   type ProbeLayer,
   type ProbeSet,
@@ -31,18 +36,18 @@ import {
 import { staysTrueFrom } from '../../shared/learning.ts';
 import type { Split } from '../../datasets/split.ts';
 import { runKey } from '../activations/cache.ts';
-import { pickImages, type TestSets } from '../activations/test-set.ts';
+import { pickImages, testSetSource, type TestSets } from '../activations/test-set.ts';
 import { countResults, paramsKey, readProbeSet, readResults, writeProbeSet, writeResults } from '../store/analyses.ts';
 import { getRun } from '../store/runs.ts';
-import { weightsAt, type ForwardContext } from '../work/inference.ts';
 import { runGroup } from '../work/queue.ts';
 import type { ForwardActivations, SnapshotWeights } from '../../trainer/protocol.ts';
+import { inBackground, removed, RowJobs, warn, type AnalysisContext } from './jobs.ts';
+import { LinearShares } from './linear.ts';
+import { Rewinds } from './rewind.ts';
 import { chooseProbes } from './probes.ts';
 
 /** The units of each ReLU layer (filters of a conv layer, fc1's neurons). */
 const UNITS = [20, 50, 500];
-
-export type AnalysisContext = ForwardContext & { emit: EmitEvent };
 
 interface Probes extends ProbeSet {
   split: Split;
@@ -51,16 +56,22 @@ interface Probes extends ProbeSet {
 }
 
 const nullIfNaN = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
-const removed = (runId: number) => new ApiError('not-found', `run #${runId} was removed while it was being analysed; nothing of it was stored`, 'runId');
 
 export class Analyses {
-  /** The rows being computed or waiting for their turn, so that one is never asked for twice. */
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly jobs: RowJobs;
+  /** The layer rewind map (rewind.ts). */
+  readonly rewind: Rewinds;
+  /** The linear share and its pixel regression (linear.ts). */
+  readonly linear: LinearShares;
 
   constructor(
     private readonly ctx: AnalysisContext,
     private readonly testSets: TestSets,
-  ) {}
+  ) {
+    this.jobs = new RowJobs(ctx);
+    this.rewind = new Rewinds(ctx, testSets, this.jobs);
+    this.linear = new LinearShares(ctx, testSets, this.jobs);
+  }
 
   /** The heat strip: each layer's CKA to the final snapshot, "settled at", dead units; schedules what is missing. */
   async layers(runId: number, options: { probes?: number; threshold: number }): Promise<LayerAnalysis> {
@@ -116,6 +127,35 @@ export class Analyses {
     return { runId, layer, probes: { size: probes.size, indices: probes.indices }, seqs, epochs: run.snapshots.map((s) => s.epoch), matrix, analysed: rows.size };
   }
 
+  /**
+   * Two runs' layers against each other (the compare view): linear CKA of every layer of run A's snapshot
+   * `a.seq` with every layer of run B's `b.seq`, on one probe set. Probe sets are chosen per data set, so two
+   * runs of one data set measure the same images; runs of different data sets (or shapes) are refused.
+   */
+  async cross(a: { runId: number; seq: number }, b: { runId: number; seq: number }, size?: number): Promise<CrossSimilarity> {
+    const [runA, runB] = [this.requireRun(a.runId), this.requireRun(b.runId)];
+    for (const [run, side, field] of [[runA, a, 'a.seq'], [runB, b, 'b.seq']] as const) {
+      if (!run.snapshots.some((s) => s.seq === side.seq)) throw new ApiError('not-found', `run #${run.id} has no snapshot ${side.seq}`, field);
+    }
+    const sameData = testSetSource(this.ctx.db, runA).key === testSetSource(this.ctx.db, runB).key;
+    if (!sameData || runA.inputShape.join() !== runB.inputShape.join() || runA.classes.length !== runB.classes.length) {
+      throw new ApiError('bad-input', `runs #${runA.id} and #${runB.id} were not trained on one data set: their layers cannot be compared on the same images`, 'b.runId');
+    }
+    const [pa, pb] = [await this.probes(runA, size), await this.probes(runB, size)];
+    if (pa.indices.join() !== pb.indices.join()) throw new ApiError('conflict', `runs #${runA.id} and #${runB.id} hold different probe sets of ${pa.size} images`, 'probes');
+    const geometry = { shape: runA.inputShape, classes: runA.classes.length };
+    const { cka } = await this.ctx.work.run(
+      'view',
+      () =>
+        this.ctx.inference.cross(
+          { geometry, weights: this.weightsOf(runA, a.seq), split: pa.split },
+          { a: { probeKey: pa.key, seq: a.seq }, b: { probeKey: pb.key, seq: b.seq, weights: this.weightsOf(runB, b.seq) } },
+        ),
+      runGroup(runA.id),
+    );
+    return { a, b, layers: [...PROBE_LAYERS], probes: pa.size, matrix: cka };
+  }
+
   /** Analyses every snapshot not analysed yet; resolves once all are stored, with the last progress. */
   async analyze(runId: number, options: { probes?: number; onProgress?: (p: AnalysisProgress) => void } = {}): Promise<AnalysisProgress> {
     const run = this.requireRun(runId);
@@ -156,24 +196,14 @@ export class Analyses {
     return run.snapshots
       .filter((s) => !stored.has(s.seq))
       .map(({ seq }) => {
-        const key = `${probes.key}:${seq}`;
-        let row = this.pending.get(key);
-        if (!row) {
-          row = this.ctx.work.run('background', (signal) => this.computeRow(run, probes, seq, signal), runGroup(run.id));
-          this.pending.set(key, row);
-          void row.then(
-            () => this.pending.delete(key),
-            () => this.pending.delete(key),
-          );
-        }
+        const row = this.jobs.row(run.id, `${probes.key}:${seq}`, (signal) => this.computeRow(run, probes, seq, signal));
         return onRow ? row.then(onRow) : row;
       });
   }
 
-  /** Schedules what is missing without waiting for it; a failure is reported once, a removed run's cancellation not at all. */
+  /** Schedules what is missing without waiting for it. */
   private inBackground(run: RunDetail, probes: Probes): void {
-    const rows = this.schedule(run, probes);
-    if (rows.length > 0) Promise.all(rows).catch((err: unknown) => warn(run, err));
+    inBackground(run, this.schedule(run, probes));
   }
 
   /** Snapshot `seq`'s row: CKA with itself and every earlier snapshot, and its dead units, stored together. */
@@ -198,11 +228,8 @@ export class Analyses {
     this.ctx.emit('analysis.progress', this.progress(run, probes));
   }
 
-  /** A snapshot's weights; a run removed meanwhile is said so (its tensors are gone). */
   private weightsOf(run: RunDetail, seq: number): SnapshotWeights {
-    const weights = weightsAt(this.ctx.db, run.id, seq);
-    if (Object.values(weights).some((w) => w === undefined)) throw removed(run.id);
-    return weights;
+    return this.jobs.weightsOf(run.id, seq);
   }
 
   /** Of the snapshots stored now (a training run stores more as it goes), how many are analysed. */
@@ -235,14 +262,6 @@ export class Analyses {
   }
 
   private requireRun(runId: number): RunDetail {
-    const run = getRun(this.ctx.db, runId);
-    if (!run) throw new ApiError('not-found', `no run #${runId}`, 'runId');
-    return run;
+    return this.jobs.requireRun(runId);
   }
-}
-
-/** A background analysis that failed, said once on stderr; a removed run's cancelled jobs are not news. */
-function warn(run: RunDetail, err: unknown): void {
-  if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'not-found')) return;
-  console.warn(`weightlapse: the analysis of run #${run.id} stopped: ${err instanceof Error ? err.message : String(err)}`);
 }

@@ -5,5 +5,8 @@ export function analysisHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'an
   return {
     'analyses.layers': ({ runId, probes, threshold }) => ctx.analyses.layers(runId, { probes, threshold }),
     'analyses.similarity': ({ runId, layer, probes }) => ctx.analyses.similarity(runId, layer, probes),
+    'analyses.cross': ({ a, b, probes }) => ctx.analyses.cross(a, b, probes),
+    'analyses.rewind': ({ runId }) => ctx.analyses.rewind.map(runId),
+    'analyses.linear': ({ runId }) => ctx.analyses.linear.share(runId),
   };
 }

@@ -3,7 +3,12 @@
  * params) as float64 values. Layouts, by kind:
  *  - `cka` of snapshot at position t: PROBE_LAYERS.length × (t + 1) values, layer by layer, CKA with the
  *    run's snapshots at positions 0 … t (the lower triangle of each layer's matrix, row t);
- *  - `dead`: DEAD_LAYERS.length values, the share of each layer's units that are 0 on every probe image.
+ *  - `dead`: DEAD_LAYERS.length values, the share of each layer's units that are 0 on every probe image;
+ *  - `rewind` of snapshot t: LAYERS.length values, the final network's test accuracy with that layer put back to t
+ *    (params: the final seq); `reinit`, on the final snapshot: the same with each layer drawn afresh (params: + seed);
+ *  - `linear`: 1 value, the share of test images on which the snapshot agrees with the data set's pixel regression;
+ *  - `linear-fit`, on a run's first snapshot: that regression, [images, iterations, loss, kernel…, bias…]
+ *    (params name the data set: any run of it finds it, `findResult`).
  * A result's row is written in one statement that finds its snapshot: a run removed meanwhile leaves none.
  */
 import type { AnalysisKind } from '../../../src-preload/api.ts';
@@ -14,7 +19,7 @@ const blobOf = (a: Float64Array | Uint32Array) => Buffer.from(a.buffer, a.byteOf
 const float64s = (b: Buffer) => new Float64Array(Uint8Array.from(b).buffer);
 
 /** The params as stored: keys sorted, so that one set of params has one key. */
-export function paramsKey(params: Record<string, number>): string {
+export function paramsKey(params: Record<string, number | string>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
@@ -77,4 +82,10 @@ export function countResults(db: Db, runId: number, kind: AnalysisKind, params: 
     )
     .get({ runId, kind, params }) as { n: number };
   return row.n;
+}
+
+/** The first stored result of this kind and params in any run (what is kept per data set, on one of its runs). */
+export function findResult(db: Db, kind: AnalysisKind, params: string): Float64Array | undefined {
+  const row = db.prepare('SELECT data FROM analysis_results WHERE kind = $kind AND params = $params LIMIT 1').get({ kind, params }) as { data: Buffer } | undefined;
+  return row && float64s(row.data);
 }

@@ -8,13 +8,19 @@
 import { TENSOR_NAMES, type TensorName } from '../../../src-preload/api.ts';
 import type {
   ForwardActivations,
+  ForwardCross,
   ForwardLayers,
+  ForwardLinearFit,
   ForwardMaps,
   ForwardPass,
   ForwardPredictions,
   ForwardRequest,
   ForwardResult,
+  ForwardRewind,
+  CrossQuery,
   LayerQuery,
+  LinearFitQuery,
+  RewindQuery,
   TrainerProcess,
   TrainerSpawner,
 } from '../../trainer/protocol.ts';
@@ -87,6 +93,21 @@ export class Inference {
   /** The analyses' measures of one snapshot on a probe set (trainer/analysis/layers.ts). */
   layers(input: ForwardInput, layers: LayerQuery): Promise<ForwardLayers> {
     return this.request({ ...input, output: 'layers', layers }) as Promise<ForwardLayers>;
+  }
+
+  /** Every layer of one run's snapshot against every layer of another's, on one probe set (trainer/analysis/layers.ts). */
+  cross(input: ForwardInput, cross: CrossQuery): Promise<ForwardCross> {
+    return this.request({ ...input, output: 'cross', cross }) as Promise<ForwardCross>;
+  }
+
+  /** The test accuracy of the network `input.weights` with one layer swapped, per variant (trainer/analysis/rewind.ts). */
+  rewind(input: ForwardInput, rewind: RewindQuery): Promise<ForwardRewind> {
+    return this.request({ ...input, output: 'rewind', rewind }) as Promise<ForwardRewind>;
+  }
+
+  /** A logistic regression on the pixels of `input.split` (its weights are not used: send none). */
+  linearFit(input: ForwardInput, fit: LinearFitQuery): Promise<ForwardLinearFit> {
+    return this.request({ ...input, output: 'linear-fit', fit }) as Promise<ForwardLinearFit>;
   }
 
   /** Ends the process (the next request starts another); requests it held fail. */

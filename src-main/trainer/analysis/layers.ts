@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEAD_LAYERS, PROBE_LAYERS, type DeadLayer, type ProbeLayer } from '../../../src-preload/api.ts';
-import type { ForwardLayers, LayerQuery, SnapshotWeights } from '../protocol.ts';
+import type { CrossQuery, ForwardCross, ForwardLayers, LayerQuery, SnapshotWeights } from '../protocol.ts';
 
 const GRAM_BUDGET = 384 * 1024 * 1024;
 
@@ -109,25 +109,38 @@ export class LayerCache {
     const key = (seq: number) => `${query.probeKey}\0${seq}`;
     const missing = query.against.filter((a) => a.seq !== query.seq && !a.weights && !this.kept.has(key(a.seq))).map((a) => a.seq);
     if (missing.length > 0) return { missing };
-    const get = (seq: number, w: SnapshotWeights | undefined) => {
-      const found = this.kept.get(key(seq));
-      if (found) {
-        // Map order is insertion order: moved to the end, it is the most recently used.
-        this.kept.delete(key(seq));
-        this.kept.set(key(seq), found);
-        return found.value;
-      }
-      const value = measure(w!);
-      this.keep(query.probeKey, key(seq), value);
-      return value;
-    };
-    const own = get(query.seq, weights);
+    const own = this.get(query.probeKey, query.seq, weights, measure);
     const cka = new Float64Array(PROBE_LAYERS.length * query.against.length);
     query.against.forEach((a, k) => {
-      const other = a.seq === query.seq ? own : get(a.seq, a.weights);
+      const other = a.seq === query.seq ? own : this.get(query.probeKey, a.seq, a.weights, measure);
       PROBE_LAYERS.forEach((_, l) => (cka[l * query.against.length + k] = ckaOf(own, other, l)));
     });
     return { cka, dead: own.dead };
+  }
+
+  /** Every layer of one snapshot against every layer of another (of another run, on the same probe images). */
+  cross(query: CrossQuery, weights: SnapshotWeights, measure: (weights: SnapshotWeights) => SnapshotLayers): ForwardCross {
+    const a = this.get(query.a.probeKey, query.a.seq, weights, measure);
+    const b = this.get(query.b.probeKey, query.b.seq, query.b.weights, measure);
+    const n = PROBE_LAYERS.length;
+    const out = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = cka(a.grams[i]!, b.grams[j]!);
+    return { cka: out };
+  }
+
+  /** A snapshot's measures: kept (now the most recently used), or measured from its weights and kept. */
+  private get(probeKey: string, seq: number, weights: SnapshotWeights | undefined, measure: (weights: SnapshotWeights) => SnapshotLayers): SnapshotLayers {
+    const key = `${probeKey}\0${seq}`;
+    const found = this.kept.get(key);
+    if (found) {
+      // Map order is insertion order: moved to the end, it is the most recently used.
+      this.kept.delete(key);
+      this.kept.set(key, found);
+      return found.value;
+    }
+    const value = measure(weights!);
+    this.keep(probeKey, key, value);
+    return value;
   }
 
   private keep(probeKey: string, key: string, value: SnapshotLayers): void {

@@ -73,8 +73,13 @@ describe('weightlapse analyze', () => {
     const lines = again.stdout.trim().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^run #1: 4 snapshots analysed on ${PROBES} probe images in [\\d.]+ s$`));
     expect(lines[1]).toMatch(/^layer +CKA first→final +settled \(≥ 0\.9\) +dead at the end$/);
-    expect(lines.slice(2).map((line) => line.split(/ +/)[0])).toEqual([...PROBE_LAYERS]);
+    expect(lines.slice(2, 2 + PROBE_LAYERS.length).map((line) => line.split(/ +/)[0])).toEqual([...PROBE_LAYERS]);
     expect(lines[2]).toMatch(/ of 20$/);
+    // Then the rewind map's first column and re-initialised one, per layer, and the linear share.
+    const rest = lines.slice(2 + PROBE_LAYERS.length);
+    expect(rest[1]).toMatch(/^rewinding one layer of the final network \(test accuracy [\d.]+% on 50 test images, chance 10\.0%\):$/);
+    expect(rest.slice(3, 7).map((line) => line.split(/ +/)[0])).toEqual(['conv1', 'conv2', 'fc1', 'fc2']);
+    expect(rest.at(-1)).toMatch(/^pixel logistic regression \(6000 training images, 100 iterations\): [\d.]+% on the test images; the network agrees with it on [\d.]+% at first, [\d.]+% at the end$/);
   });
 });
 
@@ -84,8 +89,9 @@ describe('weightlapse export-analysis', () => {
     const out = join(tempDir(), 'analysis');
     const r = cli('--json', 'export-analysis', '--run', '1', '--out', out, '--probes', String(PROBES), '--activations');
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ out, files: 6 + 1 + 4 * 6, snapshots: 4 });
-    expect(readdirSync(out).sort()).toEqual(['activations', 'analysis.json', ...PROBE_LAYERS.map((l) => `cka_${l}.npy`).sort(), 'dead.npy'].sort());
+    expect(JSON.parse(r.stdout)).toMatchObject({ out, files: 6 + 1 + 5 + 4 * 6, snapshots: 4 });
+    const others = ['rewind.npy', 'reinit.npy', 'linear_share.npy', 'linear_kernel.npy', 'linear_bias.npy'];
+    expect(readdirSync(out).sort()).toEqual(['activations', 'analysis.json', ...PROBE_LAYERS.map((l) => `cka_${l}.npy`), 'dead.npy', ...others].sort());
     const index = JSON.parse(readFileSync(join(out, 'analysis.json'), 'utf8')) as { arrays: { file: string; axes: string[]; shape: number[] }[] };
     expect(index.arrays.find((a) => a.file === 'cka_fc1.npy')).toMatchObject({ axes: ['snapshot', 'snapshot'], shape: [4, 4] });
     expect(index.arrays.find((a) => a.file === 'activations/epoch_0000/conv1.npy')).toMatchObject({ axes: ['probe', 'feature'], shape: [PROBES, 24 * 24 * 20] });
@@ -110,7 +116,7 @@ describe('weightlapse export-analysis', () => {
   });
 
   it.each([
-    [['--kind', 'rewind'], /^weightlapse: --kind: unknown kind "rewind"; the kinds are cka, dead\n$/, 2],
+    [['--kind', 'svcca'], /^weightlapse: --kind: unknown kind "svcca"; the kinds are cka, dead, rewind, linear\n$/, 2],
     [['--probes', '0'], /^weightlapse: --probes: expected a whole number from 1 to 5000, got "0"\n$/, 2],
     [['--probes', '2000'], /^weightlapse: --probes: 2000 is more than the 1000 test images of run #1's data set\n$/, 1],
     [['--run', '9'], /^weightlapse: no run #9\n$/, 1],
