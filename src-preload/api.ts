@@ -471,6 +471,63 @@ export interface SimilarityMatrix {
   analysed: number;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Examples: how each training image is learned, forgotten and learned again (issue 26)
+
+/**
+ * Every training image of a run as of one snapshot, from the example ledger its training loop recorded
+ * (each image's minibatch prediction and p(true class) at each presentation, one presentation per epoch):
+ * arrays indexed by the image's index in the data set's training split. `recorded` false: the run was
+ * stored before ledgers were recorded (or has not trained a batch), and every array is empty.
+ */
+export interface ExampleTable {
+  runId: number;
+  recorded: boolean;
+  /** The snapshot the table is as of, and its (fractional) epoch. */
+  seq: number;
+  epoch: number;
+  /** Epochs with presentations (the last one may be partial, as of a snapshot inside an epoch). */
+  epochs: number;
+  count: number;
+  classes: string[];
+  /** The label each image was trained with. */
+  labels: Uint8Array;
+  /** Presentations counted, per image. */
+  presented: Int32Array;
+  /** Forgetting events: right at one presentation, wrong at the next (Toneva et al. 2019). */
+  forgetting: Int32Array;
+  /** The epoch (from 1) from which every presentation was right; -1 when its last one was wrong or it was never presented. */
+  learnedFrom: Int32Array;
+  /** Mean p(true class) over its presentations: Swayamdipta et al.'s (2020) confidence. */
+  confidence: Float32Array;
+  /** Their variability: the standard deviation of p(true class) over its presentations (population, ÷ n). */
+  variability: Float32Array;
+  /** The share of its presentations predicted right. */
+  correctness: Float32Array;
+  /** Images learned (right at least once) and never forgotten; images never right; forgetting events in all. */
+  totals: { unforgettable: number; neverLearned: number; forgettingEvents: number };
+}
+
+/** Some training images with each one's record at each epoch's presentation, for the galleries and the data map's selection. */
+export interface ExampleSeries {
+  runId: number;
+  /** Epochs with presentations, from 1. */
+  epochs: number[];
+  /** Indices into the data set's training split. */
+  indices: number[];
+  labels: number[];
+  /** HWC bytes of each image, one after another. */
+  images: Uint8Array;
+  shape: [number, number, number];
+  classes: string[];
+  /** [image][epoch]: 1 right, 0 wrong, 255 not presented in that epoch. */
+  correct: Uint8Array;
+  /** [image][epoch]: p(true class), NaN where not presented. */
+  pTrue: Float32Array;
+}
+/** Images one `analyses.exampleSeries` call may ask for. */
+export const MAX_EXAMPLE_SERIES = 200;
+
 export interface AnalysisProgress {
   runId: number;
   /** Snapshots analysed of the run's stored ones. */
@@ -616,6 +673,23 @@ export const contract = {
   ),
   /** One layer's snapshot × snapshot CKA matrix (the row the strip's click opens). */
   'analyses.similarity': method<SimilarityMatrix>()(z.object({ runId: id, layer: z.enum(PROBE_LAYERS), probes: probeCount.optional() }).strict()),
+
+  // Examples (issue 26): the ledger recorded while training, per training image.
+  /** Every training image's forgetting events, confidence and variability as of snapshot `seq` (absent: the last). */
+  'analyses.examples': method<ExampleTable>()(z.object({ runId: id, seq: seq.optional() }).strict()),
+  /** Training images by index, each with its record at every epoch. */
+  'analyses.exampleSeries': method<ExampleSeries>()(
+    z
+      .object({
+        runId: id,
+        indices: z
+          .array(z.number().int().min(0).max(10_000_000))
+          .min(1)
+          .max(MAX_EXAMPLE_SERIES, `at most ${MAX_EXAMPLE_SERIES} images at a time`)
+          .refine((a) => new Set(a).size === a.length, 'must not repeat an index'),
+      })
+      .strict(),
+  ),
 
   /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
   'files.saveGif': method<{ path: string } | null>()(exportGifInput, true),

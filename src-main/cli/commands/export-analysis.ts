@@ -1,6 +1,7 @@
 /**
  * `weightlapse export-analysis --run ID --out DIR [--kind K]… [--probes N] [--activations]`: a run's layer
- * analyses as NumPy `.npy` files with a JSON index, computing first what is not stored yet (as `analyze`).
+ * analyses as NumPy `.npy` files with a JSON index, computing first what is not stored yet (as `analyze`);
+ * `--kind examples`, its example ledger (export-examples.ts: per-image table as CSV and `.npy`).
  *
  * Layout: `DIR/cka_<layer>.npy` float64 [snapshots, snapshots], linear CKA between every pair of snapshots,
  * one per layer (conv1, pool1, conv2, pool2, fc1, logits); `DIR/dead.npy` float64 [snapshots, 3], the share
@@ -13,28 +14,36 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANALYSIS_KINDS, PROBE_LAYERS, type AnalysisKind } from '../../../src-preload/api.ts';
+import type { Db } from '../../core/store/db.ts';
+import { Examples } from '../../core/analysis/examples.ts';
+import { listSnapshots } from '../../core/store/snapshots.ts';
 import { encodeNpy } from '../../core/export/npy.ts';
 import { output, parseId, UsageError, withDb } from '../common.ts';
 import { outputFolder, writeError } from '../output.ts';
 import { plural, say } from '../terminal.ts';
 import { analyzeWithProgress, cliAnalyses, parseProbes } from './analyze.ts';
+import { writeExamples, type ExamplesEntry } from './export-examples.ts';
 import { snapshotFolders } from './export-weights.ts';
 
 interface ExportAnalysisOptions {
   run: string;
   out: string;
-  kind?: string[];
+  kind?: ExportKind[];
   probes?: string;
   activations?: boolean;
 }
 
+/** What can be exported: the layer analyses' kinds, and the example ledger. */
+const EXPORT_KINDS = [...ANALYSIS_KINDS, 'examples'] as const;
+type ExportKind = (typeof EXPORT_KINDS)[number];
+
 /** `--kind cka --kind dead` or `--kind cka,dead`. */
-const kinds = (value: string, previous: AnalysisKind[] = []): AnalysisKind[] => [
+const kinds = (value: string, previous: ExportKind[] = []): ExportKind[] => [
   ...previous,
   ...value.split(',').map((v) => {
     const kind = v.trim();
-    if (!(ANALYSIS_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind: unknown kind "${kind}"; the kinds are ${ANALYSIS_KINDS.join(', ')}`);
-    return kind as AnalysisKind;
+    if (!(EXPORT_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind: unknown kind "${kind}"; the kinds are ${EXPORT_KINDS.join(', ')}`);
+    return kind as ExportKind;
   }),
 ];
 
@@ -53,64 +62,82 @@ export function registerExportAnalysis(verb: Command): void {
   verb
     .requiredOption('--run <id>', 'the run')
     .requiredOption('--out <dir>', 'the folder to write into (created if missing)')
-    .option('--kind <kind>', `what to write: ${ANALYSIS_KINDS.join(', ')}; repeat or comma-separate (default: all)`, kinds)
+    .option('--kind <kind>', `what to write: ${EXPORT_KINDS.join(', ')}; repeat or comma-separate (default: the layer analyses, ${ANALYSIS_KINDS.join(', ')})`, kinds)
     .option('--probes <n>', 'the probe set by its size (default: as `analyze` chooses)')
     .option('--activations', "also write each layer's output on the probe set at every snapshot (float32, large: conv1 is 46 KB per probe image)")
     .action(async (opts: ExportAnalysisOptions, cmd: Command) => {
       const runId = parseId('--run', opts.run);
       const probes = parseProbes(opts.probes);
-      const chosen = new Set(opts.kind ?? ANALYSIS_KINDS);
+      const chosen = new Set<ExportKind>(opts.kind ?? ANALYSIS_KINDS);
       const out = outputFolder('--out', opts.out);
       const written = await withDb(cmd, async (db) => {
-        const { analyses, close } = cliAnalyses(db);
+        const arrays: (IndexEntry | ExamplesEntry)[] = [];
         try {
-          const { probes: size } = await analyzeWithProgress(cmd, analyses, runId, probes);
-          const summary = await analyses.layers(runId, { probes: size, threshold: 0.9 });
-          const n = summary.seqs.length;
-          const arrays: IndexEntry[] = [];
-          mkdirSync(out, { recursive: true });
-          const write = (entry: IndexEntry, data: Float32Array | Float64Array) => {
-            mkdirSync(join(out, entry.file, '..'), { recursive: true });
-            writeFileSync(join(out, entry.file), encodeNpy(entry.shape, data));
-            arrays.push(entry);
-          };
-          if (chosen.has('cka')) {
-            for (const layer of PROBE_LAYERS) {
-              const { matrix } = await analyses.similarity(runId, layer, size);
-              write({ file: `cka_${layer}.npy`, kind: 'cka', layer, dtype: 'float64', shape: [n, n], axes: ['snapshot', 'snapshot'] }, matrix);
-            }
-          }
-          if (chosen.has('dead')) {
-            const { layers, share } = summary.dead;
-            const data = Float64Array.from({ length: n * layers.length }, (_, i) => share[i % layers.length]![Math.floor(i / layers.length)] ?? Number.NaN);
-            write({ file: 'dead.npy', kind: 'dead', layers, dtype: 'float64', shape: [n, layers.length], axes: ['snapshot', 'layer'] }, data);
-          }
-          if (opts.activations) {
-            const folders = snapshotFolders(summary.seqs.map((_, i) => ({ epoch: summary.epochs[i]! })));
-            for (const [i, seq] of summary.seqs.entries()) {
-              const { activations } = await analyses.activationsAt(runId, seq, size);
-              for (const layer of PROBE_LAYERS) {
-                const data = activations[layer];
-                const shape = [size, data.length / size];
-                write({ file: `activations/${folders[i]}/${layer}.npy`, kind: 'activations', layer, seq, dtype: 'float32', shape, axes: ['probe', 'feature'] }, data);
-              }
-            }
-          }
+          // The example ledger first: a run without one is refused before anything is computed or written.
+          if (chosen.has('examples')) arrays.push(...(await writeExamples(db, new Examples(db), runId, out)));
+          const layers = chosen.has('cka') || chosen.has('dead') || opts.activations ? await writeLayers(cmd, db, runId, { chosen, probes, activations: opts.activations === true, out }, arrays) : undefined;
+          const snapshots = listSnapshots(db, runId).map((s) => ({ seq: s.seq, epoch: s.epoch }));
           const index = {
             run: runId,
             // Indices into the data set's test split, ascending: the rows of every activation array.
-            probes: { size, indices: summary.probes.indices },
-            snapshots: summary.seqs.map((seq, i) => ({ seq, epoch: summary.epochs[i] })),
+            ...(layers ? { probes: layers } : {}),
+            snapshots,
             arrays,
           };
           writeFileSync(join(out, 'analysis.json'), `${JSON.stringify(index, null, 2)}\n`);
-          return { files: arrays.length, snapshots: n };
+          return { files: arrays.length, snapshots: snapshots.length };
         } catch (err) {
           throw writeError('--out', err);
-        } finally {
-          close();
         }
       });
       output(cmd, { out, ...written }, () => say(`wrote ${plural(written.files, '.npy file')} for ${plural(written.snapshots, 'snapshot')} to ${out}`));
     });
+}
+
+/** The layer analyses (cka, dead, activations), computed first where missing; the probe set they are on. */
+async function writeLayers(
+  cmd: Command,
+  db: Db,
+  runId: number,
+  opts: { chosen: Set<ExportKind>; probes: number | undefined; activations: boolean; out: string },
+  arrays: (IndexEntry | ExamplesEntry)[],
+): Promise<{ size: number; indices: number[] }> {
+  const { chosen, out } = opts;
+  const { analyses, close } = cliAnalyses(db);
+  try {
+    const { probes: size } = await analyzeWithProgress(cmd, analyses, runId, opts.probes);
+    const summary = await analyses.layers(runId, { probes: size, threshold: 0.9 });
+    const n = summary.seqs.length;
+    mkdirSync(out, { recursive: true });
+    const write = (entry: IndexEntry, data: Float32Array | Float64Array) => {
+      mkdirSync(join(out, entry.file, '..'), { recursive: true });
+      writeFileSync(join(out, entry.file), encodeNpy(entry.shape, data));
+      arrays.push(entry);
+    };
+    if (chosen.has('cka')) {
+      for (const layer of PROBE_LAYERS) {
+        const { matrix } = await analyses.similarity(runId, layer, size);
+        write({ file: `cka_${layer}.npy`, kind: 'cka', layer, dtype: 'float64', shape: [n, n], axes: ['snapshot', 'snapshot'] }, matrix);
+      }
+    }
+    if (chosen.has('dead')) {
+      const { layers, share } = summary.dead;
+      const data = Float64Array.from({ length: n * layers.length }, (_, i) => share[i % layers.length]![Math.floor(i / layers.length)] ?? Number.NaN);
+      write({ file: 'dead.npy', kind: 'dead', layers, dtype: 'float64', shape: [n, layers.length], axes: ['snapshot', 'layer'] }, data);
+    }
+    if (opts.activations) {
+      const folders = snapshotFolders(summary.seqs.map((_, i) => ({ epoch: summary.epochs[i]! })));
+      for (const [i, seq] of summary.seqs.entries()) {
+        const { activations } = await analyses.activationsAt(runId, seq, size);
+        for (const layer of PROBE_LAYERS) {
+          const data = activations[layer];
+          const shape = [size, data.length / size];
+          write({ file: `activations/${folders[i]}/${layer}.npy`, kind: 'activations', layer, seq, dtype: 'float32', shape, axes: ['probe', 'feature'] }, data);
+        }
+      }
+    }
+    return { size, indices: summary.probes.indices };
+  } finally {
+    close();
+  }
 }

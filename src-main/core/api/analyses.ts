@@ -5,5 +5,7 @@ export function analysisHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'an
   return {
     'analyses.layers': ({ runId, probes, threshold }) => ctx.analyses.layers(runId, { probes, threshold }),
     'analyses.similarity': ({ runId, layer, probes }) => ctx.analyses.similarity(runId, layer, probes),
+    'analyses.examples': ({ runId, seq }) => ctx.examples.table(runId, seq),
+    'analyses.exampleSeries': ({ runId, indices }) => ctx.examples.series(runId, indices),
   };
 }
