@@ -74,6 +74,8 @@ export const runConfigSchema = z.object({
   /** Snapshots inside the first epoch (1 = only at its end), because that is where filters move most. */
   snapshotsPerEpoch: z.number('a number of first-epoch snapshots is needed').int('a whole number of snapshots').min(1, 'at least 1 snapshot in the first epoch').max(100, 'at most 100 snapshots in the first epoch').default(1),
   backend: z.enum(BACKEND_CHOICES, `the backend is one of ${BACKEND_CHOICES.join(', ')}`).default('auto'),
+  /** The noisy-labels experiment (issue 26): this share of the training labels flipped, seeded by `seed`, in memory only. */
+  labelNoise: z.number('a share of labels to flip (0 to 0.9)').min(0, 'a label noise of at least 0').max(0.9, 'a label noise of at most 0.9').optional(),
   // Strict like every other object of the contract: a mistyped key ({"epoch": 1}) is refused, not ignored.
 }).strict();
 export type RunConfig = z.output<typeof runConfigSchema>;
@@ -506,6 +508,12 @@ export interface ExampleTable {
   correctness: Float32Array;
   /** Images learned (right at least once) and never forgotten; images never right; forgetting events in all. */
   totals: { unforgettable: number; neverLearned: number; forgettingEvents: number };
+  /**
+   * A noisy-labels run's flipped images (ascending; `labels` holds the flipped labels it trained with), and
+   * how well low confidence finds them: the ROC AUC of 1 − confidence, flipped against clean images (0.5:
+   * chance; null: no presentations yet). null: not a noisy-labels run.
+   */
+  noise: { share: number; flipped: Uint32Array; auc: number | null } | null;
 }
 
 /** Some training images with each one's record at each epoch's presentation, for the galleries and the data map's selection. */
@@ -617,6 +625,10 @@ export const contract = {
   /** The study's experiment: the same seed and settings twice, once with conv1+conv2 frozen. */
   'runs.freezeExperiment': method<{ trained: RunSummary; frozen: RunSummary }>()(
     z.object({ datasetId: id, config: runConfigSchema }).strict(),
+  ),
+  /** The noisy-labels experiment (issue 26): the same seed and settings twice, the second with `share` of its training labels flipped. */
+  'runs.noisyLabelsExperiment': method<{ clean: RunSummary; noisy: RunSummary }>()(
+    z.object({ datasetId: id, config: runConfigSchema, share: z.number().gt(0, 'must be above 0').max(0.9, 'must be at most 0.9') }).strict(),
   ),
   'runs.stop': method<RunSummary>()(runRef),
   'runs.resume': method<RunSummary>()(runRef),

@@ -14,7 +14,8 @@ import { LAYERS, type EpochMetrics, type Geometry, type RunConfig, type TensorNa
 import type { Split } from '../datasets/split.ts';
 import { confusionOf, overallAccuracy, type ConfusionMatrix } from '../shared/learning.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
-import type { Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
+import { flipLabels, withNoise } from './label-noise.ts';
+import type { Kernels, LabelNoise, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
 import { ShuffleRng } from './shuffle.ts';
 import { LedgerRecorder } from './ledger.ts';
 import { layerChanges } from './stats.ts';
@@ -203,8 +204,10 @@ export async function runTraining(
 ): Promise<LoopResult> {
   const net = createLeNet(data.shape, config.seed, config.freeze, data.classes);
   const optimizer = makeOptimizer(config);
+  const noise = config.labelNoise ? flipLabels(data.train.labels.subarray(0, data.train.count), data.classes, config.labelNoise, config.seed) : undefined;
+  const trained = noise ? { ...data, train: withNoise(data.train, noise) } : data;
   try {
-    return await new TrainingLoop(net, optimizer, config, data, callbacks).run(from);
+    return await new TrainingLoop(net, optimizer, config, trained, callbacks, noise).run(from);
   } finally {
     optimizer.dispose();
     net.model.dispose();
@@ -230,6 +233,8 @@ class TrainingLoop {
     private readonly config: RunConfig,
     private readonly data: TrainingData,
     private readonly callbacks: LoopCallbacks,
+    /** The labels flipped (a noisy-labels run), sent with snapshot 0. */
+    private readonly noise?: LabelNoise,
   ) {
     this.batches = Math.ceil(data.train.count / config.batchSize);
   }
@@ -395,8 +400,8 @@ class TrainingLoop {
     const tensors = this.net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
     const layers = layerChanges(kernels, this.previous, this.initial);
     this.state.optimizer = await saveOptimizer(this.optimizer);
-    const ledger = this.state.seq > 0 ? { ledger: this.ledger.snapshot() } : {};
-    await this.callbacks.onSnapshot({ seq: this.state.seq, epoch, metrics, layers, tensors, confusion, ...ledger }, this.state);
+    const extra = this.state.seq > 0 ? { ledger: this.ledger.snapshot() } : this.noise ? { labelNoise: this.noise } : {};
+    await this.callbacks.onSnapshot({ seq: this.state.seq, epoch, metrics, layers, tensors, confusion, ...extra }, this.state);
     this.previous = kernels;
     this.result.snapshotSeconds += (performance.now() - t0) / 1000;
   }

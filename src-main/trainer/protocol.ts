@@ -57,6 +57,15 @@ export interface Snapshot {
   confusion?: ConfusionMatrix;
   /** The example ledger of the epoch trained in (all of it at an epoch's end); absent at seq 0. */
   ledger?: EpochLedger;
+  /** At seq 0 of a run with `labelNoise`: the training labels it flipped (trainer/label-noise.ts). */
+  labelNoise?: LabelNoise;
+}
+
+/** The training images whose labels a noisy-labels run flipped, ascending, and the labels it trained them with. */
+export interface LabelNoise {
+  share: number;
+  indices: Uint32Array;
+  labels: Uint8Array;
 }
 
 /**

@@ -74,13 +74,16 @@ export function registerExportAnalysis(verb: Command): void {
         const arrays: (IndexEntry | ExamplesEntry)[] = [];
         try {
           // The example ledger first: a run without one is refused before anything is computed or written.
-          if (chosen.has('examples')) arrays.push(...(await writeExamples(db, new Examples(db), runId, out)));
+          const examples = chosen.has('examples') ? await writeExamples(db, new Examples(db), runId, out) : undefined;
+          arrays.push(...(examples?.entries ?? []));
           const layers = chosen.has('cka') || chosen.has('dead') || opts.activations ? await writeLayers(cmd, db, runId, { chosen, probes, activations: opts.activations === true, out }, arrays) : undefined;
           const snapshots = listSnapshots(db, runId).map((s) => ({ seq: s.seq, epoch: s.epoch }));
           const index = {
             run: runId,
             // Indices into the data set's test split, ascending: the rows of every activation array.
             ...(layers ? { probes: layers } : {}),
+            // A noisy-labels run's flipped training images (the examples table's labels are the flipped ones).
+            ...(examples?.labelNoise ? { labelNoise: examples.labelNoise } : {}),
             snapshots,
             arrays,
           };

@@ -3,7 +3,8 @@
  * `examples.npy` (float64 [images, EXAMPLE_COLUMNS]) hold the per-image table as of the last snapshot, one
  * row per training image in training-split order; `examples_correct.npy` (uint8 [epochs, images]: 1 right,
  * 0 wrong, 255 not presented) and `examples_p_true.npy` (float16 [epochs, images]) hold every presentation
- * the table was computed from, so that it can be recomputed elsewhere.
+ * the table was computed from, so that it can be recomputed elsewhere. For a noisy-labels run, the JSON
+ * index's `labelNoise` names the flipped images (the table's labels are the flipped ones it trained with).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,8 +42,13 @@ function rowOf(t: ExampleTable, i: number): number[] {
   ];
 }
 
-/** Writes the files into `out`; the entries for the JSON index. */
-export async function writeExamples(db: Db, examples: Examples, runId: number, out: string): Promise<ExamplesEntry[]> {
+/** Writes the files into `out`; the entries for the JSON index, and a noisy-labels run's flips. */
+export async function writeExamples(
+  db: Db,
+  examples: Examples,
+  runId: number,
+  out: string,
+): Promise<{ entries: ExamplesEntry[]; labelNoise?: { share: number; flipped: number[]; auc: number | null } }> {
   const table = await examples.table(runId);
   if (!table.recorded) throw new UserError(`--kind examples: run #${runId} has no example ledger: it was trained before Weightlapse recorded one`);
   const ledgers = readEpochLedgers(db, runId);
@@ -65,5 +71,6 @@ export async function writeExamples(db: Db, examples: Examples, runId: number, o
   });
   write({ file: 'examples_correct.npy', kind: 'examples', dtype: 'uint8', shape: [ledgers.length, n], axes: ['epoch', 'image'] }, correct);
   write({ file: 'examples_p_true.npy', kind: 'examples', dtype: 'float16', shape: [ledgers.length, n], axes: ['epoch', 'image'] }, pTrue);
-  return entries;
+  const noise = table.noise;
+  return noise ? { entries, labelNoise: { share: noise.share, flipped: Array.from(noise.flipped), auc: noise.auc } } : { entries };
 }

@@ -4,6 +4,7 @@
  * in epoch order. An image not presented in an epoch (a partial epoch, as of a snapshot inside it) has no
  * record there, and its consecutive presentations are the ones it has.
  */
+import type { ExampleTable } from '../../../src-preload/api.ts';
 import { fromHalfBits } from '../../shared/half.ts';
 import { NOT_PRESENTED, type EpochLedger } from '../../trainer/protocol.ts';
 
@@ -14,16 +15,8 @@ export function halfValues(): Float64Array {
   return halfTable;
 }
 
-export interface ExampleStats {
-  presented: Int32Array;
-  forgetting: Int32Array;
-  /** Epoch (from 1) from which every presentation was right; -1 if the last one was wrong or none. */
-  learnedFrom: Int32Array;
-  confidence: Float32Array;
-  variability: Float32Array;
-  correctness: Float32Array;
-  totals: { unforgettable: number; neverLearned: number; forgettingEvents: number };
-}
+/** The table's per-image columns and totals (src-preload/api.ts says what each means). */
+export type ExampleStats = Pick<ExampleTable, 'presented' | 'forgetting' | 'learnedFrom' | 'confidence' | 'variability' | 'correctness' | 'totals'>;
 
 export function exampleStats(ledgers: readonly EpochLedger[], count: number): ExampleStats {
   const half = halfValues();
@@ -74,4 +67,29 @@ export function exampleStats(ledgers: readonly EpochLedger[], count: number): Ex
     else if (forgetting[i] === 0) totals.unforgettable += 1;
   }
   return { presented, forgetting, learnedFrom, confidence, variability, correctness, totals };
+}
+
+/**
+ * ROC AUC of `score` for the `positive` images against the rest, over the images where `score` is a
+ * number: the share of (positive, negative) pairs the score orders right, ties counting a half (the
+ * Mann–Whitney U from average ranks). null when either group is empty.
+ */
+export function rocAuc(score: Float32Array, positive: (i: number) => boolean): number | null {
+  const order = Array.from(score.keys()).filter((i) => !Number.isNaN(score[i]!)).sort((a, b) => score[a]! - score[b]!);
+  let positives = 0;
+  let rankSum = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end < order.length && score[order[end]!] === score[order[start]!]) end++;
+    const rank = (start + 1 + end) / 2; // ranks start + 1 … end share their average
+    for (let k = start; k < end; k++) {
+      if (!positive(order[k]!)) continue;
+      positives++;
+      rankSum += rank;
+    }
+    start = end;
+  }
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) return null;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }

@@ -13,9 +13,9 @@ import { pickImages } from '../activations/test-set.ts';
 import { checkDataset } from '../dataset-registry.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
-import { ledgerSize, readEpochLedgers, readImageRecords } from '../store/ledgers.ts';
+import { ledgerSize, readEpochLedgers, readImageRecords, readLabelNoise } from '../store/ledgers.ts';
 import { getRun, getStoredRun } from '../store/runs.ts';
-import { exampleStats, halfValues } from './example-stats.ts';
+import { exampleStats, halfValues, rocAuc } from './example-stats.ts';
 
 /** Training splits kept loaded (Fashion-MNIST's is 47 MB). */
 const TRAIN_SETS_KEPT = 1;
@@ -31,8 +31,23 @@ export class Examples {
     if (!at) throw new ApiError('not-found', seq === undefined ? `run #${runId} has no snapshots yet` : `run #${runId} has no snapshot ${seq}`, 'seq');
     const ledgers = readEpochLedgers(this.db, runId, at.seq);
     const count = ledgers[0]?.correct.length ?? 0;
-    const labels = count ? (await this.train(run)).labels.slice(0, count) : new Uint8Array(0);
-    return { runId, recorded: count > 0, seq: at.seq, epoch: at.epoch, epochs: ledgers.length, count, classes: run.classes, labels, ...exampleStats(ledgers, count) };
+    const labels = count ? await this.labels(run) : new Uint8Array(0);
+    const stats = exampleStats(ledgers, count);
+    const noise = readLabelNoise(this.db, runId);
+    const flipped = new Set(noise?.indices);
+    const doubt = Float32Array.from(stats.confidence, (c) => 1 - c);
+    return {
+      runId,
+      recorded: count > 0,
+      seq: at.seq,
+      epoch: at.epoch,
+      epochs: ledgers.length,
+      count,
+      classes: run.classes,
+      labels,
+      ...stats,
+      noise: noise ? { share: noise.share, flipped: noise.indices, auc: count ? rocAuc(doubt, (i) => flipped.has(i)) : null } : null,
+    };
   }
 
   async series(runId: number, indices: number[]): Promise<ExampleSeries> {
@@ -54,17 +69,26 @@ export class Examples {
       }),
     );
     const picked = pickImages(await this.train(run), run.inputShape, indices);
+    const labels = await this.labels(run);
     return {
       runId,
       epochs: epochs.map((e) => e + 1),
       indices,
-      labels: Array.from(picked.labels),
+      labels: indices.map((i) => labels[i]!),
       images: picked.images,
       shape: run.inputShape,
       classes: run.classes,
       correct,
       pTrue,
     };
+  }
+
+  /** The labels the run trained with: its data set's, with a noisy-labels run's flips. */
+  private async labels(run: RunDetail): Promise<Uint8Array> {
+    const labels = (await this.train(run)).labels.slice();
+    const noise = readLabelNoise(this.db, run.id);
+    noise?.indices.forEach((i, k) => (labels[i] = noise.labels[k]!));
+    return labels;
   }
 
   private run(runId: number): RunDetail {

@@ -1,9 +1,10 @@
 /**
  * Example ledgers (migration 8): each snapshot's per-image records of the epoch it was trained in, written
  * with the snapshot (snapshots.ts, one transaction). An epoch's presentations are in the ledger of its last
- * stored snapshot; an earlier snapshot of the same epoch holds the part of it trained by then.
+ * stored snapshot; an earlier snapshot of the same epoch holds the part of it trained by then. And a
+ * noisy-labels run's flipped labels, written with its snapshot 0.
  */
-import type { EpochLedger } from '../../trainer/protocol.ts';
+import type { EpochLedger, LabelNoise } from '../../trainer/protocol.ts';
 import type { Db } from './db.ts';
 
 export interface StoredLedger extends EpochLedger {
@@ -79,4 +80,20 @@ export function ledgerSize(db: Db, runId: number): number {
     )
     .get({ runId }) as { n: number } | undefined;
   return row?.n ?? 0;
+}
+
+export function writeLabelNoise(db: Db, runId: number, noise: LabelNoise): void {
+  db.prepare('INSERT INTO label_noise (run_id, share, indices, labels) VALUES ($runId, $share, $indices, $labels)').run({
+    runId,
+    share: noise.share,
+    indices: Buffer.from(noise.indices.buffer, noise.indices.byteOffset, noise.indices.byteLength),
+    labels: bytes(noise.labels),
+  });
+}
+
+export function readLabelNoise(db: Db, runId: number): LabelNoise | undefined {
+  const row = db.prepare('SELECT share, indices, labels FROM label_noise WHERE run_id = $runId').get({ runId }) as
+    | { share: number; indices: Buffer; labels: Buffer }
+    | undefined;
+  return row && { share: row.share, indices: new Uint32Array(Uint8Array.prototype.slice.call(row.indices).buffer), labels: new Uint8Array(row.labels) };
 }

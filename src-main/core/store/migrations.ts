@@ -216,7 +216,8 @@ export const migrations: Migration[] = [
     },
   },
   {
-    // The example ledger (issue 26): each snapshot's per-image records of the epoch it was trained in.
+    // The example ledger (issue 26): each snapshot's per-image records of the epoch it was trained in, and a
+    // noisy-labels run's flipped labels.
     version: 8,
     up(db) {
       db.exec(`
@@ -229,6 +230,15 @@ export const migrations: Migration[] = [
           epoch       INTEGER NOT NULL,     -- the epoch trained in, from 0
           correct     BLOB    NOT NULL,
           p_true      BLOB    NOT NULL
+        ) STRICT;
+
+        -- A noisy-labels run's flipped training labels (its config's labelNoise), sent with its snapshot 0:
+        -- the images' indices (u32 little-endian, ascending) and the labels it trained them with (u8).
+        CREATE TABLE label_noise (
+          run_id  INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+          share   REAL    NOT NULL,
+          indices BLOB    NOT NULL,
+          labels  BLOB    NOT NULL
         ) STRICT;
       `);
     },

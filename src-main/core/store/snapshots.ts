@@ -10,7 +10,7 @@ import type { LayerChange, LayerName, SnapshotInfo, TensorName, TensorSeries, Te
 import type { Snapshot } from '../../trainer/protocol.ts';
 import { writeConfusion } from './activations.ts';
 import { now, type Db } from './db.ts';
-import { writeLedger } from './ledgers.ts';
+import { writeLabelNoise, writeLedger } from './ledgers.ts';
 import { tensorStats, writeStats } from './tensor-stats.ts';
 
 /** The bytes of a float32 array as stored (the platforms Weightlapse runs on are little-endian). */
@@ -50,6 +50,7 @@ export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot): void 
     }
     if (snapshot.confusion) writeConfusion(db, runId, snapshot.seq, snapshot.confusion);
     if (snapshot.ledger) writeLedger(db, lastInsertRowid, snapshot.ledger);
+    if (snapshot.labelNoise) writeLabelNoise(db, runId, snapshot.labelNoise);
   })();
 }
 

@@ -2,7 +2,7 @@
  * The example ledger's statistics and their API: forgetting events, unforgettable and never-learned
  * images, "learned from", confidence and variability computed on hand-made ledgers whose answers are
  * worked out below; a run with every layer frozen really trained by a trainer process (its predictions
- * cannot change, so it forgets nothing); a run stored without a ledger saying so; bad input refused
+ * cannot change, so it forgets nothing) with a quarter of its labels flipped; a run stored without a ledger saying so; bad input refused
  * naming the field. (The counts against NumPy on a trained run: tests/unit/cli/analysis.test.ts.)
  */
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, runConfigSchema, type Handlers } from '../../../../src-preload/api.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
-import { exampleStats } from '../../../../src-main/core/analysis/example-stats.ts';
+import { exampleStats, rocAuc } from '../../../../src-main/core/analysis/example-stats.ts';
 import { addDatasetFromDisk } from '../../../../src-main/core/dataset-registry.ts';
 import { coreContext } from '../../../../src-main/core/startup.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
@@ -34,7 +34,8 @@ beforeAll(async () => {
   ctx = coreContext({ db, dbPath, shell: 'browser', emit: () => {} });
   handlers = createHandlers(ctx);
   const { id: datasetId } = await addDatasetFromDisk(db, SAMPLE_DIR);
-  const config = runConfigSchema.parse({ epochs: 3, batchSize: 32, trainLimit: TRAIN, testLimit: 20, backend: 'wasm', seed: 3, freeze: ['conv1', 'conv2', 'fc1', 'fc2'] });
+  // Every layer frozen, and a quarter of the labels flipped (the noisy-labels experiment's settings).
+  const config = runConfigSchema.parse({ epochs: 3, batchSize: 32, trainLimit: TRAIN, testLimit: 20, backend: 'wasm', seed: 3, freeze: ['conv1', 'conv2', 'fc1', 'fc2'], labelNoise: 0.25 });
   const run = await startRun(ctx, { datasetId, config });
   expect(await ctx.trainers.finished(run.id)).toBe('done');
   frozenId = run.id;
@@ -55,6 +56,14 @@ const ledger = (epoch: number, records: ([number, number] | null)[]): EpochLedge
 });
 
 describe('per-image statistics', () => {
+  it('give the ROC AUC of a score as the share of (positive, negative) pairs it orders right, ties a half', () => {
+    const score = Float32Array.from([0.9, 0.1, 0.5, 0.5, Number.NaN, 0.3, 0.5]);
+    const positive = (i: number) => i === 0 || i === 2 || i === 4;
+    // Positives 0.9 and 0.5 (the NaN is left out) against 0.1, 0.5, 0.3, 0.5: 4 + (2 + 2 × 0.5) of 8 pairs.
+    expect(rocAuc(score, positive)).toBe(7 / 8);
+    expect(rocAuc(score, () => true)).toBeNull();
+  });
+
   it('count forgetting between consecutive presentations, and say which images were never forgotten or never learned', () => {
     // Image 0: right, wrong, right, wrong: 2 forgotten. 1: wrong, right, right, right: learned from epoch 2, unforgettable.
     // 2: never right. 3: right, not presented, wrong, right: forgotten once (its presentations are 1, 3, 4).
@@ -95,7 +104,13 @@ describe('analyses.examples', () => {
     expect(table.totals.forgettingEvents).toBe(0);
     expect(table.totals.unforgettable + table.totals.neverLearned).toBe(TRAIN);
     expect(Array.from(table.variability).every((v) => v === 0)).toBe(true);
-    expect(Array.from(table.labels)).toEqual(Array.from((await loadDataset(SAMPLE_DIR, { trainLimit: TRAIN })).train.labels));
+    // The labels it trained with: the data set's, but for the quarter flipped, each to another class.
+    const onDisk = (await loadDataset(SAMPLE_DIR, { trainLimit: TRAIN })).train.labels;
+    const flipped = Array.from(table.noise!.flipped);
+    expect(table.noise).toMatchObject({ share: 0.25 });
+    expect(flipped.length).toBe(TRAIN / 4);
+    expect(flipped).toEqual([...flipped].sort((a, b) => a - b));
+    for (let i = 0; i < TRAIN; i++) expect([i, table.labels[i] === onDisk[i]]).toEqual([i, !flipped.includes(i)]);
     // As of the first epoch's snapshot: one presentation each.
     const first = await callValue(handlers, 'analyses.examples', { runId: frozenId, seq: 1 });
     expect(first.epochs).toBe(1);
