@@ -40,14 +40,17 @@ export function placePoints(
   table: { confidence: Float32Array; variability: Float32Array; presented: Int32Array },
   keep: (index: number) => boolean,
 ): MapPoints {
-  const chosen: number[] = [];
-  for (let i = 0; i < table.presented.length; i++) if (table.presented[i]! > 0 && keep(i)) chosen.push(i);
-  const indices = Int32Array.from(chosen);
-  return {
-    indices,
-    x: Float32Array.from(indices, (i) => toX(plot, table.variability[i]!)),
-    y: Float32Array.from(indices, (i) => toY(plot, table.confidence[i]!)),
-  };
+  const n = table.presented.length;
+  const all = new Int32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (table.presented[i]! > 0 && keep(i)) all[count++] = i;
+  const indices = all.slice(0, count);
+  const [x, y] = [new Float32Array(count), new Float32Array(count)];
+  for (let k = 0; k < count; k++) {
+    x[k] = toX(plot, table.variability[indices[k]!]!);
+    y[k] = toY(plot, table.confidence[indices[k]!]!);
+  }
+  return { indices, x, y };
 }
 
 /** Correctness → colour, in 11 steps (0, 0.1, … 1: a ten-epoch run's possible values), as RGB bytes. */
@@ -84,28 +87,28 @@ export function rasterise(
   mark: readonly [number, number, number],
   theme: MapTheme,
 ): void {
-  const { data, width, height } = image;
-  const put = (px: number, py: number, size: number, rgb: readonly [number, number, number]) => {
+  const { width, height } = image;
+  // One 32-bit write per pixel (RGBA bytes in memory order: little-endian, so alpha is the high byte).
+  const pixels = new Uint32Array(image.data.buffer, image.data.byteOffset, width * height);
+  const packed = ([r, g, b]: readonly [number, number, number]) => ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+  const steps = STEPS_RGB[theme].map(packed);
+  const colourOf = (i: number) => steps[Math.round(correctness[i]! * (CORRECTNESS_STEPS - 1))]!;
+  const put = (px: number, py: number, size: number, colour: number) => {
     const x0 = Math.max(0, Math.round(px * scale - size / 2));
     const y0 = Math.max(0, Math.round(py * scale - size / 2));
-    for (let y = y0; y < Math.min(height, y0 + size); y++) {
-      for (let x = x0; x < Math.min(width, x0 + size); x++) {
-        const o = (y * width + x) * 4;
-        data[o] = rgb[0];
-        data[o + 1] = rgb[1];
-        data[o + 2] = rgb[2];
-        data[o + 3] = 255;
-      }
-    }
+    const [x1, y1] = [Math.min(width, x0 + size), Math.min(height, y0 + size)];
+    for (let y = y0; y < y1; y++) pixels.fill(colour, y * width + x0, y * width + x1);
   };
   const dot = Math.max(2, Math.round(2 * scale));
-  for (let k = 0; k < points.indices.length; k++) put(points.x[k]!, points.y[k]!, dot, correctnessColour(correctness[points.indices[k]!]!, theme));
+  for (let k = 0; k < points.indices.length; k++) put(points.x[k]!, points.y[k]!, dot, colourOf(points.indices[k]!));
   // The selection on top, so that it shows through a dense cloud.
+  if (selected.size === 0) return;
+  const ring = packed(mark);
   for (let k = 0; k < points.indices.length; k++) {
     const i = points.indices[k]!;
     if (!selected.has(i)) continue;
-    put(points.x[k]!, points.y[k]!, dot + 4, mark);
-    put(points.x[k]!, points.y[k]!, dot, correctnessColour(correctness[i]!, theme));
+    put(points.x[k]!, points.y[k]!, dot + 4, ring);
+    put(points.x[k]!, points.y[k]!, dot, colourOf(i));
   }
 }
 
