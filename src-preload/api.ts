@@ -74,6 +74,8 @@ export const runConfigSchema = z.object({
   /** Snapshots inside the first epoch (1 = only at its end), because that is where filters move most. */
   snapshotsPerEpoch: z.number('a number of first-epoch snapshots is needed').int('a whole number of snapshots').min(1, 'at least 1 snapshot in the first epoch').max(100, 'at most 100 snapshots in the first epoch').default(1),
   backend: z.enum(BACKEND_CHOICES, `the backend is one of ${BACKEND_CHOICES.join(', ')}`).default('auto'),
+  /** The noisy-labels experiment (issue 26): this share of the training labels flipped, seeded by `seed`, in memory only. */
+  labelNoise: z.number('a share of labels to flip (0 to 0.9)').min(0, 'a label noise of at least 0').max(0.9, 'a label noise of at most 0.9').optional(),
   // Strict like every other object of the contract: a mistyped key ({"epoch": 1}) is refused, not ignored.
 }).strict();
 export type RunConfig = z.output<typeof runConfigSchema>;
@@ -476,6 +478,69 @@ export interface SimilarityMatrix {
   analysed: number;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Examples: how each training image is learned, forgotten and learned again (issue 26)
+
+/**
+ * Every training image of a run as of one snapshot, from the example ledger its training loop recorded
+ * (each image's minibatch prediction and p(true class) at each presentation, one presentation per epoch):
+ * arrays indexed by the image's index in the data set's training split. `recorded` false: the run was
+ * stored before ledgers were recorded (or has not trained a batch), and every array is empty.
+ */
+export interface ExampleTable {
+  runId: number;
+  recorded: boolean;
+  /** The snapshot the table is as of, and its (fractional) epoch. */
+  seq: number;
+  epoch: number;
+  /** Epochs with presentations (the last one may be partial, as of a snapshot inside an epoch). */
+  epochs: number;
+  count: number;
+  classes: string[];
+  /** The label each image was trained with. */
+  labels: Uint8Array;
+  /** Presentations counted, per image. */
+  presented: Int32Array;
+  /** Forgetting events: right at one presentation, wrong at the next (Toneva et al. 2019). */
+  forgetting: Int32Array;
+  /** The epoch (from 1) from which every presentation was right; -1 when its last one was wrong or it was never presented. */
+  learnedFrom: Int32Array;
+  /** Mean p(true class) over its presentations: Swayamdipta et al.'s (2020) confidence. */
+  confidence: Float32Array;
+  /** Their variability: the standard deviation of p(true class) over its presentations (population, ÷ n). */
+  variability: Float32Array;
+  /** The share of its presentations predicted right. */
+  correctness: Float32Array;
+  /** Images learned (right at least once) and never forgotten; images never right; forgetting events in all. */
+  totals: { unforgettable: number; neverLearned: number; forgettingEvents: number };
+  /**
+   * A noisy-labels run's flipped images (ascending; `labels` holds the flipped labels it trained with), and
+   * how well low confidence finds them: the ROC AUC of 1 − confidence, flipped against clean images (0.5:
+   * chance; null: no presentations yet). null: not a noisy-labels run.
+   */
+  noise: { share: number; flipped: Uint32Array; auc: number | null } | null;
+}
+
+/** Some training images with each one's record at each epoch's presentation, for the galleries and the data map's selection. */
+export interface ExampleSeries {
+  runId: number;
+  /** Epochs with presentations, from 1. */
+  epochs: number[];
+  /** Indices into the data set's training split. */
+  indices: number[];
+  labels: number[];
+  /** HWC bytes of each image, one after another. */
+  images: Uint8Array;
+  shape: [number, number, number];
+  classes: string[];
+  /** [image][epoch]: 1 right, 0 wrong, 255 not presented in that epoch. */
+  correct: Uint8Array;
+  /** [image][epoch]: p(true class), NaN where not presented. */
+  pTrue: Float32Array;
+}
+/** Images one `analyses.exampleSeries` call may ask for. */
+export const MAX_EXAMPLE_SERIES = 200;
+
 export interface AnalysisProgress {
   runId: number;
   /** Which analysis advanced (absent: the layers' CKA and dead units). */
@@ -625,6 +690,10 @@ export const contract = {
   'runs.freezeExperiment': method<{ trained: RunSummary; frozen: RunSummary }>()(
     z.object({ datasetId: id, config: runConfigSchema }).strict(),
   ),
+  /** The noisy-labels experiment (issue 26): the same seed and settings twice, the second with `share` of its training labels flipped. */
+  'runs.noisyLabelsExperiment': method<{ clean: RunSummary; noisy: RunSummary }>()(
+    z.object({ datasetId: id, config: runConfigSchema, share: z.number().gt(0, 'must be above 0').max(0.9, 'must be at most 0.9') }).strict(),
+  ),
   'runs.stop': method<RunSummary>()(runRef),
   'runs.resume': method<RunSummary>()(runRef),
   'runs.rename': method<RunSummary>()(z.object({ id, name: nameSchema }).strict()),
@@ -688,6 +757,23 @@ export const contract = {
   'analyses.rewind': method<RewindMap>()(z.object({ runId: id }).strict()),
   /** The linear share per snapshot and the regression's own accuracy; schedules what is not analysed (or fitted) yet. */
   'analyses.linear': method<LinearShare>()(z.object({ runId: id }).strict()),
+
+  // Examples (issue 26): the ledger recorded while training, per training image.
+  /** Every training image's forgetting events, confidence and variability as of snapshot `seq` (absent: the last). */
+  'analyses.examples': method<ExampleTable>()(z.object({ runId: id, seq: seq.optional() }).strict()),
+  /** Training images by index, each with its record at every epoch. */
+  'analyses.exampleSeries': method<ExampleSeries>()(
+    z
+      .object({
+        runId: id,
+        indices: z
+          .array(z.number().int().min(0).max(10_000_000))
+          .min(1)
+          .max(MAX_EXAMPLE_SERIES, `at most ${MAX_EXAMPLE_SERIES} images at a time`)
+          .refine((a) => new Set(a).size === a.length, 'must not repeat an index'),
+      })
+      .strict(),
+  ),
 
   /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
   'files.saveGif': method<{ path: string } | null>()(exportGifInput, true),

@@ -13,6 +13,7 @@ import type { CoreContext } from './api/context.ts';
 import { Activations } from './activations/service.ts';
 import { TestSets } from './activations/test-set.ts';
 import { Analyses } from './analysis/service.ts';
+import { Examples } from './analysis/examples.ts';
 import { ensureBundledDatasets } from './dataset-registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
 import { markInterruptedRuns } from './store/runs.ts';
@@ -103,5 +104,5 @@ export function coreContext(
       if (message.type === 'snapshot') analyses.snapshotStored(runId, message.snapshot.seq);
     });
   }
-  return { ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses };
+  return { ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses, examples: new Examples(base.db) };
 }

@@ -14,8 +14,10 @@ import { LAYERS, type EpochMetrics, type Geometry, type RunConfig, type TensorNa
 import type { Split } from '../datasets/split.ts';
 import { confusionOf, overallAccuracy, type ConfusionMatrix } from '../shared/learning.ts';
 import { createLeNet, logits, type LeNet } from './model/lenet.ts';
-import type { Kernels, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
+import { flipLabels, withNoise } from './label-noise.ts';
+import type { Kernels, LabelNoise, LoopProgress, OptimizerState, ResumeState, Snapshot, StartPoint } from './protocol.ts';
 import { ShuffleRng } from './shuffle.ts';
+import { LedgerRecorder } from './ledger.ts';
 import { layerChanges } from './stats.ts';
 
 export interface TrainingData extends Geometry {
@@ -81,8 +83,19 @@ export function makeOptimizer(config: RunConfig): tf.Optimizer {
     : tf.train.momentum(config.learningRate, config.momentum);
 }
 
+/** What one step saw: the batch's mean loss, its correct predictions, and per image (with `perImage`) hit and p(true). */
+export interface StepResult {
+  loss: number;
+  correct: number;
+  /** 1 where the image's prediction was right, else 0, in batch order. */
+  hits?: Float32Array;
+  /** The probability the network gave each image's true class. */
+  pTrue?: Float32Array;
+}
+
 /**
- * One optimizer step; resolves to the batch's mean loss and its number of correct predictions. Values
+ * One optimizer step; resolves to the batch's mean loss and its number of correct predictions, and with
+ * `perImage` each image's hit and p(true class) from the same forward pass (the example ledger). Values
  * are read back asynchronously everywhere in the loop: WebGPU on Dawn in Node has no synchronous read,
  * and in a page tfjs-backend-webgpu's synchronous read goes through a canvas that headless Chromium's
  * software adapter leaves blank (all zeros), after which the device is lost.
@@ -92,12 +105,21 @@ export async function trainStep(
   optimizer: tf.Optimizer,
   x: tf.Tensor4D,
   y: tf.Tensor2D,
-): Promise<{ loss: number; correct: number }> {
-  let correct: tf.Scalar | undefined;
+  perImage = false,
+): Promise<StepResult> {
+  // Per image, the loss is −log p(true class) (one-hot labels): the ledger's p(true) costs no extra kernel.
+  let hits: tf.Tensor | undefined;
+  let losses: tf.Tensor1D | undefined;
   const forward = () => {
     const out = logits(net, x, true);
-    correct = tf.keep(tf.sum<tf.Tensor>(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32'))) as tf.Scalar;
-    return tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar;
+    const hit = tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(y, 1)), 'float32');
+    if (!perImage) {
+      hits = tf.keep(tf.sum(hit));
+      return tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar;
+    }
+    hits = tf.keep(hit);
+    losses = tf.keep(tf.losses.softmaxCrossEntropy(y, out, undefined, 0, tf.Reduction.NONE)) as tf.Tensor1D;
+    return tf.mean(losses) as tf.Scalar;
   };
   let lossTensor: tf.Scalar;
   if (net.trainable.length === 0) {
@@ -108,9 +130,12 @@ export async function trainStep(
     tf.dispose(grads);
     lossTensor = value as tf.Scalar;
   }
-  const [loss, hits] = await Promise.all([lossTensor.data(), correct!.data()]);
-  tf.dispose([lossTensor, correct!]);
-  return { loss: loss[0]!, correct: hits[0]! };
+  const [loss, hitsRead, lossesRead] = await Promise.all([lossTensor.data(), hits!.data<'float32'>(), losses?.data<'float32'>()]);
+  tf.dispose([lossTensor, hits!, ...(losses ? [losses] : [])]);
+  if (!lossesRead) return { loss: loss[0]!, correct: hitsRead[0]! };
+  let correct = 0;
+  for (let i = 0; i < hitsRead.length; i++) correct += hitsRead[i]!;
+  return { loss: loss[0]!, correct, hits: hitsRead, pTrue: lossesRead.map((l) => Math.exp(-l)) };
 }
 
 /**
@@ -179,8 +204,10 @@ export async function runTraining(
 ): Promise<LoopResult> {
   const net = createLeNet(data.shape, config.seed, config.freeze, data.classes);
   const optimizer = makeOptimizer(config);
+  const noise = config.labelNoise ? flipLabels(data.train.labels.subarray(0, data.train.count), data.classes, config.labelNoise, config.seed) : undefined;
+  const trained = noise ? { ...data, train: withNoise(data.train, noise) } : data;
   try {
-    return await new TrainingLoop(net, optimizer, config, data, callbacks).run(from);
+    return await new TrainingLoop(net, optimizer, config, trained, callbacks, noise).run(from);
   } finally {
     optimizer.dispose();
     net.model.dispose();
@@ -192,6 +219,8 @@ class TrainingLoop {
   private readonly result: LoopResult = { status: 'done', trainSeconds: 0, imagesTrained: 0, snapshotSeconds: 0, evalSeconds: 0 };
   private readonly batches: number;
   private state!: ResumeState;
+  /** The epoch in progress's example ledger. */
+  private ledger!: LedgerRecorder;
   /** The kernels at seq 0 and at the latest snapshot, which the change statistics compare with. */
   private initial!: Kernels;
   private previous!: Kernels;
@@ -204,6 +233,8 @@ class TrainingLoop {
     private readonly config: RunConfig,
     private readonly data: TrainingData,
     private readonly callbacks: LoopCallbacks,
+    /** The labels flipped (a noisy-labels run), sent with snapshot 0. */
+    private readonly noise?: LabelNoise,
   ) {
     this.batches = Math.ceil(data.train.count / config.batchSize);
   }
@@ -233,6 +264,8 @@ class TrainingLoop {
     }
     await restoreOptimizer(this.optimizer, from.state.optimizer);
     this.state = structuredClone(from.state);
+    // Inside an epoch, its ledger so far; at an epoch's start (or for a run stored before ledgers), a fresh one.
+    this.ledger = new LedgerRecorder(this.data.train.count, this.state.epoch, this.state.batch > 0 ? from.ledger : undefined);
     this.initial = from.initial;
     this.previous = kernelsOf(from.weights);
   }
@@ -250,6 +283,7 @@ class TrainingLoop {
       imagesTrained: 0,
       optimizer: { iterations: 0, slots: [] },
     };
+    this.ledger = new LedgerRecorder(this.data.train.count, 0);
     const test = await this.testMetrics();
     if (!test) return false;
     await this.snapshot(0, { ...NO_METRICS, testLoss: test.loss, testAccuracy: test.accuracy }, test.confusion);
@@ -278,8 +312,9 @@ class TrainingLoop {
     const end = Math.min(data.train.count, start + config.batchSize);
     const t0 = performance.now();
     const { x, y } = batchTensors(data.train, data, start, end, order);
-    const step = await trainStep(this.net, this.optimizer, x, y);
+    const step = await trainStep(this.net, this.optimizer, x, y, true);
     tf.dispose([x, y]);
+    this.ledger.record(order, start, step.hits!, step.pTrue!);
     const seconds = (performance.now() - t0) / 1000;
     const images = end - start;
     session.seconds += seconds;
@@ -345,6 +380,7 @@ class TrainingLoop {
       seq: this.state.seq + 1,
     });
     await this.snapshot(epoch + 1, metrics, test.confusion);
+    this.ledger.next(epoch + 1);
     return true;
   }
 
@@ -353,7 +389,10 @@ class TrainingLoop {
     return Object.fromEntries(this.net.weights.map((w, i) => [w.name, data[i]!.slice()])) as Record<TensorName, Float32Array>;
   }
 
-  /** Hands the weights on as snapshot `state.seq` (the caller has moved it on), with the state that resumes there. */
+  /**
+   * Hands the weights on as snapshot `state.seq` (the caller has moved it on), with the state that resumes
+   * there and, after training (`seq` > 0), the epoch's ledger so far.
+   */
   private async snapshot(epoch: number, metrics: EpochMetrics, confusion?: ConfusionMatrix): Promise<void> {
     const t0 = performance.now();
     const weights = await this.readWeights();
@@ -361,7 +400,8 @@ class TrainingLoop {
     const tensors = this.net.weights.map((w) => ({ name: w.name, shape: w.variable.shape, data: weights[w.name] }));
     const layers = layerChanges(kernels, this.previous, this.initial);
     this.state.optimizer = await saveOptimizer(this.optimizer);
-    await this.callbacks.onSnapshot({ seq: this.state.seq, epoch, metrics, layers, tensors, confusion }, this.state);
+    const extra = this.state.seq > 0 ? { ledger: this.ledger.snapshot() } : this.noise ? { labelNoise: this.noise } : {};
+    await this.callbacks.onSnapshot({ seq: this.state.seq, epoch, metrics, layers, tensors, confusion, ...extra }, this.state);
     this.previous = kernels;
     this.result.snapshotSeconds += (performance.now() - t0) / 1000;
   }

@@ -55,6 +55,30 @@ export interface Snapshot {
   tensors: SnapshotTensor[];
   /** The test evaluation's confusion matrix, where the snapshot has one. */
   confusion?: ConfusionMatrix;
+  /** The example ledger of the epoch trained in (all of it at an epoch's end); absent at seq 0. */
+  ledger?: EpochLedger;
+  /** At seq 0 of a run with `labelNoise`: the training labels it flipped (trainer/label-noise.ts). */
+  labelNoise?: LabelNoise;
+}
+
+/** The training images whose labels a noisy-labels run flipped, ascending, and the labels it trained them with. */
+export interface LabelNoise {
+  share: number;
+  indices: Uint32Array;
+  labels: Uint8Array;
+}
+
+/**
+ * One epoch's presentations of the training images, by training-split index (trainer/ledger.ts):
+ * `correct` 1 or 0, NOT_PRESENTED (255) where the image was not presented yet; `pTrue` the true class's probability as
+ * float16 bits (src-main/shared/half.ts).
+ */
+export const NOT_PRESENTED = 0xff;
+export interface EpochLedger {
+  /** The epoch, from 0. */
+  epoch: number;
+  correct: Uint8Array;
+  pTrue: Uint16Array;
 }
 
 /** Each layer's kernel (the weights the change statistics are computed on). */
@@ -88,6 +112,8 @@ export interface StartPoint {
   weights: Record<TensorName, Float32Array>;
   initial: Kernels;
   state: ResumeState;
+  /** The epoch in progress's ledger so far, when the run stopped inside an epoch and recorded one. */
+  ledger?: EpochLedger;
 }
 
 /** Everything a trainer needs to train one run, read from the store by the host. */

@@ -64,7 +64,7 @@ describe(`accessibility (${HOST} host)`, () => {
     expect(await violations()).toEqual([]);
   });
 
-  it('has no axe violation on a run page (its weights, activations, classes, mistakes and layer analyses), on a conv and a dense layer', async () => {
+  it('has no axe violation on a run page (its weights, activations, classes, mistakes, layer analyses and data map), on a conv and a dense layer', async () => {
     // (100 probe images for the layer analyses: the page's smallest choice, as the check is of the page, not of the numbers.)
     await app.goto(`#/run/${runs[0]!.id}?probes=100`);
     await app.page.getByTestId('weights').waitFor();
@@ -76,6 +76,10 @@ describe(`accessibility (${HOST} host)`, () => {
     // And the rewind map beside it, with its table.
     await app.page.getByTestId('layer-rewind').scrollIntoViewIfNeeded();
     await app.page.getByTestId('rewind-table').waitFor({ timeout: 60_000 });
+    // The data map of the example ledger, with its gallery of the never learned open.
+    await app.page.getByTestId('data-map').scrollIntoViewIfNeeded();
+    await app.page.getByTestId('gallery-never').click();
+    await app.page.getByTestId('examples-picked').locator('li').first().waitFor();
     expect(await violations()).toEqual([]);
     await app.page.getByRole('tab', { name: 'fc2' }).click();
     await expect.poll(() => app.page.getByRole('tab', { name: 'fc2' }).getAttribute('aria-selected')).toBe('true');

@@ -34,6 +34,7 @@ interface TrainOptions {
   trainLimit?: string;
   testLimit?: string;
   snapshotsPerEpoch?: string;
+  labelNoise?: string;
   name?: string;
   backend?: string;
 }
@@ -51,6 +52,7 @@ const OPTIONS: [keyof TrainOptions, keyof RunConfig, 'int' | 'number' | 'text' |
   ['testLimit', 'testLimit', 'int'],
   ['snapshotsPerEpoch', 'snapshotsPerEpoch', 'int'],
   ['backend', 'backend', 'text'],
+  ['labelNoise', 'labelNoise', 'number'],
 ];
 const flag = (option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -310,6 +312,7 @@ export function registerTrain(verb: Command): void {
     .option('--train-limit <n>', 'use only the first N training images')
     .option('--test-limit <n>', 'use only the first N test images')
     .option('--snapshots-per-epoch <n>', 'snapshots inside the first epoch (default 1: only at its end)')
+    .option('--label-noise <share>', 'flip this share of the training labels (0 to 0.9; seeded by --seed; the files are not touched): the noisy-labels experiment')
     .option('--name <name>', 'the name to list the run under')
     .option('--backend <name>', `${BACKEND_CHOICES.join(', ')} (default auto: measures which trains fastest here, keeps the CPU path unless a GPU is 1.3× faster)`)
     .action(async (opts: TrainOptions, cmd: Command) => {

@@ -8,5 +8,7 @@ export function analysisHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'an
     'analyses.cross': ({ a, b, probes }) => ctx.analyses.cross(a, b, probes),
     'analyses.rewind': ({ runId }) => ctx.analyses.rewind.map(runId),
     'analyses.linear': ({ runId }) => ctx.analyses.linear.share(runId),
+    'analyses.examples': ({ runId, seq }) => ctx.examples.table(runId, seq),
+    'analyses.exampleSeries': ({ runId, indices }) => ctx.examples.series(runId, indices),
   };
 }

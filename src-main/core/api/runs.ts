@@ -1,6 +1,6 @@
 import { ApiError, type Handlers, type MethodsOf } from '../../../src-preload/api.ts';
 import { getRun, getRunSummary, listRuns, updateRun } from '../store/runs.ts';
-import { deleteRun, resumeRun, startFreezeExperiment, startRun, stopRun } from '../training/service.ts';
+import { deleteRun, resumeRun, startFreezeExperiment, startNoisyLabelsExperiment, startRun, stopRun } from '../training/service.ts';
 import type { CoreContext } from './context.ts';
 
 const notFound = (id: number) => new ApiError('not-found', `no run #${id}`, 'id');
@@ -15,6 +15,7 @@ export function runHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'runs'>>
     },
     'runs.start': (input) => startRun(ctx, input),
     'runs.freezeExperiment': (input) => startFreezeExperiment(ctx, input),
+    'runs.noisyLabelsExperiment': (input) => startNoisyLabelsExperiment(ctx, input),
     'runs.stop': ({ id }) => stopRun(ctx, id),
     'runs.resume': ({ id }) => resumeRun(ctx, id),
     'runs.rename': ({ id, name }) => {

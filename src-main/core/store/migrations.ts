@@ -215,4 +215,32 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // The example ledger (issue 26): each snapshot's per-image records of the epoch it was trained in, and a
+    // noisy-labels run's flipped labels.
+    version: 8,
+    up(db) {
+      db.exec(`
+        -- One row per snapshot after training, written in the snapshot's own transaction: for every training
+        -- image by its index in the data set's training split, whether its minibatch prediction was right
+        -- (u8: 1, 0, or 255 not presented yet in this epoch) and the probability of its true class (float16
+        -- little-endian). The epoch's last snapshot holds every image. A rowid table: the rows are large.
+        CREATE TABLE example_ledgers (
+          snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots (id) ON DELETE CASCADE,
+          epoch       INTEGER NOT NULL,     -- the epoch trained in, from 0
+          correct     BLOB    NOT NULL,
+          p_true      BLOB    NOT NULL
+        ) STRICT;
+
+        -- A noisy-labels run's flipped training labels (its config's labelNoise), sent with its snapshot 0:
+        -- the images' indices (u32 little-endian, ascending) and the labels it trained them with (u8).
+        CREATE TABLE label_noise (
+          run_id  INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+          share   REAL    NOT NULL,
+          indices BLOB    NOT NULL,
+          labels  BLOB    NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];

@@ -1,7 +1,7 @@
 /**
  * Snapshots: one per stored point of a run (seq 0 = initial weights), with its metrics, per-layer change
  * statistics, every weight tensor as raw little-endian float32, and each tensor's statistics
- * (`tensor-stats.ts`), written in the same transaction whoever stores the snapshot.
+ * (`tensor-stats.ts`) and its example ledger (`ledgers.ts`), written in the same transaction whoever stores the snapshot.
  *
  * Hot reads — one tensor by (run, seq, name) and one tensor's whole series — go through the
  * `snapshots (run_id, seq)` and `tensors (snapshot_id, name)` unique indexes.
@@ -10,6 +10,7 @@ import type { LayerChange, LayerName, SnapshotInfo, TensorName, TensorSeries, Te
 import type { Snapshot } from '../../trainer/protocol.ts';
 import { writeConfusion } from './activations.ts';
 import { now, type Db } from './db.ts';
+import { writeLabelNoise, writeLedger } from './ledgers.ts';
 import { tensorStats, writeStats } from './tensor-stats.ts';
 
 /** The bytes of a float32 array as stored (the platforms Weightlapse runs on are little-endian). */
@@ -48,6 +49,8 @@ export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot): void 
       writeStats(db, lastInsertRowid, t.name, tensorStats(t.shape, t.data, prev, init));
     }
     if (snapshot.confusion) writeConfusion(db, runId, snapshot.seq, snapshot.confusion);
+    if (snapshot.ledger) writeLedger(db, lastInsertRowid, snapshot.ledger);
+    if (snapshot.labelNoise) writeLabelNoise(db, runId, snapshot.labelNoise);
   })();
 }
 

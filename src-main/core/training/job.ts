@@ -6,6 +6,7 @@
 import { LAYERS, TENSOR_NAMES, type TensorName } from '../../../src-preload/api.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
+import { readLedger } from '../store/ledgers.ts';
 import { readResumeState } from '../store/resume.ts';
 import { getStoredRun } from '../store/runs.ts';
 import { readTensor } from '../store/snapshots.ts';
@@ -26,7 +27,10 @@ export function trainerJob(db: Db, runId: number): TrainerJob {
   };
 }
 
-/** The last snapshot's weights, its resume state and the initial kernels; undefined for a fresh run. */
+/**
+ * The last snapshot's weights, its resume state, the initial kernels and, inside an epoch, that epoch's
+ * ledger so far; undefined for a fresh run.
+ */
 function startPoint(db: Db, runId: number): StartPoint | undefined {
   const state = readResumeState(db, runId);
   if (!state) return undefined;
@@ -35,9 +39,11 @@ function startPoint(db: Db, runId: number): StartPoint | undefined {
     if (!value) throw new Error(`run #${runId}: snapshot ${seq} has no ${name}; it cannot be resumed`);
     return value.data;
   };
+  const ledger = state.batch > 0 ? readLedger(db, runId, state.seq) : undefined;
   return {
     weights: Object.fromEntries(TENSOR_NAMES.map((name) => [name, read(name, state.seq)])) as Record<TensorName, Float32Array>,
     initial: Object.fromEntries(LAYERS.map((l) => [l, read(`${l}/kernel`, 0)])) as Kernels,
     state,
+    ...(ledger ? { ledger } : {}),
   };
 }

@@ -96,13 +96,33 @@ export async function startFreezeExperiment(
   ctx: TrainingContext,
   input: { datasetId: number; config: RunConfig },
 ): Promise<{ trained: RunSummary; frozen: RunSummary }> {
-  const dataset = await availableDataset(ctx, input.datasetId);
-  const backend = await backendFor(ctx, input.config, dataset);
-  const trained = newRun(ctx, dataset, { ...input.config, freeze: [] });
-  const frozen = newRun(ctx, dataset, { ...input.config, freeze: ['conv1', 'conv2'] });
-  ctx.trainers.start({ ...trainerJob(ctx.db, trained), backend });
-  ctx.trainers.queue(frozen, trained, backend);
-  return { trained: summary(ctx, trained), frozen: summary(ctx, frozen) };
+  const [trained, frozen] = await startTwins(ctx, input.datasetId, { ...input.config, freeze: [] }, { ...input.config, freeze: ['conv1', 'conv2'] });
+  return { trained, frozen };
+}
+
+/**
+ * The noisy-labels experiment (issue 26): the same seed and settings twice, the second with `share` of its
+ * training labels flipped (seeded; the data set on disk untouched), so that the example ledgers of the two
+ * show where the flipped images sit.
+ */
+export async function startNoisyLabelsExperiment(
+  ctx: TrainingContext,
+  input: { datasetId: number; config: RunConfig; share: number },
+): Promise<{ clean: RunSummary; noisy: RunSummary }> {
+  const { labelNoise: _, ...config } = input.config;
+  const [clean, noisy] = await startTwins(ctx, input.datasetId, config, { ...config, labelNoise: input.share });
+  return { clean, noisy };
+}
+
+/** Two runs on one data set, one after the other on the backend chosen for the first. */
+async function startTwins(ctx: TrainingContext, datasetId: number, first: RunConfig, second: RunConfig): Promise<[RunSummary, RunSummary]> {
+  const dataset = await availableDataset(ctx, datasetId);
+  const backend = await backendFor(ctx, first, dataset);
+  const a = newRun(ctx, dataset, first);
+  const b = newRun(ctx, dataset, second);
+  ctx.trainers.start({ ...trainerJob(ctx.db, a), backend });
+  ctx.trainers.queue(b, a, backend);
+  return [summary(ctx, a), summary(ctx, b)];
 }
 
 export async function stopRun(ctx: TrainingContext, runId: number): Promise<RunSummary> {

@@ -2,7 +2,8 @@
  * `weightlapse analyze` and `weightlapse export-analysis` as a person runs them, on a run trained by the
  * CLI: the analyses computed headless, the exported CKA matrices equal to NumPy's linear CKA (float64,
  * Gram form, an independent implementation) on the exported activations to 1e-5, the dead units equal to
- * what those activations show, and bad options refused in one line with nothing written.
+ * what those activations show, the example ledger's per-image table equal to NumPy's recomputation from
+ * the exported presentations (and the ROC AUC with which low confidence finds the flipped labels), and bad options refused in one line with nothing written.
  *
  * Needs /usr/bin/python3 with numpy; the reference test is skipped with the reason elsewhere.
  */
@@ -49,12 +50,39 @@ dead = np.load(f'{out}/dead.npy')
 dead_ref = np.array([[float((acts[l][s].reshape(len(acts[l][s]), -1, units[l]).max(axis=(0, 1)) <= 0).mean()) for l in units] for s in seqs])
 print(json.dumps({'worst': worst, 'smallest': smallest, 'dead': float(np.abs(dead - dead_ref).max()), 'probes': len(index['probes']['indices'])}))
 `;
+/** The per-image table recomputed by NumPy from the exported per-presentation records; prints each column's largest |ours − NumPy's|. */
+const EXAMPLES_REFERENCE = `
+import json, sys, numpy as np
+out = sys.argv[1]
+index = json.load(open(f'{out}/analysis.json'))
+table = np.load(f'{out}/examples.npy')
+cols = {c: i for i, c in enumerate(next(a for a in index['arrays'] if a['file'] == 'examples.npy')['columns'])}
+correct = np.load(f'{out}/examples_correct.npy')
+p = np.load(f'{out}/examples_p_true.npy').astype(np.float64)
+assert (correct != 255).all()
+forgetting = ((correct[:-1] == 1) & (correct[1:] == 0)).sum(axis=0)
+ever = correct.max(axis=0) == 1
+stays = np.flip(np.cumprod(np.flip(correct == 1, axis=0), axis=0), axis=0).astype(bool)
+learned_from = np.where(stays[-1], len(correct) - stays.sum(axis=0) + 1, -1)
+ref = {'forgetting': forgetting, 'unforgettable': ever & (forgetting == 0), 'never_learned': ~ever, 'learned_from': learned_from,
+       'confidence': p.mean(axis=0), 'variability': p.std(axis=0), 'correctness': (correct == 1).mean(axis=0)}
+flipped = np.zeros(correct.shape[1], bool)
+flipped[index['labelNoise']['flipped']] = True
+doubt = 1 - table[:, cols['confidence']]
+pos, neg = doubt[flipped][:, None], doubt[~flipped][None, :]
+auc = float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
+print(json.dumps({'worst': {c: float(np.abs(table[:, cols[c]] - v).max()) for c, v in ref.items()}, 'epochs': len(correct),
+                  'images': correct.shape[1], 'forgotten': int(forgetting.sum()), 'flipped': int(flipped.sum()),
+                  'auc': auc, 'ours': index['labelNoise']['auc']}))
+`;
 const numpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' });
 const noNumpy = numpy.status === 0 ? null : `${PYTHON} with numpy is needed (Debian: apt-get install python3-numpy): ${(numpy.stderr || String(numpy.error)).trim().split('\n').at(-1)}`;
 
 beforeAll(() => {
   dbPath = join(tempDir(), 'w.db');
-  const train = cli('train', '--data', SAMPLE_DIR, '--epochs', '2', '--snapshots-per-epoch', '2', '--train-limit', '200', '--test-limit', '50', '--backend', 'wasm', '--json');
+  // Batches of 20 at a learning rate of 0.05: enough steps in two epochs that predictions change (the example ledger's images are
+  // forgotten and learned); a fifth of the labels flipped (the noisy-labels experiment's second run).
+  const train = cli('train', '--data', SAMPLE_DIR, '--epochs', '2', '--snapshots-per-epoch', '2', '--train-limit', '200', '--test-limit', '50', '--batch', '20', '--lr', '0.05', '--label-noise', '0.2', '--backend', 'wasm', '--json');
   if (train.status !== 0) throw new Error(train.stderr);
 });
 afterAll(() => removeTempDirs());
@@ -107,6 +135,33 @@ describe('weightlapse export-analysis', () => {
     expect(dead).toBe(0);
   });
 
+  it('writes the example ledger’s per-image table, equal to NumPy’s recomputation from the exported presentations', (t) => {
+    t.skip(noNumpy !== null, noNumpy ?? '');
+    const out = join(tempDir(), 'examples');
+    const r = cli('--json', 'export-analysis', '--run', '1', '--out', out, '--kind', 'examples');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ out, files: 3, snapshots: 4 });
+    expect(readdirSync(out).sort()).toEqual(['analysis.json', 'examples.csv', 'examples.npy', 'examples_correct.npy', 'examples_p_true.npy']);
+    const csv = readFileSync(join(out, 'examples.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('index,label,presented,forgetting,unforgettable,never_learned,learned_from,confidence,variability,correctness');
+    expect(csv.length).toBe(1 + 200);
+
+    const reference = spawnSync(PYTHON, ['-c', EXAMPLES_REFERENCE, out], { encoding: 'utf8' });
+    expect(reference.status, reference.stderr).toBe(0);
+    const { worst, epochs, images, forgotten, flipped, auc, ours } = JSON.parse(reference.stdout) as {
+      worst: Record<string, number>; epochs: number; images: number; forgotten: number; flipped: number; auc: number; ours: number;
+    };
+    expect([epochs, images]).toEqual([2, 200]);
+    for (const column of ['forgetting', 'unforgettable', 'never_learned', 'learned_from']) expect(worst[column], column).toBe(0);
+    // float32 in the table, float64 in NumPy.
+    for (const column of ['confidence', 'variability', 'correctness']) expect(worst[column], column).toBeLessThanOrEqual(1e-6);
+    // Not vacuous: some images were learned in the first epoch and forgotten in the second.
+    expect(forgotten).toBeGreaterThan(0);
+    // The flipped labels (40 of 200), and how well low confidence finds them: NumPy's pair count.
+    expect(flipped).toBe(40);
+    expect(ours).toBeCloseTo(auc, 12);
+  });
+
   it('writes only the kinds asked for', () => {
     const out = join(tempDir(), 'dead-only');
     const r = cli('export-analysis', '--run', '1', '--out', out, '--probes', String(PROBES), '--kind', 'dead');
@@ -116,7 +171,7 @@ describe('weightlapse export-analysis', () => {
   });
 
   it.each([
-    [['--kind', 'svcca'], /^weightlapse: --kind: unknown kind "svcca"; the kinds are cka, dead, rewind, linear\n$/, 2],
+    [['--kind', 'svcca'], /^weightlapse: --kind: unknown kind "svcca"; the kinds are cka, dead, rewind, linear, examples\n$/, 2],
     [['--probes', '0'], /^weightlapse: --probes: expected a whole number from 1 to 5000, got "0"\n$/, 2],
     [['--probes', '2000'], /^weightlapse: --probes: 2000 is more than the 1000 test images of run #1's data set\n$/, 1],
     [['--run', '9'], /^weightlapse: no run #9\n$/, 1],

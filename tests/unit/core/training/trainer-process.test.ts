@@ -10,11 +10,13 @@ import { runConfigSchema, TENSOR_NAMES, type EventName, type Events, type RunCon
 import { addDatasetFromDisk } from '../../../../src-main/core/dataset-registry.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun, getStoredRun } from '../../../../src-main/core/store/runs.ts';
+import { readEpochLedgers, readLedger } from '../../../../src-main/core/store/ledgers.ts';
 import { readResumeState } from '../../../../src-main/core/store/resume.ts';
 import { readTensor } from '../../../../src-main/core/store/snapshots.ts';
 import { resumeRun, startFreezeExperiment, startRun, stopRun } from '../../../../src-main/core/training/service.ts';
 import type { TrainingContext } from '../../../../src-main/core/training/service.ts';
 import { Trainers } from '../../../../src-main/core/training/trainers.ts';
+import { NOT_PRESENTED } from '../../../../src-main/trainer/protocol.ts';
 import { expectIntactSnapshots, nextMessage, SAMPLE_DIR } from './sample.ts';
 
 let dir: string;
@@ -43,6 +45,10 @@ const config = (input: RunConfigInput) =>
 
 
 const weightsAt = (runId: number, seq: number) => TENSOR_NAMES.map((name) => Buffer.from(readTensor(db, runId, name, seq)!.data.buffer));
+/** Every snapshot's example ledger, in seq order. */
+const ledgersOf = (runId: number) => getRun(db, runId)!.snapshots.map((s) => readLedger(db, runId, s.seq));
+/** The share of each epoch's presentations predicted right, from its complete ledger. */
+const ledgerAccuracy = (runId: number) => readEpochLedgers(db, runId).map((l) => l.correct.reduce((n, c) => n + c, 0) / l.correct.length);
 
 describe('the trainer process', () => {
   it('trains, writes a snapshot per epoch and inside the first, reports progress, and finishes done', async () => {
@@ -65,6 +71,17 @@ describe('the trainer process', () => {
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toMatchObject({ runId: run.id, epoch: 2, epochs: 2, batch: 8, batches: 8 });
     expect(events.some((e) => e.event === 'run.changed')).toBe(true);
+
+    // The example ledger: none at seq 0, half the images at the snapshot halfway through the first epoch,
+    // every image at each epoch's end, and its hits are the epoch's train accuracy.
+    const [initial, half, first, second] = ledgersOf(run.id);
+    expect(initial).toBeUndefined();
+    expect(half!.epoch).toBe(0);
+    expect(half!.correct.filter((c) => c !== NOT_PRESENTED).length).toBe(128);
+    expect([first!.epoch, second!.epoch]).toEqual([0, 1]);
+    for (const l of [first!, second!]) expect(l.correct.every((c) => c === 0 || c === 1)).toBe(true);
+    expect(ledgerAccuracy(run.id)).toEqual([detail.snapshots[2]!.metrics.trainAccuracy, detail.snapshots[3]!.metrics.trainAccuracy]);
+    expect(readEpochLedgers(db, run.id, 1).map((l) => l.seq)).toEqual([1]);
   });
 
   it('survives kill -9: completed epochs stay intact, the run is interrupted, and resume completes it', async () => {
@@ -85,6 +102,8 @@ describe('the trainer process', () => {
     expect(resumed.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
     expect(resumed.epochsDone).toBe(2);
     expect(resumed.error).toBeNull();
+    // The epoch the kill cut short was replayed: its ledger is whole.
+    expect(readEpochLedgers(db, run.id).map((l) => [l.epoch, l.correct.includes(NOT_PRESENTED)])).toEqual([[0, false], [1, false]]);
   });
 
   it('resumes a stopped run to the same final weights as an uninterrupted one with the same seed', async () => {
@@ -103,6 +122,26 @@ describe('the trainer process', () => {
     expect(weightsAt(parted.id, 0)).toEqual(weightsAt(whole.id, 0));
     expect(weightsAt(parted.id, 2)).toEqual(weightsAt(whole.id, 2));
     expect(getRun(db, parted.id)!.snapshots.map((s) => s.metrics)).toEqual(getRun(db, whole.id)!.snapshots.map((s) => s.metrics));
+    expect(ledgersOf(parted.id)).toEqual(ledgersOf(whole.id));
+  });
+
+  it('resumes a run stopped inside an epoch with that epoch’s ledger so far: the same ledger as an uninterrupted run', async () => {
+    // The stop comes after one of the snapshots inside the only epoch (the first is 3 of its 20 batches in), which the resumed run carries on from.
+    const settings = config({ epochs: 1, seed: 6, trainLimit: 640, snapshotsPerEpoch: 8 });
+    const whole = await startRun(ctx, { datasetId, config: settings });
+    expect(await ctx.trainers.finished(whole.id)).toBe('done');
+
+    const parted = await startRun(ctx, { datasetId, config: settings });
+    await nextMessage(ctx.trainers, parted.id, (m) => m.type === 'snapshot' && m.snapshot.seq === 1);
+    await stopRun(ctx, parted.id);
+    expect(readResumeState(db, parted.id)!.batch).toBeGreaterThan(0);
+    await resumeRun(ctx, parted.id);
+    expect(await ctx.trainers.finished(parted.id)).toBe('done');
+
+    const [partedLedgers, wholeLedgers] = [ledgersOf(parted.id), ledgersOf(whole.id)];
+    expect(partedLedgers.length).toBe(9);
+    expect(partedLedgers).toEqual(wholeLedgers);
+    expect(partedLedgers[8]!.correct.includes(NOT_PRESENTED)).toBe(false);
   });
 
   it('fails the run and ends its trainer when the database refuses a snapshot, keeping what was stored before', async () => {
