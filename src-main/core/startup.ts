@@ -12,6 +12,7 @@ import type { EmitEvent } from '../../src-preload/api.ts';
 import type { CoreContext } from './api/context.ts';
 import { Activations } from './activations/service.ts';
 import { TestSets } from './activations/test-set.ts';
+import { FilterAnalyses } from './analysis/filters.ts';
 import { Analyses } from './analysis/service.ts';
 import { ensureBundledDatasets } from './dataset-registry.ts';
 import { openDatabase, readOnlyReason } from './store/db.ts';
@@ -103,5 +104,5 @@ export function coreContext(
       if (message.type === 'snapshot') analyses.snapshotStored(runId, message.snapshot.seq);
     });
   }
-  return { ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses };
+  return { ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses, filters: new FilterAnalyses({ ...forward, emit: base.emit }, testSets) };
 }

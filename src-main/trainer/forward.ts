@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PROBE_LAYERS, type Geometry, type ProbeLayer } from '../../src-preload/api.ts';
 import type { Split } from '../datasets/split.ts';
+import { featureVis, topExamples } from './analysis/filters.ts';
 import { LayerCache, snapshotLayers, type SnapshotLayers } from './analysis/layers.ts';
 import { initUnmeasured } from './backend/index.ts';
 import { batchTensors } from './loop.ts';
@@ -129,6 +130,8 @@ export class ForwardServer {
         return model.measureLayers(request.split);
       };
       if (request.output === 'layers') return { type: 'forward', id: request.id, result: this.layers.answer(request.layers, request.weights, measure) };
+      if (request.output === 'top9') return { type: 'forward', id: request.id, result: topExamples(request.weights, request.split, request.geometry) };
+      if (request.output === 'featurevis') return { type: 'forward', id: request.id, result: featureVis(request.weights, request.geometry, request.steps, request.seed) };
       model.setWeights(request.weights);
       const { split } = request;
       const result = request.output === 'maps' ? model.maps(split) : request.output === 'activations' ? model.activations(split) : model.predict(split);

@@ -18,7 +18,6 @@
 import {
   ApiError,
   DEAD_LAYERS,
-  DEFAULT_PROBES,
   PROBE_LAYERS,
   type AnalysisProgress,
   type EmitEvent,
@@ -29,29 +28,20 @@ import {
   type SimilarityMatrix,
 } from '../../../src-preload/api.ts';
 import { staysTrueFrom } from '../../shared/learning.ts';
-import type { Split } from '../../datasets/split.ts';
-import { runKey } from '../activations/cache.ts';
-import { pickImages, type TestSets } from '../activations/test-set.ts';
-import { countResults, paramsKey, readProbeSet, readResults, writeProbeSet, writeResults } from '../store/analyses.ts';
+import type { TestSets } from '../activations/test-set.ts';
+import { countResults, readResults, writeResults } from '../store/analyses.ts';
 import { getRun } from '../store/runs.ts';
 import { weightsAt, type ForwardContext } from '../work/inference.ts';
 import { runGroup } from '../work/queue.ts';
 import type { ForwardActivations, SnapshotWeights } from '../../trainer/protocol.ts';
-import { chooseProbes } from './probes.ts';
+import { probeSetOf, removed, type Probes } from './probes.ts';
 
 /** The units of each ReLU layer (filters of a conv layer, fc1's neurons). */
 const UNITS = [20, 50, 500];
 
 export type AnalysisContext = ForwardContext & { emit: EmitEvent };
 
-interface Probes extends ProbeSet {
-  split: Split;
-  params: string;
-  key: string;
-}
-
 const nullIfNaN = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
-const removed = (runId: number) => new ApiError('not-found', `run #${runId} was removed while it was being analysed; nothing of it was stored`, 'runId');
 
 export class Analyses {
   /** The rows being computed or waiting for their turn, so that one is never asked for twice. */
@@ -211,27 +201,8 @@ export class Analyses {
     return { runId: run.id, done: countResults(this.ctx.db, run.id, 'cka', probes.params), total, probes: probes.size };
   }
 
-  /** The run's probe set of `size` (default: DEFAULT_PROBES, or its whole test split when smaller), chosen and stored the first time. */
-  private async probes(run: RunDetail, size: number | undefined): Promise<Probes> {
-    const set = await this.testSets.of(run);
-    const count = set.test.count;
-    if (size !== undefined && size > count) {
-      throw new ApiError('bad-input', `probes: ${size} is more than the ${count} test images of run #${run.id}'s data set`, 'probes');
-    }
-    const chosen = size ?? Math.min(DEFAULT_PROBES, count);
-    let indices = readProbeSet(this.ctx.db, run.id, chosen);
-    if (!indices) {
-      writeProbeSet(this.ctx.db, run.id, chooseProbes(set.test.labels, set.classes.length, chosen));
-      indices = readProbeSet(this.ctx.db, run.id, chosen);
-      if (!indices) throw removed(run.id);
-    }
-    return {
-      size: chosen,
-      indices,
-      split: pickImages(set.test, run.inputShape, indices),
-      params: paramsKey({ probes: chosen }),
-      key: `${runKey(run)}:${chosen}`,
-    };
+  private probes(run: RunDetail, size: number | undefined): Promise<Probes> {
+    return probeSetOf(this.ctx.db, this.testSets, run, size);
   }
 
   private requireRun(runId: number): RunDetail {
@@ -242,7 +213,7 @@ export class Analyses {
 }
 
 /** A background analysis that failed, said once on stderr; a removed run's cancelled jobs are not news. */
-function warn(run: RunDetail, err: unknown): void {
+export function warn(run: RunDetail, err: unknown): void {
   if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'not-found')) return;
   console.warn(`weightlapse: the analysis of run #${run.id} stopped: ${err instanceof Error ? err.message : String(err)}`);
 }

@@ -6,6 +6,7 @@
 import type { EmitEvent, Shell } from '../../../src-preload/api.ts';
 import type { TrainerSpawner } from '../../trainer/protocol.ts';
 import type { Activations } from '../activations/service.ts';
+import type { FilterAnalyses } from '../analysis/filters.ts';
 import type { Analyses } from '../analysis/service.ts';
 import type { Db } from '../store/db.ts';
 import type { Trainers } from '../training/trainers.ts';
@@ -26,4 +27,6 @@ export interface CoreContext {
   inference: Inference;
   activations: Activations;
   analyses: Analyses;
+  /** What each filter responds to (top examples, feature visualization), on the same queue and store. */
+  filters: FilterAnalyses;
 }

@@ -14,6 +14,7 @@ import type {
   ForwardPredictions,
   ForwardRequest,
   ForwardResult,
+  FilterUnits,
   LayerQuery,
   TrainerProcess,
   TrainerSpawner,
@@ -87,6 +88,16 @@ export class Inference {
   /** The analyses' measures of one snapshot on a probe set (trainer/analysis/layers.ts). */
   layers(input: ForwardInput, layers: LayerQuery): Promise<ForwardLayers> {
     return this.request({ ...input, output: 'layers', layers }) as Promise<ForwardLayers>;
+  }
+
+  /** Each filter's and class unit's top examples in the split (trainer/analysis/filters.ts). */
+  topExamples(input: ForwardInput): Promise<FilterUnits> {
+    return this.request({ ...input, output: 'top9' }) as Promise<FilterUnits>;
+  }
+
+  /** Each filter's and class unit's optimised input; the split is not used. */
+  featureVis(input: ForwardInput, options: { steps: number; seed: number }): Promise<FilterUnits> {
+    return this.request({ ...input, output: 'featurevis', ...options }) as Promise<FilterUnits>;
   }
 
   /** Ends the process (the next request starts another); requests it held fail. */
