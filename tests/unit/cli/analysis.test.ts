@@ -110,7 +110,7 @@ describe('weightlapse export-analysis', () => {
   });
 
   it.each([
-    [['--kind', 'rewind'], /^weightlapse: --kind: unknown kind "rewind"; the kinds are cka, dead\n$/, 2],
+    [['--kind', 'rewind'], /^weightlapse: --kind: unknown kind "rewind"; the kinds are cka, dead, top9, featurevis\n$/, 2],
     [['--probes', '0'], /^weightlapse: --probes: expected a whole number from 1 to 5000, got "0"\n$/, 2],
     [['--probes', '2000'], /^weightlapse: --probes: 2000 is more than the 1000 test images of run #1's data set\n$/, 1],
     [['--run', '9'], /^weightlapse: no run #9\n$/, 1],
