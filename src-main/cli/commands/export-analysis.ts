@@ -82,7 +82,7 @@ export function registerExportAnalysis(verb: Command): void {
           const run = getRun(db, runId);
           if (!run) throw new UserError(`no run #${runId}`);
           const arrays: IndexEntry[] = [];
-          mkdirSync(out, { recursive: true });
+          // The folder is made by the first array written: an analysis refused first (a bad --probes) leaves none.
           const write = (entry: IndexEntry, data: Float32Array | Float64Array) => {
             mkdirSync(join(out, entry.file, '..'), { recursive: true });
             writeFileSync(join(out, entry.file), encodeNpy(entry.shape, data));
@@ -100,6 +100,7 @@ export function registerExportAnalysis(verb: Command): void {
             snapshots: run.snapshots.map(({ seq, epoch }) => ({ seq, epoch })),
             arrays,
           };
+          mkdirSync(out, { recursive: true });
           writeFileSync(join(out, 'analysis.json'), `${JSON.stringify(index, null, 2)}\n`);
           return { files: arrays.length, snapshots: run.snapshots.length };
         } catch (err) {
