@@ -425,9 +425,10 @@ export type DeadLayer = (typeof DEAD_LAYERS)[number];
  * What is stored per snapshot: `cka`, linear CKA of every layer with every earlier snapshot; `dead`, the share of dead units per layer;
  * `rewind`, the final network's test accuracy with each layer put back to this snapshot; `reinit` (on the final snapshot), the same
  * with each layer drawn afresh; `linear`, the share of test images on which the snapshot agrees with the pixel regression;
- * `linear-fit` (on the first snapshot of one run of a data set, found by its params from every run of it), that regression.
+ * `linear-fit` (on the first snapshot of one run of a data set, found by its params from every run of it), that regression;
+ * `top9` and `featurevis`, what each filter and class unit responds to (FilterAnalysis below).
  */
-export const ANALYSIS_KINDS = ['cka', 'dead', 'rewind', 'reinit', 'linear', 'linear-fit'] as const;
+export const ANALYSIS_KINDS = ['cka', 'dead', 'rewind', 'reinit', 'linear', 'linear-fit', 'top9', 'featurevis'] as const;
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 /** Probe images by default, and at most (each layer's Gram matrix grows with its square). */
 export const DEFAULT_PROBES = 1000;
@@ -541,10 +542,81 @@ export interface ExampleSeries {
 /** Images one `analyses.exampleSeries` call may ask for. */
 export const MAX_EXAMPLE_SERIES = 200;
 
+// ---------------------------------------------------------------------------------------------
+// What each filter responds to, snapshot by snapshot (issue "Filters"; src-main/core/analysis/filters.ts)
+
+/** The layers whose units are shown: conv1's and conv2's filters (a unit: one channel), and the class units (fc2's logits). */
+export const FILTER_LAYERS = ['conv1', 'conv2', 'logits'] as const;
+export type FilterLayer = (typeof FILTER_LAYERS)[number];
+/** Top examples per unit (Zeiler & Fergus, ECCV 2014, Fig. 4). */
+export const TOP_EXAMPLES = 9;
+/** Test sets up to this size are searched whole for the top examples; a bigger one through its probe set of this size. */
+export const TOP_EXAMPLE_IMAGES = 10_000;
+/**
+ * The input pixels one unit of a layer sees (side of its square receptive field): conv1 5 × 5; conv2 14 × 14
+ * (5 pool1 cells of 2 conv1 rows each, + 4 for conv1's own kernel: 2·4 + 2 + 4); a class unit the whole image.
+ */
+export const RECEPTIVE_FIELD: Record<'conv1' | 'conv2', { size: number; stride: number }> = { conv1: { size: 5, stride: 1 }, conv2: { size: 14, stride: 2 } };
+/** Feature visualization's optimisation steps by default, and at most. */
+export const FEATUREVIS_STEPS = 256;
+export const MAX_FEATUREVIS_STEPS = 2048;
+/** Mean Jaccard overlap with the final snapshot's top examples at which a layer counts as settled (by default). */
+export const TOP9_SETTLED = 0.5;
+
+/** One unit's top examples at one snapshot, best first (ties: lower test index first). */
+export interface TopExamples {
+  /** Indices into the data set's test split. */
+  indices: number[];
+  /** The unit's activation on each: the channel's maximum over positions (conv), the logit (class). */
+  values: number[];
+  /** Where the channel peaks, as the receptive field's top-left corner in input pixels [y, x]; [0, 0] for a class unit. */
+  corners: [number, number][];
+}
+
+/** One unit's optimised input at one snapshot (Olah et al., Distill 2017). */
+export interface FeatureVis {
+  /** HWC bytes, on the data set's pixel scale. */
+  image: Uint8Array;
+  /** The unit's activation on it: the channel's mean after its ReLU (conv), the logit (class). */
+  value: number;
+  /** The same on the starting noise (one image for every unit and snapshot). */
+  start: number;
+  /** `value` over the highest channel mean (conv) or logit (class) of any test image searched; null where that is ≤ 0. */
+  ratio: number | null;
+}
+
+/**
+ * One layer's units over training: per snapshot and unit, the top examples and the optimised input (null
+ * where not computed yet: they are computed in the background, `analysis.progress` with `kind` says how far).
+ */
+export interface FilterAnalysis {
+  runId: number;
+  layer: FilterLayer;
+  units: number;
+  /** The test images searched: the whole test split (`whole`), or the run's probe set of that size. */
+  images: { size: number; whole: boolean };
+  /** Side of the receptive field's crop in input pixels (the whole image for a class unit). */
+  field: number;
+  seqs: number[];
+  epochs: number[];
+  /** [snapshot][unit]. */
+  top: (TopExamples[] | null)[];
+  /** [snapshot][unit]. */
+  featureVis: (FeatureVis[] | null)[];
+  /** [unit][snapshot]: Jaccard overlap of the unit's top-example set with the final snapshot's (null: not computed). */
+  jaccard: (number | null)[][];
+  threshold: number;
+  /** The first seq from which the layer's mean Jaccard with the final snapshot stays ≥ threshold (null: none computed). */
+  settledAt: number | null;
+  /** The test images the top examples name (each once), for their crops. */
+  examples: TestImages;
+  steps: number;
+}
+
 export interface AnalysisProgress {
   runId: number;
-  /** Which analysis advanced (absent: the layers' CKA and dead units). */
-  kind?: 'rewind' | 'linear';
+  /** Which analysis advanced: absent for the layers' (CKA and dead units); the rewind map, the linear share, or the filters' `top9` or `featurevis`. */
+  kind?: 'rewind' | 'linear' | 'top9' | 'featurevis';
   /** Snapshots analysed of the run's stored ones. */
   done: number;
   total: number;
@@ -771,6 +843,20 @@ export const contract = {
           .min(1)
           .max(MAX_EXAMPLE_SERIES, `at most ${MAX_EXAMPLE_SERIES} images at a time`)
           .refine((a) => new Set(a).size === a.length, 'must not repeat an index'),
+      })
+      .strict(),
+  ),
+
+  // What each filter responds to (top examples, feature visualization), per snapshot.
+  /** One layer's units at every snapshot; schedules what is not computed yet (`what` picks the kinds). */
+  'analyses.filters': method<FilterAnalysis>()(
+    z
+      .object({
+        runId: id,
+        layer: z.enum(FILTER_LAYERS),
+        what: z.array(z.enum(['top9', 'featurevis'])).min(1).max(2).default(['top9', 'featurevis']),
+        steps: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_FEATUREVIS_STEPS, `must be at most ${MAX_FEATUREVIS_STEPS}`).default(FEATUREVIS_STEPS),
+        threshold: z.number().min(0).max(1).default(TOP9_SETTLED),
       })
       .strict(),
   ),

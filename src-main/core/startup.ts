@@ -12,6 +12,7 @@ import type { EmitEvent } from '../../src-preload/api.ts';
 import type { CoreContext } from './api/context.ts';
 import { Activations } from './activations/service.ts';
 import { TestSets } from './activations/test-set.ts';
+import { FilterAnalyses } from './analysis/filters.ts';
 import { Analyses } from './analysis/service.ts';
 import { Examples } from './analysis/examples.ts';
 import { ensureBundledDatasets } from './dataset-registry.ts';
@@ -104,5 +105,8 @@ export function coreContext(
       if (message.type === 'snapshot') analyses.snapshotStored(runId, message.snapshot.seq);
     });
   }
-  return { ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses, examples: new Examples(base.db) };
+  return {
+    ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses,
+    examples: new Examples(base.db), filters: new FilterAnalyses({ ...forward, emit: base.emit }, testSets),
+  };
 }

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PROBE_LAYERS, type Geometry, type ProbeLayer } from '../../src-preload/api.ts';
 import type { Split } from '../datasets/split.ts';
+import { featureVis, topExamples } from './analysis/filters.ts';
 import { LayerCache, snapshotLayers, type SnapshotLayers } from './analysis/layers.ts';
 import { fitLinear } from './analysis/linear.ts';
 import { rewindAccuracies } from './analysis/rewind.ts';
@@ -145,6 +146,8 @@ export class ForwardServer {
         const pixels = request.geometry.shape.reduce((a, b) => a * b, 1);
         return { type: 'forward', id: request.id, result: fitLinear(request.split, pixels, request.geometry.classes, request.fit) };
       }
+      if (request.output === 'top9') return { type: 'forward', id: request.id, result: topExamples(request.weights, request.split, request.geometry) };
+      if (request.output === 'featurevis') return { type: 'forward', id: request.id, result: featureVis(request.weights, request.geometry, request.steps, request.seed) };
       model.setWeights(request.weights);
       const { split } = request;
       const result = request.output === 'maps' ? model.maps(split) : request.output === 'activations' ? model.activations(split) : model.predict(split);

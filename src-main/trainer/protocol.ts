@@ -181,6 +181,10 @@ export type ForwardRequest = ForwardPass & (
   | { output: 'cross'; cross: CrossQuery }
   | { output: 'rewind'; rewind: RewindQuery }
   | { output: 'linear-fit'; fit: LinearFitQuery }
+  /** What each unit of conv1, conv2 and the classes responds to (trainer/analysis/filters.ts): its top examples in `split`, */
+  | { output: 'top9' }
+  /** or its optimised input (`split` unused: send none). */
+  | { output: 'featurevis'; steps: number; seed: number }
 );
 
 export interface ForwardPass {
@@ -273,7 +277,13 @@ export type ForwardActivations = Record<ProbeLayer, Float32Array>;
 /** A `layers` answer: CKA [PROBE_LAYERS][against] and the dead share [DEAD_LAYERS] (NaN: a layer constant over the probes); or what it lacks. */
 export type ForwardLayers = { cka: Float64Array; dead: Float64Array } | { missing: number[] };
 
-export type ForwardResult = ForwardMaps | ForwardPredictions | ForwardActivations | ForwardLayers | ForwardCross | ForwardRewind | ForwardLinearFit;
+/** A `top9` or `featurevis` answer: the units per layer (conv1, conv2, classes) and their values, unit after unit (layouts: trainer/analysis/filters.ts). */
+export interface FilterUnits {
+  units: number[];
+  data: Float64Array;
+}
+
+export type ForwardResult = ForwardMaps | ForwardPredictions | ForwardActivations | ForwardLayers | ForwardCross | ForwardRewind | ForwardLinearFit | FilterUnits;
 
 /** What the host needs of a started trainer process. Structurally what Electron's UtilityProcess offers. */
 export interface TrainerProcess {

@@ -12,6 +12,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DEFAULT_PROBES, MAX_PROBES, type AnalysisProgress, type LayerAnalysis, type LinearShare, type RewindMap } from '../../../src-preload/api.ts';
 import { TestSets } from '../../core/activations/test-set.ts';
+import { FilterAnalyses } from '../../core/analysis/filters.ts';
 import { Analyses } from '../../core/analysis/service.ts';
 import type { Db } from '../../core/store/db.ts';
 import { forkTrainer } from '../../core/training/fork.ts';
@@ -27,10 +28,12 @@ export function parseProbes(value: string | undefined): number | undefined {
   return n;
 }
 
-/** A run's analyses in this process: its own forward-pass process, closed by `close`. */
-export function cliAnalyses(db: Db): { analyses: Analyses; close(): void } {
+/** A run's analyses in this process (the layers', the filters'): its own forward-pass process, closed by `close`. */
+export function cliAnalyses(db: Db): { analyses: Analyses; filters: FilterAnalyses; close(): void } {
   const forward = forwardContext(db, forkTrainer());
-  return { analyses: new Analyses({ ...forward, emit: () => {} }, new TestSets(db)), close: () => forward.inference.close() };
+  const ctx = { ...forward, emit: () => {} };
+  const testSets = new TestSets(db);
+  return { analyses: new Analyses(ctx, testSets), filters: new FilterAnalyses(ctx, testSets), close: () => forward.inference.close() };
 }
 
 /** Runs `work`, showing its progress as a bar on a terminal (`label` says what advances). */

@@ -23,7 +23,6 @@
 import {
   ApiError,
   DEAD_LAYERS,
-  DEFAULT_PROBES,
   PROBE_LAYERS,
   type AnalysisProgress,
   type CrossSimilarity,
@@ -34,26 +33,18 @@ import {
   type SimilarityMatrix,
 } from '../../../src-preload/api.ts';
 import { staysTrueFrom } from '../../shared/learning.ts';
-import type { Split } from '../../datasets/split.ts';
-import { runKey } from '../activations/cache.ts';
-import { pickImages, testSetSource, type TestSets } from '../activations/test-set.ts';
-import { countResults, paramsKey, readProbeSet, readResults, writeProbeSet, writeResults } from '../store/analyses.ts';
+import { testSetSource, type TestSets } from '../activations/test-set.ts';
+import { countResults, readResults, writeResults } from '../store/analyses.ts';
 import { getRun } from '../store/runs.ts';
 import { runGroup } from '../work/queue.ts';
 import type { ForwardActivations, SnapshotWeights } from '../../trainer/protocol.ts';
 import { inBackground, removed, RowJobs, warn, type AnalysisContext } from './jobs.ts';
 import { LinearShares } from './linear.ts';
+import { probeSetOf, type Probes } from './probes.ts';
 import { Rewinds } from './rewind.ts';
-import { chooseProbes } from './probes.ts';
 
 /** The units of each ReLU layer (filters of a conv layer, fc1's neurons). */
 const UNITS = [20, 50, 500];
-
-interface Probes extends ProbeSet {
-  split: Split;
-  params: string;
-  key: string;
-}
 
 const nullIfNaN = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
 
@@ -238,27 +229,8 @@ export class Analyses {
     return { runId: run.id, done: countResults(this.ctx.db, run.id, 'cka', probes.params), total, probes: probes.size };
   }
 
-  /** The run's probe set of `size` (default: DEFAULT_PROBES, or its whole test split when smaller), chosen and stored the first time. */
-  private async probes(run: RunDetail, size: number | undefined): Promise<Probes> {
-    const set = await this.testSets.of(run);
-    const count = set.test.count;
-    if (size !== undefined && size > count) {
-      throw new ApiError('bad-input', `probes: ${size} is more than the ${count} test images of run #${run.id}'s data set`, 'probes');
-    }
-    const chosen = size ?? Math.min(DEFAULT_PROBES, count);
-    let indices = readProbeSet(this.ctx.db, run.id, chosen);
-    if (!indices) {
-      writeProbeSet(this.ctx.db, run.id, chooseProbes(set.test.labels, set.classes.length, chosen));
-      indices = readProbeSet(this.ctx.db, run.id, chosen);
-      if (!indices) throw removed(run.id);
-    }
-    return {
-      size: chosen,
-      indices,
-      split: pickImages(set.test, run.inputShape, indices),
-      params: paramsKey({ probes: chosen }),
-      key: `${runKey(run)}:${chosen}`,
-    };
+  private probes(run: RunDetail, size: number | undefined): Promise<Probes> {
+    return probeSetOf(this.ctx.db, this.testSets, run, size);
   }
 
   private requireRun(runId: number): RunDetail {

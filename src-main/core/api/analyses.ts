@@ -10,5 +10,6 @@ export function analysisHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'an
     'analyses.linear': ({ runId }) => ctx.analyses.linear.share(runId),
     'analyses.examples': ({ runId, seq }) => ctx.examples.table(runId, seq),
     'analyses.exampleSeries': ({ runId, indices }) => ctx.examples.series(runId, indices),
+    'analyses.filters': ({ runId, layer, what, steps, threshold }) => ctx.filters.layer(runId, { layer, what, steps, threshold }),
   };
 }

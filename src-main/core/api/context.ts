@@ -7,6 +7,7 @@ import type { EmitEvent, Shell } from '../../../src-preload/api.ts';
 import type { TrainerSpawner } from '../../trainer/protocol.ts';
 import type { Activations } from '../activations/service.ts';
 import type { Examples } from '../analysis/examples.ts';
+import type { FilterAnalyses } from '../analysis/filters.ts';
 import type { Analyses } from '../analysis/service.ts';
 import type { Db } from '../store/db.ts';
 import type { Trainers } from '../training/trainers.ts';
@@ -29,4 +30,6 @@ export interface CoreContext {
   analyses: Analyses;
   /** The example ledger's reads (issue 26). */
   examples: Examples;
+  /** What each filter responds to (top examples, feature visualization), on the same queue and store. */
+  filters: FilterAnalyses;
 }

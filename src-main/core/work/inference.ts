@@ -18,6 +18,7 @@ import type {
   ForwardResult,
   ForwardRewind,
   CrossQuery,
+  FilterUnits,
   LayerQuery,
   LinearFitQuery,
   RewindQuery,
@@ -108,6 +109,16 @@ export class Inference {
   /** A logistic regression on the pixels of `input.split` (its weights are not used: send none). */
   linearFit(input: ForwardInput, fit: LinearFitQuery): Promise<ForwardLinearFit> {
     return this.request({ ...input, output: 'linear-fit', fit }) as Promise<ForwardLinearFit>;
+  }
+
+  /** Each filter's and class unit's top examples in the split (trainer/analysis/filters.ts). */
+  topExamples(input: ForwardInput): Promise<FilterUnits> {
+    return this.request({ ...input, output: 'top9' }) as Promise<FilterUnits>;
+  }
+
+  /** Each filter's and class unit's optimised input; the split is not used. */
+  featureVis(input: ForwardInput, options: { steps: number; seed: number }): Promise<FilterUnits> {
+    return this.request({ ...input, output: 'featurevis', ...options }) as Promise<FilterUnits>;
   }
 
   /** Ends the process (the next request starts another); requests it held fail. */

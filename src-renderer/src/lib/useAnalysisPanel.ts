@@ -9,6 +9,7 @@
 import type { AnalysisProgress } from '@contract/api.ts';
 import { onMounted, onUnmounted, type Ref } from 'vue';
 import { useApi } from './context.ts';
+import { oneAtATime } from './reload.ts';
 
 export function useAnalysisPanel(options: {
   root: Ref<HTMLElement | undefined>;
@@ -20,22 +21,11 @@ export function useAnalysisPanel(options: {
 }): { load: () => Promise<void> } {
   const api = useApi();
   let shown = false;
-  let loading = false;
-  let again = false;
+  const reload = oneAtATime(options.fetch, (message) => {
+    if (message !== null) options.onError(new Error(message));
+  });
   async function load(): Promise<void> {
-    if (!shown) return;
-    if (loading) return void (again = true);
-    loading = true;
-    try {
-      do {
-        again = false;
-        await options.fetch();
-      } while (again);
-    } catch (err) {
-      options.onError(err as Error);
-    } finally {
-      loading = false;
-    }
+    if (shown) await reload();
   }
   let off: (() => void) | undefined;
   const seen = new IntersectionObserver(([entry]) => {

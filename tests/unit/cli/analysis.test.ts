@@ -171,7 +171,7 @@ describe('weightlapse export-analysis', () => {
   });
 
   it.each([
-    [['--kind', 'svcca'], /^weightlapse: --kind: unknown kind "svcca"; the kinds are cka, dead, rewind, linear, examples\n$/, 2],
+    [['--kind', 'svcca'], /^weightlapse: --kind: unknown kind "svcca"; the kinds are cka, dead, rewind, linear, top9, featurevis, examples\n$/, 2],
     [['--probes', '0'], /^weightlapse: --probes: expected a whole number from 1 to 5000, got "0"\n$/, 2],
     [['--probes', '2000'], /^weightlapse: --probes: 2000 is more than the 1000 test images of run #1's data set\n$/, 1],
     [['--run', '9'], /^weightlapse: no run #9\n$/, 1],
