@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConfigSchema, TENSOR_NAMES, type GroupSummary } from '../../../src-preload/api.ts';
+import { runConfigSchema, TENSOR_NAMES, type GroupSummary, type RunSummary } from '../../../src-preload/api.ts';
 import { addDatasetFromDisk } from '../../../src-main/core/dataset-registry.ts';
 import { appRoot } from '../../../src-main/core/paths.ts';
 import { openDatabase, type Db } from '../../../src-main/core/store/db.ts';
@@ -61,7 +61,7 @@ describe('a group of seeds', () => {
     expect(group.plan).toMatch(/at once, wasm with \d+ threads? each/);
     for (const m of group.members) expect(await ctx.trainers.finished(m.runId)).toBe('done');
     // One after another, as single runs train (each on every core).
-    const singles = [];
+    const singles: RunSummary[] = [];
     for (const seed of SEEDS) {
       const run = await startRun(ctx, { datasetId, config: { ...config, seed } });
       expect(await ctx.trainers.finished(run.id)).toBe('done');
@@ -81,7 +81,11 @@ describe('a group of seeds', () => {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    await until('a member to store epoch 1', () => /run #\d epoch 1:/.test(stderr), 10);
+    const endedFirst = exited.then(() => {
+      throw new Error(`the CLI ended before a member stored epoch 1:\n${stderr}`);
+    });
+    await Promise.race([until('a member to store epoch 1', () => /run #\d epoch 1:/.test(stderr), 10), endedFirst]);
+    void endedFirst.catch(() => {}); // it ends below, killed
     const trainers = childrenOf(child.pid!);
     for (const pid of [child.pid!, ...trainers]) process.kill(pid, 'SIGKILL');
     await exited;
