@@ -29,6 +29,7 @@ describe(`a group of seeds (${HOST} host)`, () => {
     ]);
     await app.goto('#/runs');
     const row = app.page.locator(`tr[data-group-id="${group.id}"]`);
+    await app.page.reload(); // trained by another process while the page showed the empty list
     await row.waitFor();
     expect(await app.page.locator('tr[data-run-id]').count()).toBe(0); // its runs are inside it
     const trained = group.arms[0]!.final!;

@@ -48,6 +48,14 @@ function snapshotBytes(from: Db, runId: number): Buffer[][] {
 }
 
 /** The trainer processes (children) of a process, by its id. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const childrenOf = (pid: number) =>
   execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((s) => s.trim()).map(Number);
 
@@ -71,7 +79,7 @@ describe('a group of seeds', () => {
     expect(members.map((id) => getRun(db, id)!.config.seed)).toEqual(SEEDS);
     SEEDS.forEach((_, i) => expect(snapshotBytes(db, members[i]!)).toEqual(snapshotBytes(db, singles[i]!.id)));
     expect(snapshotBytes(db, members[0]!)[2]).not.toEqual(snapshotBytes(db, members[1]!)[2]); // the seeds differ
-  }, 240_000);
+  }, 400_000);
 
   it('killed with its trainers (SIGKILL), resumes every member without losing a stored epoch, ending as the whole group', async () => {
     const dbPath = join(dir, 'killed.db');
@@ -87,12 +95,15 @@ describe('a group of seeds', () => {
     await Promise.race([until('a member to store epoch 1', () => /run #\d epoch 1:/.test(stderr), 10), endedFirst]);
     void endedFirst.catch(() => {}); // it ends below, killed
     const trainers = childrenOf(child.pid!);
-    for (const pid of [child.pid!, ...trainers]) process.kill(pid, 'SIGKILL');
+    const killed = [child.pid!, ...trainers];
+    for (const pid of killed) process.kill(pid, 'SIGKILL');
     await exited;
+    // The orphaned trainers are reaped by the system, not by us: until then their pids still answer.
+    await until('the killed trainers to be gone', () => killed.every((pid) => !alive(pid)));
 
-    const killed = openDatabase(dbPath);
-    const before = [1, 2].map((runId) => snapshotBytes(killed, runId));
-    killed.close();
+    const afterKill = openDatabase(dbPath);
+    const before = [1, 2].map((runId) => snapshotBytes(afterKill, runId));
+    afterKill.close();
     // Killed in the middle: a member has stored epoch 1, neither epoch 2.
     expect(Math.max(...before.map((s) => s.length))).toBe(2);
 
