@@ -3,6 +3,7 @@ import type { GroupKind, GroupSummary, RunConfigInput } from '@contract/api.ts';
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '../lib/context.ts';
+import { onRunChanges } from '../lib/runChanges.ts';
 
 export const useGroupsStore = defineStore('groups', () => {
   const api = useApi();
@@ -36,19 +37,7 @@ export const useGroupsStore = defineStore('groups', () => {
   }
 
   /** Follows the runs' events (a member's epoch changes its group's figures); returns the unsubscriber. */
-  function listen(): () => void {
-    let pending: ReturnType<typeof setTimeout> | null = null;
-    const off = api.on('run.changed', () => {
-      pending ??= setTimeout(() => {
-        pending = null;
-        void refresh();
-      }, 50);
-    });
-    return () => {
-      off();
-      if (pending) clearTimeout(pending);
-    };
-  }
+  const listen = () => onRunChanges(api, () => void refresh());
 
   return { groups, error, byId, refresh, start, stop, resume, remove, listen };
 });
