@@ -135,8 +135,11 @@ export async function resumeGroup(ctx: TrainingContext, id: number): Promise<Gro
   return groupSummary(ctx, id);
 }
 
-/** Removes the group and every member with its snapshots, unless one of them trains (here or in another process). */
-export function deleteGroup(ctx: TrainingContext & Pick<CoreContext, 'work'>, id: number): void {
+/**
+ * Removes the group and every member with its snapshots, unless one of them trains (here or in another process);
+ * their background work, where this core has any (`work`), is cancelled.
+ */
+export function deleteGroup(ctx: TrainingContext & Partial<Pick<CoreContext, 'work'>>, id: number): void {
   requireGroup(ctx, id);
   const runIds = groupRunIds(ctx.db, id);
   const mine = runIds.find((r) => ctx.trainers.owns(r));
@@ -153,7 +156,7 @@ export function deleteGroup(ctx: TrainingContext & Pick<CoreContext, 'work'>, id
     })
     .immediate();
   for (const runId of runIds) {
-    ctx.work.cancel(runGroup(runId), `run #${runId} was removed`);
+    ctx.work?.cancel(runGroup(runId), `run #${runId} was removed`);
     ctx.emit('run.changed', { runId });
   }
 }
