@@ -79,7 +79,7 @@ describe('a group of seeds', () => {
     expect(members.map((id) => getRun(db, id)!.config.seed)).toEqual(SEEDS);
     SEEDS.forEach((_, i) => expect(snapshotBytes(db, members[i]!)).toEqual(snapshotBytes(db, singles[i]!.id)));
     expect(snapshotBytes(db, members[0]!)[2]).not.toEqual(snapshotBytes(db, members[1]!)[2]); // the seeds differ
-  }, 400_000);
+  }, 600_000);
 
   it('killed with its trainers (SIGKILL), resumes every member without losing a stored epoch, ending as the whole group', async () => {
     const dbPath = join(dir, 'killed.db');
@@ -124,5 +124,5 @@ describe('a group of seeds', () => {
     } finally {
       after.close();
     }
-  }, 240_000);
+  }, 600_000);
 });
