@@ -99,9 +99,9 @@ function train(ctx: TrainingContext, groupId: number, runIds: number[], backend:
 export async function stopGroup(ctx: TrainingContext, id: number): Promise<GroupSummary> {
   requireGroup(ctx, id);
   const runIds = groupRunIds(ctx.db, id);
+  markInterruptedRuns(ctx.db); // a member whose process died is no longer running
   const elsewhere = runIds.map((r) => getStoredRun(ctx.db, r)!).find((r) => r.status === 'running' && !ctx.trainers.owns(r.id));
-  markInterruptedRuns(ctx.db);
-  if (elsewhere && getStoredRun(ctx.db, elsewhere.id)!.status === 'running') throw trainedElsewhere(ctx, elsewhere, 'stop it there');
+  if (elsewhere) throw trainedElsewhere(ctx, elsewhere, 'stop it there');
   await ctx.trainers.stopMany(runIds);
   return groupSummary(ctx, id);
 }
