@@ -238,6 +238,8 @@ export interface RunSummary {
   createdAt: string;
   updatedAt: string;
   error: string | null;
+  /** The group (one experiment repeated over seeds) the run belongs to; null for a run of its own. */
+  groupId: number | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -683,6 +685,92 @@ export interface LinearShare {
 // ---------------------------------------------------------------------------------------------
 // The table
 
+// ---------------------------------------------------------------------------------------------
+// Groups (issue 30): one experiment repeated over seeds, its members trained side by side
+
+/** `plain`: one run per seed; `freeze`: the freeze experiment per seed (a trained and a conv-frozen run). */
+export const GROUP_KINDS = ['plain', 'freeze'] as const;
+export type GroupKind = (typeof GROUP_KINDS)[number];
+/** Which side of the experiment a member is: a plain group's runs, or the freeze experiment's two arms. */
+export type GroupArm = 'plain' | 'trained' | 'frozen';
+export const DEFAULT_GROUP_SEEDS = 5;
+export const MAX_GROUP_SEEDS = 50;
+
+/** `count` seeds from `first` on: what `--seeds N` and the form's seed count mean. */
+export const seedRange = (count: number, first = 1) => Array.from({ length: count }, (_, i) => first + i);
+
+export const groupSeedsSchema = z
+  .array(runConfigSchema.shape.seed, 'the seeds, as a list')
+  .min(2, 'at least 2 seeds (one seed is a single run)')
+  .max(MAX_GROUP_SEEDS, `at most ${MAX_GROUP_SEEDS} seeds`)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat a seed');
+
+/**
+ * A sample's mean with its two-sided 95 % confidence interval from Student's t distribution (n − 1 degrees of
+ * freedom): mean ± t(0.975, n − 1) · sd / √n. `low`/`high` are null for n < 2.
+ */
+export interface MeanInterval {
+  n: number;
+  mean: number;
+  /** Sample standard deviation (n − 1 in the denominator); null for n < 2. */
+  sd: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+/** A paired t-test of the per-seed differences (trained − frozen): H0 mean difference 0, two-sided. */
+export interface PairedTest {
+  n: number;
+  t: number | null;
+  df: number;
+  /** Two-sided p-value; null where it is undefined (n < 2, or every difference the same). */
+  p: number | null;
+}
+
+export interface GroupMember {
+  runId: number;
+  seed: number;
+  arm: GroupArm;
+  status: RunStatus;
+  epochsDone: number;
+  /** Test accuracy after the last configured epoch; null until the run gets there. */
+  finalAccuracy: number | null;
+  /** Test accuracy at epoch 0, 1, … (null where not evaluated yet). */
+  perEpoch: (number | null)[];
+}
+
+export interface GroupArmSummary {
+  arm: GroupArm;
+  final: MeanInterval | null;
+  /** One per epoch 0 … epochs: over the members that have reached it. */
+  perEpoch: (MeanInterval | null)[];
+}
+
+/** The freeze experiment's gap, trained − frozen, paired by seed over the seeds whose two runs both finished. */
+export interface FreezeGap {
+  gap: MeanInterval;
+  test: PairedTest;
+  /** Whether the 95 % interval excludes 0 (equivalently, p < 0.05). */
+  distinguishable: boolean;
+}
+
+export interface GroupSummary {
+  id: number;
+  name: string;
+  kind: GroupKind;
+  seeds: number[];
+  datasetName: string;
+  epochs: number;
+  /** Its members' status taken together: running while any trains, else the worst way one ended. */
+  status: RunStatus;
+  createdAt: string;
+  /** How its members last trained side by side, e.g. "2 at once, wasm with 1 thread each (2 cores)". */
+  plan: string | null;
+  members: GroupMember[];
+  arms: GroupArmSummary[];
+  gap: FreezeGap | null;
+}
+
 /** One method: its input schema, and its output as a phantom type. */
 interface Method<I extends z.ZodType, O> {
   input: I;
@@ -860,6 +948,25 @@ export const contract = {
       })
       .strict(),
   ),
+
+  // Groups (issue 30): stop, resume and remove act on every member.
+  'groups.list': method<GroupSummary[]>()(none),
+  'groups.get': method<GroupSummary>()(z.object({ id }).strict()),
+  'groups.start': method<GroupSummary>()(
+    z
+      .object({
+        datasetId: id,
+        name: nameSchema.optional(),
+        kind: z.enum(GROUP_KINDS, `the kind is one of ${GROUP_KINDS.join(', ')}`).default('plain'),
+        seeds: groupSeedsSchema,
+        /** Every member's settings; its `seed` is replaced by each of `seeds` (and `freeze`, in a freeze group, by each arm's). */
+        config: runConfigSchema,
+      })
+      .strict(),
+  ),
+  'groups.stop': method<GroupSummary>()(z.object({ id }).strict()),
+  'groups.resume': method<GroupSummary>()(z.object({ id }).strict()),
+  'groups.remove': method<void>()(z.object({ id }).strict()),
 
   /** Desktop: asks where to save (native dialog) and writes the file. The browser downloads instead. */
   'files.saveGif': method<{ path: string } | null>()(exportGifInput, true),

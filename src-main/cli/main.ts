@@ -16,6 +16,11 @@ const VERBS: { name: string; description: string; load: () => Promise<Register> 
   { name: 'train', description: "Train LeNet on a data set, saving every epoch's weights", load: async () => (await import('./commands/train.ts')).registerTrain },
   { name: 'runs', description: 'List the saved runs', load: async () => (await import('./commands/runs.ts')).registerRuns },
   {
+    name: 'groups',
+    description: 'List, show (with mean ± 95 % interval, as CSV too) and remove groups of seeds',
+    load: async () => (await import('./commands/groups.ts')).registerGroups,
+  },
+  {
     name: 'export-weights',
     description: "Write a run's weights as NumPy .npy files, one folder per stored epoch",
     load: async () => (await import('./commands/export-weights.ts')).registerExportWeights,

@@ -129,6 +129,11 @@ export interface TrainerJob {
   from?: StartPoint;
   /** What the host's probe chose (core/training/probe.ts): the trainer starts it and reports it; absent, the run's own choice. */
   backend?: BackendInfo;
+  /**
+   * Threads for the wasm backend when several trainers share the cores (a group's members side by side,
+   * core/training/parallel.ts); absent: one per logical core.
+   */
+  wasmThreads?: number;
 }
 
 export type ToTrainer =

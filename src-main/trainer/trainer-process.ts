@@ -13,6 +13,7 @@
  */
 import type { BackendInfo } from '../../src-preload/api.ts';
 import { loadRunData } from '../datasets/for-run.ts';
+import { backendInfo } from './backend-summary.ts';
 import { initBackend, startBackend } from './backend/index.ts';
 import { ForwardServer } from './forward.ts';
 import { probeAuto } from './probe-process.ts';
@@ -83,12 +84,15 @@ async function answerProbe({ choice, geometry, cached, remeasure, window }: Extr
 
 /** The backend the host's probe chose, else the run's own choice (`auto` measured here, with nothing kept). */
 async function startTraining(job: TrainerJob): Promise<BackendInfo> {
+  const options = { wasmThreads: job.wasmThreads };
   if (job.backend) {
-    await startBackend(job.backend.name);
-    return job.backend;
+    const started = await startBackend(job.backend.name, options);
+    // A group member on fewer threads than the probe measured with says so (the probe's reasons stay in its detail).
+    if (job.wasmThreads === undefined) return job.backend;
+    return { ...job.backend, summary: backendInfo(started, ' — a group member, beside the others').summary, detail: `${started.detail}; chosen as: ${job.backend.summary}` };
   }
   const { backend } = job.config;
-  if (backend !== 'auto') return initBackend(backend);
+  if (backend !== 'auto') return initBackend(backend, options);
   const geometry: BurstGeometry = { shape: job.inputShape, classes: job.classes, batchSize: job.config.batchSize };
   return (await probeAuto({ geometry })).info;
 }

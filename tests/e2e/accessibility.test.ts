@@ -4,28 +4,15 @@
  * and the activation maps are read from the keyboard. The page's CSP forbids injected scripts: Playwright's evaluate, which
  * AxeBuilder uses, is not subject to it.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-preload/api.ts';
+import { axeViolations } from './axe.ts';
 import { HOST, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
 
-/**
- * axe's violations on the page as it is now, in the dark theme and then the light one (the system's, as
- * the page follows it), one line each: theme, rule, impact, the offending elements.
- */
-async function violations(): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['dark', 'light'] as const) {
-    await app.page.emulateMedia({ colorScheme: scheme });
-    await expect.poll(() => app.page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
-    const result = await new AxeBuilder({ page: app.page }).analyze();
-    found.push(...result.violations.map((v) => `${scheme}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`));
-  }
-  await app.page.emulateMedia({ colorScheme: 'dark' });
-  return found;
-}
+/** axe's violations on the page as it is now, in both themes (tests/e2e/axe.ts). */
+const violations = () => axeViolations(app.page);
 
 let runs: RunSummary[];
 

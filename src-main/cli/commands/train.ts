@@ -7,15 +7,23 @@
  *
  * `--experiment freeze-conv` is the study's experiment: the same seed and settings twice, the second run
  * with conv1 and conv2 frozen, then a table of both test accuracies, the gap, and how far each layer moved.
+ *
+ * `--seeds N` (seeds --seed … --seed + N − 1) or `--seeds 1,2,3` makes a group: the run, or the freeze
+ * experiment, once per seed, the members trained side by side (core/training/parallel.ts), then each arm's
+ * mean ± 95 % t interval and, for the experiment, the gap with its interval and paired t-test.
+ * `--resume-group ID` carries on every unfinished member of a group.
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { BACKEND_CHOICES, LAYERS, runConfigSchema, type EventName, type Events, type RunConfig, type RunDetail, type RunSummary } from '../../../src-preload/api.ts';
+import { BACKEND_CHOICES, DEFAULT_GROUP_SEEDS, groupSeedsSchema, LAYERS, runConfigSchema, seedRange, type EventName, type GroupSummary, type Events, type RunConfig, type RunDetail, type RunSummary } from '../../../src-preload/api.ts';
 import { findOrAddDataset } from '../../core/dataset-registry.ts';
 import type { Db } from '../../core/store/db.ts';
 import { getRun, markInterruptedRuns } from '../../core/store/runs.ts';
 import type { FromTrainer } from '../../trainer/protocol.ts';
 import { resumeRun, startFreezeExperiment, startRun, type TrainingContext } from '../../core/training/service.ts';
+import { groupSummary, resumeGroup, startGroup } from '../../core/training/groups.ts';
+import { groupRunIds } from '../../core/store/groups.ts';
+import { printGroup } from '../group-table.ts';
 import { Trainers } from '../../core/training/trainers.ts';
 import { globalOptions, output, parseId, parseName, UsageError, UserError, withDb } from '../common.ts';
 import { plural, say, tell } from '../terminal.ts';
@@ -23,6 +31,8 @@ import { plural, say, tell } from '../terminal.ts';
 interface TrainOptions {
   data?: string;
   resume?: string;
+  resumeGroup?: string;
+  seeds?: string;
   experiment?: string;
   epochs?: string;
   batch?: string;
@@ -91,8 +101,9 @@ const duration = (seconds: number) => {
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
 
 /** Progress on stderr: a bar on a terminal, a line per epoch otherwise (logs, CI, pipes). */
-function progressView(json: boolean) {
-  const tty = process.stderr.isTTY && !json;
+function progressView(json: boolean, oneRun: boolean) {
+  // Members training side by side would share one bar: a group gets a line per tested epoch instead.
+  const tty = process.stderr.isTTY && !json && oneRun;
   const bar = tty
     ? new cliProgress.SingleBar(
         {
@@ -178,12 +189,27 @@ function printExperiment(result: ReturnType<typeof experimentResult>): void {
   say(`gap (trained − frozen): ${result.gap === null ? '–' : `${(100 * result.gap).toFixed(2)} points`}`);
 }
 
-/** What the options ask for: carry on a run, or start one (or the freeze experiment's two) on a data set. */
-type Plan = { resume: number } | { data: string; name?: string; experiment: boolean; config: RunConfig };
+/** What the options ask for: carry on a run or a group, or start one (or the freeze experiment's two), or a group of them, on a data set. */
+type Plan = { resume: number } | { resumeGroup: number } | { data: string; name?: string; experiment: boolean; seeds?: number[]; config: RunConfig };
+
+/** `--seeds 5` (five seeds from --seed on) or `--seeds 1,2,3`. */
+function parseSeeds(value: string, first: number): number[] {
+  const seeds = /^\s*\d+\s*$/.test(value) ? seedRange(Number(value), first) : value.split(',').map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : NaN));
+  if (seeds.some(Number.isNaN)) throw new UsageError(`--seeds: expected a count or a comma-separated list of whole numbers, got "${value}"`);
+  const parsed = groupSeedsSchema.safeParse(seeds);
+  if (!parsed.success) throw new UsageError(`--seeds: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
 
 /** Checks how the options go together (each value is checked by parseTrainConfig) and says what to do. */
 function planFrom(opts: TrainOptions): Plan {
+  if (opts.resumeGroup !== undefined) {
+    const given = Object.entries(opts).filter(([k, v]) => k !== 'resumeGroup' && v !== undefined).map(([k]) => flag(k));
+    if (given.length > 0) throw new UsageError(`--resume-group carries on with the group's own settings; drop ${given.join(' ')}`);
+    return { resumeGroup: parseId('--resume-group', opts.resumeGroup) };
+  }
   if ((opts.data === undefined) === (opts.resume === undefined)) throw new UsageError('give either --data PATH or --resume ID');
+  if (opts.seeds !== undefined && opts.resume !== undefined) throw new UsageError('--seeds starts a new group; to carry one on, use --resume-group ID');
   const resume = opts.resume === undefined ? undefined : resumeIdFrom(opts);
   if (opts.experiment !== undefined) {
     if (opts.experiment !== 'freeze-conv') throw new UsageError(`--experiment: expected freeze-conv, got "${opts.experiment}"`);
@@ -193,7 +219,8 @@ function planFrom(opts: TrainOptions): Plan {
   const config = parseTrainConfig(opts);
   const name = parseName('--name', opts.name);
   if (resume !== undefined) return { resume };
-  return { data: opts.data!, name, experiment: opts.experiment !== undefined, config };
+  const seeds = opts.seeds === undefined ? undefined : parseSeeds(opts.seeds, config.seed);
+  return { data: opts.data!, name, experiment: opts.experiment !== undefined, seeds, config };
 }
 
 /** `--resume ID`, alone: a resumed run keeps its own settings. */
@@ -207,7 +234,7 @@ function resumeIdFrom(opts: TrainOptions): number {
 }
 
 /** Trains what the plan asks for with this process's own trainers, showing progress; returns the runs as they ended, and the signal that stopped them, if one did. */
-async function train(db: Db, plan: Plan, view: ProgressView): Promise<{ runs: RunDetail[]; signal: Signal | undefined }> {
+async function train(db: Db, plan: Plan, view: ProgressView): Promise<{ runs: RunDetail[]; group?: GroupSummary; signal: Signal | undefined }> {
   markInterruptedRuns(db);
   const emit = <E extends EventName>(event: E, payload: Events[E]) => {
     if (event === 'run.progress') view.progress(payload as Events['run.progress']);
@@ -218,7 +245,8 @@ async function train(db: Db, plan: Plan, view: ProgressView): Promise<{ runs: Ru
     if (message.type === 'finished') finished = message;
     else showMessage(view, runId, message);
   });
-  const runs = await startRuns({ db, emit, trainers }, plan);
+  const { runs, groupId } = await startRuns({ db, emit, trainers }, plan);
+  if (groupId !== undefined) view.line(`group #${groupId}: members train ${groupSummary({ db }, groupId).plan ?? '–'}`);
   for (const run of runs) {
     view.line(`run #${run.id} "${run.name}": ${run.epochsDone ? `from epoch ${run.epochsDone} to epoch ${run.epochs}` : plural(run.epochs, 'epoch')}`);
   }
@@ -227,14 +255,26 @@ async function train(db: Db, plan: Plan, view: ProgressView): Promise<{ runs: Ru
     const share = finished.snapshotSeconds / (finished.trainSeconds + finished.evalSeconds + finished.snapshotSeconds);
     view.line(`snapshots took ${(100 * share).toFixed(2)}% of the time (${finished.snapshotSeconds.toFixed(2)} s)`);
   }
-  return { runs: runs.map((run) => getRun(db, run.id)!), signal };
+  const group = groupId === undefined ? undefined : groupSummary({ db }, groupId);
+  return { runs: runs.map((run) => getRun(db, run.id)!), group, signal };
 }
 
-async function startRuns(ctx: TrainingContext, plan: Plan): Promise<RunSummary[]> {
-  if ('resume' in plan) return [await resumeRun(ctx, plan.resume)];
+async function startRuns(ctx: TrainingContext, plan: Plan): Promise<{ runs: RunSummary[]; groupId?: number }> {
+  if ('resume' in plan) return { runs: [await resumeRun(ctx, plan.resume)] };
+  if ('resumeGroup' in plan) return groupRuns(ctx, (await resumeGroup(ctx, plan.resumeGroup)).id, true);
   const datasetId = await datasetFor(ctx.db, plan.data);
-  if (plan.experiment) return Object.values(await startFreezeExperiment(ctx, { datasetId, config: plan.config }));
-  return [await startRun(ctx, { datasetId, name: plan.name, config: plan.config })];
+  if (plan.seeds) {
+    const kind = plan.experiment ? 'freeze' : 'plain';
+    return groupRuns(ctx, (await startGroup(ctx, { datasetId, name: plan.name, kind, seeds: plan.seeds, config: plan.config })).id, false);
+  }
+  if (plan.experiment) return { runs: Object.values(await startFreezeExperiment(ctx, { datasetId, config: plan.config })) };
+  return { runs: [await startRun(ctx, { datasetId, name: plan.name, config: plan.config })] };
+}
+
+/** A group's members this process trains (all of them when it starts; the unfinished ones when it resumes). */
+function groupRuns(ctx: TrainingContext, groupId: number, resumed: boolean): { runs: RunSummary[]; groupId: number } {
+  const runs = groupRunIds(ctx.db, groupId).filter((id) => !resumed || ctx.trainers.owns(id)).map((id) => getRun(ctx.db, id)!);
+  return { runs, groupId };
 }
 
 /** The trainer's news worth a line: its backend, each tested epoch, a failure. */
@@ -276,9 +316,10 @@ async function untilFinished(trainers: Trainers, runs: RunSummary[], view: Progr
   }
 }
 
-/** Prints the outcome (the run's line, or the experiment's table), then fails if a run did not finish. */
-function report(cmd: Command, runs: RunDetail[], experiment: boolean): void {
-  if (experiment) {
+/** Prints the outcome (the run's line, the experiment's table, or the group's), then fails if a run did not finish. */
+function report(cmd: Command, runs: RunDetail[], experiment: boolean, group: GroupSummary | undefined): void {
+  if (group) output(cmd, group, () => printGroup(group));
+  else if (experiment) {
     const table = experimentResult(runs[0]!, runs[1]!);
     output(cmd, table, () => printExperiment(table));
   } else {
@@ -301,6 +342,8 @@ export function registerTrain(verb: Command): void {
   verb
     .option('--data <path>', 'data set folder or .tar.gz (added to the database if new)')
     .option('--resume <id>', 'carry on an interrupted or stopped run from its last snapshot (instead of --data)')
+    .option('--seeds <n|list>', `a group: the run (or --experiment) once per seed, N seeds from --seed on (${DEFAULT_GROUP_SEEDS} is usual) or a list such as 1,2,3; members train side by side`)
+    .option('--resume-group <id>', "carry on every unfinished member of a group, each from its last snapshot")
     .option('--experiment <kind>', "freeze-conv: the study's experiment, two runs with the same seed, the second with conv1+conv2 frozen")
     .option('--epochs <n>', 'epochs to train (default 29, as in the study)')
     .option('--batch <n>', 'batch size (default 64)')
@@ -317,9 +360,10 @@ export function registerTrain(verb: Command): void {
     .option('--backend <name>', `${BACKEND_CHOICES.join(', ')} (default auto: measures which trains fastest here, keeps the CPU path unless a GPU is 1.3× faster)`)
     .action(async (opts: TrainOptions, cmd: Command) => {
       const plan = planFrom(opts);
-      const view = progressView(globalOptions(cmd).json === true);
-      const { runs, signal } = await withDb(cmd, (db) => train(db, plan, view));
-      report(cmd, runs, !('resume' in plan) && plan.experiment);
+      const oneRun = !('resumeGroup' in plan) && ('resume' in plan || plan.seeds === undefined);
+      const view = progressView(globalOptions(cmd).json === true, oneRun);
+      const { runs, group, signal } = await withDb(cmd, (db) => train(db, plan, view));
+      report(cmd, runs, 'data' in plan && plan.experiment, group);
       if (signal) process.exitCode = SIGNAL_EXIT[signal];
     });
 }

@@ -9,6 +9,7 @@ import { appHandlers } from './app.ts';
 import { storeError } from '../store/db.ts';
 import type { CoreContext } from './context.ts';
 import { datasetHandlers } from './datasets.ts';
+import { groupHandlers } from './groups.ts';
 import { runHandlers } from './runs.ts';
 import { weightHandlers } from './weights.ts';
 
@@ -28,6 +29,7 @@ export function createHandlers(ctx: CoreContext, desktop: DesktopHandlers = brow
     ...weightHandlers(ctx),
     ...activationHandlers(ctx),
     ...analysisHandlers(ctx),
+    ...groupHandlers(ctx),
     ...desktop,
   });
 }

@@ -243,4 +243,24 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  // ---- migration 9: run groups (issue 30), its own entry so that it can be renumbered at a merge ----
+  {
+    // A group: one experiment repeated over seeds (core/store/groups.ts); its runs name it in group_id.
+    version: 9,
+    up(db) {
+      db.exec(`
+        CREATE TABLE run_groups (
+          id         INTEGER PRIMARY KEY,
+          name       TEXT    NOT NULL,
+          kind       TEXT    NOT NULL CHECK (kind IN ('plain', 'freeze')),
+          seeds      TEXT    NOT NULL,      -- JSON [seed, …], in the order the members were made
+          plan       TEXT,                  -- how its members last trained side by side (core/training/parallel.ts)
+          created_at TEXT    NOT NULL
+        ) STRICT;
+        -- A member's group; removing a group removes its runs first (core/training/groups.ts).
+        ALTER TABLE runs ADD COLUMN group_id INTEGER REFERENCES run_groups (id);
+        CREATE INDEX runs_group ON runs (group_id) WHERE group_id IS NOT NULL;
+      `);
+    },
+  },
 ];

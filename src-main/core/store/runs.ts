@@ -16,6 +16,8 @@ export interface NewRun {
   status?: RunStatus;
   /** The process responsible for the run while it is `running` (see markInterruptedRuns). */
   pid?: number;
+  /** The group it is a member of (core/store/groups.ts). */
+  groupId?: number;
 }
 
 /** A run as stored, read back into the contract's types. */
@@ -45,6 +47,7 @@ export interface StoredRun {
   /** The latest snapshot's (fractional) epoch; null before the first. */
   lastEpoch: number | null;
   bestTestAccuracy: number | null;
+  groupId: number | null;
 }
 
 /** The row as SQLite returns it; it never leaves this module. */
@@ -69,6 +72,7 @@ interface RunRow {
   updated_at: string;
   last_epoch: number | null;
   best_test_accuracy: number | null;
+  group_id: number | null;
 }
 
 const SELECT_RUN = `
@@ -86,8 +90,8 @@ export function createRun(db: Db, run: NewRun): number {
   const at = now();
   const result = db
     .prepare(
-      `INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, pid, pid_started, created_at, updated_at)
-       VALUES ($name, $datasetId, $datasetName, $datasetPath, $inputShape, $classes, $config, $status, $pid, $pidStarted, $at, $at)`,
+      `INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, pid, pid_started, group_id, created_at, updated_at)
+       VALUES ($name, $datasetId, $datasetName, $datasetPath, $inputShape, $classes, $config, $status, $pid, $pidStarted, $groupId, $at, $at)`,
     )
     .run({
       name: run.name,
@@ -100,6 +104,7 @@ export function createRun(db: Db, run: NewRun): number {
       status: run.status ?? 'running',
       pid: run.pid ?? null,
       pidStarted: run.pid === undefined ? null : processStart(run.pid),
+      groupId: run.groupId ?? null,
       at,
     });
   return Number(result.lastInsertRowid);
@@ -140,6 +145,7 @@ function toStored(row: RunRow): StoredRun {
     updatedAt: row.updated_at,
     lastEpoch: row.last_epoch,
     bestTestAccuracy: row.best_test_accuracy,
+    groupId: row.group_id,
   };
 }
 
@@ -163,6 +169,7 @@ function toSummary(run: StoredRun): RunSummary {
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     error: run.error,
+    groupId: run.groupId,
   };
 }
 

@@ -23,7 +23,7 @@ import { runGroup } from '../work/queue.ts';
 /** What training needs of a core: its database, its events and its trainers. */
 export type TrainingContext = Pick<CoreContext, 'db' | 'emit' | 'trainers'>;
 
-async function availableDataset(ctx: TrainingContext, datasetId: number): Promise<StoredDataset> {
+export async function availableDataset(ctx: TrainingContext, datasetId: number): Promise<StoredDataset> {
   const info = await checkDataset(requireDataset(ctx.db, datasetId));
   if (!info.available) throw new ApiError('unavailable', info.problem ?? `data set #${datasetId} is not available`, 'datasetId');
   return info;
@@ -33,7 +33,7 @@ async function availableDataset(ctx: TrainingContext, datasetId: number): Promis
  * What trains a run with this config on these images, chosen before the run exists, so that a backend
  * asked for by name that cannot start leaves nothing stored.
  */
-async function backendFor(ctx: TrainingContext, config: RunConfig, dataset: Pick<StoredDataset, 'shape' | 'classes'>): Promise<BackendInfo> {
+export async function backendFor(ctx: TrainingContext, config: RunConfig, dataset: Pick<StoredDataset, 'shape' | 'classes'>): Promise<BackendInfo> {
   const geometry = { shape: dataset.shape, classes: dataset.classes.length, batchSize: config.batchSize };
   try {
     return await ctx.trainers.backend({ choice: config.backend, geometry });
@@ -49,7 +49,7 @@ export function defaultRunName(dataset: { name: string }, config: RunConfig): st
 }
 
 /** The refusal for a run that another process trains, naming it (or this process, when it trains it). */
-function trainedElsewhere(ctx: TrainingContext, run: StoredRun, then: string): ApiError {
+export function trainedElsewhere(ctx: TrainingContext, run: StoredRun, then: string): ApiError {
   if (ctx.trainers.owns(run.id)) return new ApiError('conflict', `run #${run.id} is training here; stop it first`, 'id');
   const who = run.pid === null ? 'another Weightlapse process' : `another Weightlapse process (pid ${run.pid})`;
   return new ApiError('conflict', `run #${run.id} is being trained by ${who}; ${then}`, 'id');
@@ -68,7 +68,7 @@ function summary(ctx: TrainingContext, runId: number): RunSummary {
 }
 
 /** Creates a `running` run owned by this process (its trainer starts now or when queued). */
-function newRun(ctx: TrainingContext, dataset: StoredDataset, config: RunConfig, name?: string): number {
+export function newRun(ctx: TrainingContext, dataset: StoredDataset, config: RunConfig, name?: string, groupId?: number): number {
   const runId = createRun(ctx.db, {
     name: name ?? defaultRunName(dataset, config),
     datasetId: dataset.id,
@@ -78,6 +78,7 @@ function newRun(ctx: TrainingContext, dataset: StoredDataset, config: RunConfig,
     classes: dataset.classes,
     config,
     pid: process.pid,
+    groupId,
   });
   ctx.emit('run.changed', { runId });
   return runId;
@@ -120,8 +121,7 @@ async function startTwins(ctx: TrainingContext, datasetId: number, first: RunCon
   const backend = await backendFor(ctx, first, dataset);
   const a = newRun(ctx, dataset, first);
   const b = newRun(ctx, dataset, second);
-  ctx.trainers.start({ ...trainerJob(ctx.db, a), backend });
-  ctx.trainers.queue(b, a, backend);
+  ctx.trainers.startPool([a, b], { parallel: 1, backend });
   return [summary(ctx, a), summary(ctx, b)];
 }
 

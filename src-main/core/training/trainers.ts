@@ -1,7 +1,8 @@
 /**
- * The trainer processes of one core (one database, one event stream): at most one per run, plus runs
- * queued to start when another finishes (the freeze experiment trains its two runs one after the
- * other, which is kinder to a small machine than both at once). The core that opened them owns them
+ * The trainer processes of one core (one database, one event stream): at most one per run, plus pools of
+ * runs that start as places free up, at most `parallel` of a pool at once (the freeze experiment trains its
+ * two runs one after the other, which is kinder to a small machine than both at once; a group's members
+ * train as many side by side as core/training/parallel.ts says). The core that opened them owns them
  * (core/startup.ts): closing it stops them.
  *
  * A queued run already reads `running`, with this process's pid, so that another Weightlapse process
@@ -26,10 +27,24 @@ export interface TrainersOptions {
   watch?: TrainerWatch;
 }
 
+/** How a pool's runs train: how many at once, on what, with how many wasm threads each. */
+export interface PoolOptions {
+  parallel: number;
+  backend?: BackendInfo;
+  wasmThreads?: number;
+}
+
+/** Runs that start as places free up; `changed` wakes whoever waits for a queued run to start or drop out. */
+interface Pool extends PoolOptions {
+  pending: number[];
+  active: Set<number>;
+  changed: (() => void)[];
+}
+
 export class Trainers {
   private readonly supervisors = new Map<number, TrainerSupervisor>();
-  /** Queued run → the run it waits for, and the backend it will train on. */
-  private readonly waiting = new Map<number, { after: number; backend?: BackendInfo }>();
+  /** Each pooled run (queued or training) → its pool. */
+  private readonly pooled = new Map<number, Pool>();
   private readonly listeners = new Set<(runId: number, message: FromTrainer) => void>();
   private readonly db: Db;
   private readonly emit: EmitEvent;
@@ -58,10 +73,11 @@ export class Trainers {
       onExit: () => {
         this.supervisors.delete(runId);
         this.emit('run.changed', { runId });
-        for (const [queued, { after, backend }] of this.waiting) {
-          if (after !== runId) continue;
-          this.waiting.delete(queued);
-          if (getStoredRun(this.db, queued)?.status === 'running') this.start({ ...trainerJob(this.db, queued), backend });
+        const pool = this.pooled.get(runId);
+        if (pool) {
+          this.pooled.delete(runId);
+          pool.active.delete(runId);
+          this.fill(pool);
         }
       },
     });
@@ -69,10 +85,38 @@ export class Trainers {
     return supervisor;
   }
 
-  /** Starts `runId` once `after` has finished, however it finishes. */
-  queue(runId: number, after: number, backend?: BackendInfo): void {
-    if (this.supervisors.has(after)) this.waiting.set(runId, { after, backend });
-    else this.start({ ...trainerJob(this.db, runId), backend });
+  /** Trains the runs (each reading `running`) in order, `parallel` at once, each starting as one before it ends, however it ends. */
+  startPool(runIds: readonly number[], options: PoolOptions): void {
+    const pool: Pool = { ...options, pending: [...runIds], active: new Set(), changed: [] };
+    for (const runId of runIds) this.pooled.set(runId, pool);
+    this.fill(pool);
+  }
+
+  /** Starts queued runs of the pool while it has room; a run no longer `running` (stopped meanwhile) drops out. */
+  private fill(pool: Pool): void {
+    while (pool.active.size < pool.parallel && pool.pending.length > 0) {
+      const runId = pool.pending.shift()!;
+      if (getStoredRun(this.db, runId)?.status !== 'running') {
+        this.pooled.delete(runId);
+        continue;
+      }
+      pool.active.add(runId);
+      try {
+        this.start({ ...trainerJob(this.db, runId), backend: pool.backend, wasmThreads: pool.wasmThreads });
+      } catch (err) {
+        // Its stored start point does not read: that run fails, the others go on.
+        pool.active.delete(runId);
+        this.pooled.delete(runId);
+        updateRun(this.db, runId, { status: 'failed', error: err instanceof Error ? err.message : String(err), pid: null });
+        this.emit('run.changed', { runId });
+      }
+    }
+    for (const wake of pool.changed.splice(0)) wake();
+  }
+
+  /** True while the run waits in a pool for its place. */
+  private queued(runId: number): boolean {
+    return this.pooled.get(runId)?.pending.includes(runId) ?? false;
   }
 
   /** What a run would train on here, and why: asked of a trainer process once per choice and geometry, or again on request. */
@@ -91,14 +135,18 @@ export class Trainers {
 
   /** True while the run has a trainer here or waits for one. */
   owns(runId: number): boolean {
-    return this.supervisors.has(runId) || this.waiting.has(runId);
+    return this.supervisors.has(runId) || this.queued(runId);
   }
 
   /** Stops a training or a queued run; resolves with its final status. */
   async stop(runId: number): Promise<RunStatus> {
-    if (this.waiting.delete(runId)) {
+    const pool = this.pooled.get(runId);
+    if (pool && this.queued(runId)) {
+      pool.pending.splice(pool.pending.indexOf(runId), 1);
+      this.pooled.delete(runId);
       updateRun(this.db, runId, { status: 'stopped', pid: null });
       this.emit('run.changed', { runId });
+      for (const wake of pool.changed.splice(0)) wake();
       return 'stopped';
     }
     const supervisor = this.supervisors.get(runId);
@@ -108,8 +156,7 @@ export class Trainers {
 
   /** Resolves with the run's final status once its trainer (or the one it waits for) is done. */
   async finished(runId: number): Promise<RunStatus | undefined> {
-    const after = this.waiting.get(runId)?.after;
-    if (after !== undefined) await this.supervisors.get(after)?.finished;
+    while (this.queued(runId)) await new Promise<void>((wake) => this.pooled.get(runId)!.changed.push(wake));
     return this.supervisors.get(runId)?.finished ?? getStoredRun(this.db, runId)?.status;
   }
 
@@ -121,8 +168,14 @@ export class Trainers {
 
   /** Stops everything, for shutting the core down. */
   async stopAll(): Promise<void> {
-    for (const runId of [...this.waiting.keys()]) await this.stop(runId);
-    await Promise.all([...this.supervisors.values()].map((h) => h.stop()));
+    await this.stopMany([...this.pooled.keys(), ...this.supervisors.keys()]);
+  }
+
+  /** Stops those of the runs that train or wait here: the queued ones first, so that none starts as another stops. */
+  async stopMany(runIds: readonly number[]): Promise<void> {
+    const mine = [...new Set(runIds)].filter((runId) => this.owns(runId));
+    for (const runId of mine.filter((r) => this.queued(r))) await this.stop(runId);
+    await Promise.all(mine.filter((r) => this.supervisors.has(r)).map((r) => this.supervisors.get(r)!.stop()));
   }
 
   private relay(runId: number, message: FromTrainer): void {

@@ -3,6 +3,7 @@ import type { RunConfigInput, RunSummary, TrainingProgress } from '@contract/api
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '../lib/context.ts';
+import { onRunChanges } from '../lib/runChanges.ts';
 import { sortRuns, type RunSortKey, type SortDir } from '../lib/sortRuns.ts';
 
 export const useRunsStore = defineStore('runs', () => {
@@ -67,21 +68,13 @@ export const useRunsStore = defineStore('runs', () => {
 
   /** Follows the server's events; returns the unsubscriber. */
   function listen(): () => void {
-    let pending: ReturnType<typeof setTimeout> | null = null;
-    const offChanged = api.on('run.changed', () => {
-      // Several runs can change at once (a freeze experiment): one refresh for a burst.
-      pending ??= setTimeout(() => {
-        pending = null;
-        void refresh();
-      }, 50);
-    });
+    const offChanged = onRunChanges(api, () => void refresh());
     const offProgress = api.on('run.progress', (p) => {
       progress.value[p.runId] = p;
     });
     return () => {
       offChanged();
       offProgress();
-      if (pending) clearTimeout(pending);
     };
   }
 

@@ -31,7 +31,7 @@ function run(id: number, epochs: number[], over: { channels?: number; freeze?: L
   const c = over.channels ?? 1;
   return {
     id, name: `run ${id}`, datasetId: over.datasetId ?? 1, datasetName: 'd', status: 'done', backend: 'wasm', epochsDone: Math.max(...epochs),
-    epochs: config.epochs, bestTestAccuracy: null, inputShape: c === 1 ? [28, 28, 1] : [32, 32, 3], createdAt: '', updatedAt: '', error: null,
+    epochs: config.epochs, bestTestAccuracy: null, inputShape: c === 1 ? [28, 28, 1] : [32, 32, 3], createdAt: '', updatedAt: '', error: null, groupId: null,
     config, classes: [], tensors: LENET(c, c === 1 ? 800 : 1250), snapshots: epochs.map((e, seq) => snap(seq, e)), trainSeconds: 1, imagesPerSecond: 1, backendSummary: null,
   };
 }

@@ -57,7 +57,7 @@ describe('formatting', () => {
 describe('sorting runs', () => {
   const run = (id: number, name: string, acc: number | null, createdAt: string): RunSummary => ({
     id, name, datasetId: 1, datasetName: 'd', status: 'done', backend: 'wasm', epochsDone: 1, epochs: 1,
-    bestTestAccuracy: acc, inputShape: [28, 28, 1], createdAt, updatedAt: createdAt, error: null,
+    bestTestAccuracy: acc, inputShape: [28, 28, 1], createdAt, updatedAt: createdAt, error: null, groupId: null,
   });
   const runs = [run(1, 'beta', 0.8, '2025-01-01'), run(2, 'alpha', null, '2025-01-03'), run(3, 'Gamma', 0.9, '2025-01-02')];
 

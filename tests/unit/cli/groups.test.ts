@@ -1,0 +1,128 @@
+/**
+ * Groups for real: a group's members are the same runs as single runs with their seeds (bit for bit, though
+ * they train side by side on fewer threads each), and a group whose CLI and trainers are all killed with
+ * SIGKILL resumes every member, losing none of their stored epochs, and ends as the uninterrupted group did.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConfigSchema, TENSOR_NAMES, type GroupSummary, type RunSummary } from '../../../src-preload/api.ts';
+import { addDatasetFromDisk } from '../../../src-main/core/dataset-registry.ts';
+import { appRoot } from '../../../src-main/core/paths.ts';
+import { openDatabase, type Db } from '../../../src-main/core/store/db.ts';
+import { groupRunIds } from '../../../src-main/core/store/groups.ts';
+import { getRun } from '../../../src-main/core/store/runs.ts';
+import { readTensor } from '../../../src-main/core/store/snapshots.ts';
+import { startGroup } from '../../../src-main/core/training/groups.ts';
+import { startRun, type TrainingContext } from '../../../src-main/core/training/service.ts';
+import { Trainers } from '../../../src-main/core/training/trainers.ts';
+import { SAMPLE_DIR } from '../core/training/sample.ts';
+import { until } from '../../helpers.ts';
+
+const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
+const SEEDS = [3, 4];
+// Enough images that the second epoch outlasts the time it takes to deliver the kills.
+const SETTINGS = { epochs: 2, batchSize: 32, trainLimit: 256, testLimit: 50, backend: 'wasm' as const };
+const FLAGS = ['--epochs', '2', '--batch', '32', '--train-limit', '256', '--test-limit', '50', '--backend', 'wasm'];
+
+let dir: string;
+let db: Db;
+let ctx: TrainingContext;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'weightlapse-groups-'));
+  db = openDatabase(join(dir, 'whole.db'));
+  ctx = { db, emit: () => {}, trainers: new Trainers({ db, emit: () => {} }) };
+});
+afterAll(async () => {
+  await ctx?.trainers.stopAll();
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every tensor of every snapshot of the run, as bytes. */
+function snapshotBytes(from: Db, runId: number): Buffer[][] {
+  return getRun(from, runId)!.snapshots.map((s) => TENSOR_NAMES.map((name) => Buffer.from(readTensor(from, runId, name, s.seq)!.data.buffer)));
+}
+
+/** The trainer processes (children) of a process, by its id. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const childrenOf = (pid: number) =>
+  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((s) => s.trim()).map(Number);
+
+describe('a group of seeds', () => {
+  let group: GroupSummary;
+
+  it('trains members bit-identical to single runs with the same seeds', async () => {
+    const { id: datasetId } = await addDatasetFromDisk(db, SAMPLE_DIR);
+    const config = runConfigSchema.parse(SETTINGS);
+    group = await startGroup(ctx, { datasetId, kind: 'plain', seeds: SEEDS, config });
+    expect(group.plan).toMatch(/at once, wasm with \d+ threads? each/);
+    for (const m of group.members) expect(await ctx.trainers.finished(m.runId)).toBe('done');
+    // One after another, as single runs train (each on every core).
+    const singles: RunSummary[] = [];
+    for (const seed of SEEDS) {
+      const run = await startRun(ctx, { datasetId, config: { ...config, seed } });
+      expect(await ctx.trainers.finished(run.id)).toBe('done');
+      singles.push(run);
+    }
+    const members = groupRunIds(db, group.id);
+    expect(members.map((id) => getRun(db, id)!.config.seed)).toEqual(SEEDS);
+    SEEDS.forEach((_, i) => expect(snapshotBytes(db, members[i]!)).toEqual(snapshotBytes(db, singles[i]!.id)));
+    expect(snapshotBytes(db, members[0]!)[2]).not.toEqual(snapshotBytes(db, members[1]!)[2]); // the seeds differ
+  }, 600_000);
+
+  it('killed with its trainers (SIGKILL), resumes every member without losing a stored epoch, ending as the whole group', async () => {
+    const dbPath = join(dir, 'killed.db');
+    const child = spawn(process.execPath, [BIN, '--db', dbPath, 'train', '--data', SAMPLE_DIR, '--seeds', SEEDS.join(','), ...FLAGS], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const endedFirst = exited.then(() => {
+      throw new Error(`the CLI ended before a member stored epoch 1:\n${stderr}`);
+    });
+    await Promise.race([until('a member to store epoch 1', () => /run #\d epoch 1:/.test(stderr), 10), endedFirst]);
+    void endedFirst.catch(() => {}); // it ends below, killed
+    const trainers = childrenOf(child.pid!);
+    const killed = [child.pid!, ...trainers];
+    for (const pid of killed) process.kill(pid, 'SIGKILL');
+    await exited;
+    // The orphaned trainers are reaped by the system, not by us: until then their pids still answer.
+    await until('the killed trainers to be gone', () => killed.every((pid) => !alive(pid)));
+
+    const afterKill = openDatabase(dbPath);
+    const before = [1, 2].map((runId) => snapshotBytes(afterKill, runId));
+    afterKill.close();
+    // Killed in the middle: a member has stored epoch 1, neither epoch 2.
+    expect(Math.max(...before.map((s) => s.length))).toBe(2);
+
+    const resumed = spawnSync(process.execPath, [BIN, '--db', dbPath, '--json', 'train', '--resume-group', '1'], { encoding: 'utf8' });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1)!) as GroupSummary;
+    expect(summary.status).toBe('done');
+    expect(summary.members.map((m) => m.epochsDone)).toEqual([2, 2]);
+
+    const after = openDatabase(dbPath);
+    try {
+      const whole = groupRunIds(db, group.id);
+      [1, 2].forEach((runId, i) => {
+        const bytes = snapshotBytes(after, runId);
+        expect(bytes.slice(0, before[i]!.length)).toEqual(before[i]); // nothing stored before the kill was lost or changed
+        expect(bytes).toEqual(snapshotBytes(db, whole[i]!));
+      });
+    } finally {
+      after.close();
+    }
+  }, 600_000);
+});
