@@ -27,7 +27,10 @@ export class WorkQueue {
   run<T>(priority: Priority, work: (signal: AbortSignal) => Promise<T>, group?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const controller = new AbortController();
-      this.waiting.push({ priority, group, controller, reject, start: () => work(controller.signal).then(resolve, reject) });
+      // Started inside a promise: a job that throws before its first await fails as one that rejects
+      // does, instead of leaving the queue waiting on it for ever.
+      const start = () => Promise.resolve().then(() => work(controller.signal)).then(resolve, reject);
+      this.waiting.push({ priority, group, controller, reject, start });
       void this.next();
     });
   }

@@ -190,7 +190,7 @@ describe('analyses.filters', () => {
 
   it.each([
     [['--steps', '0'], /^weightlapse: --steps: expected a whole number from 1 to 2048, got "0"\n$/],
-    [['--kind', 'top10'], /^weightlapse: --kind: unknown kind "top10"; the kinds are cka, dead, top9, featurevis\n$/],
+    [['--kind', 'top10'], /^weightlapse: --kind: unknown kind "top10"; the kinds are cka, dead, rewind, linear, top9, featurevis, examples\n$/],
   ])('the CLI refuses %j with one clear line, writing nothing', (args, message) => {
     const refused = join(tempDir(), 'refused');
     const r = cli('export-analysis', '--run', '1', '--out', refused, ...args);

@@ -127,7 +127,13 @@ describe('tensor statistics', () => {
     for (const m of migrations.filter((m) => m.version < 5)) m.up(old);
     old.pragma('user_version = 4');
     const oldRuns = [1, 2].map((seed) => {
-      const runId = newRun(old);
+      // As that version stored a run (createRun writes today's columns).
+      const runId = Number(
+        old
+          .prepare(`INSERT INTO runs (name, dataset_id, dataset_name, dataset_path, input_shape, classes, config, status, created_at, updated_at)
+                    VALUES ('stats', NULL, 'generated', '/nowhere', '[28,28,1]', '[]', ?, 'done', '2025-01-01', '2025-01-01')`)
+          .run(JSON.stringify(runConfigSchema.parse({ epochs: 3 }))).lastInsertRowid,
+      );
       for (const s of snapshots(seed)) {
         const { lastInsertRowid } = old
           .prepare(`INSERT INTO snapshots (run_id, seq, epoch, layers, created_at) VALUES (?, ?, ?, '{}', '2025-01-01')`)

@@ -40,6 +40,16 @@ describe('the core’s background-work queue', () => {
     await expect(next).resolves.toBe(42);
   });
 
+  it('goes on after a job that throws before its first await (e.g. its run’s weights are gone), handing that on too', async () => {
+    const queue = new WorkQueue();
+    const failing = queue.run('view', () => {
+      throw new Error('The database connection is not open');
+    });
+    const next = queue.run('view', async () => 42);
+    await expect(failing).rejects.toThrow('The database connection is not open');
+    await expect(next).resolves.toBe(42);
+  });
+
   it('cancels a group: its waiting jobs reject at once, its running job is aborted, other groups go on', async () => {
     const queue = new WorkQueue();
     const started = gate();
