@@ -113,6 +113,8 @@ describe(`what a layer responds to (${HOST} host)`, () => {
   it('shows each filter’s optimised input in the grid, as the API has it, and exports it as a GIF', async () => {
     // (The biography above stored conv2's optimised inputs at these steps for every snapshot.)
     await app.goto(`#/run/${run.id}?layer=conv2&steps=${STEPS}`);
+    // A fresh page on that address: the filter detail the test above opened is not part of it.
+    await app.page.reload();
     await app.page.getByTestId('weights').waitFor();
     await app.page.getByTestId('filter-detail').waitFor({ state: 'hidden' });
     await app.page.keyboard.press('r');
