@@ -21,7 +21,6 @@ export interface ExportFeatureVisGifOptions extends GifOptions {
   /** Integer pixel scale; default 2, as on the run page. */
   zoom?: number;
   caption?: boolean;
-  onComputed?: (done: number, total: number) => void;
 }
 
 export async function exportFeatureVisGif(db: Db, filters: FilterAnalyses, options: ExportFeatureVisGifOptions): Promise<AnimatedGif> {
@@ -31,7 +30,7 @@ export async function exportFeatureVisGif(db: Db, filters: FilterAnalyses, optio
   if (!layer) throw new ApiError('bad-input', `${options.layer} has no units to optimise inputs for: choose conv1, conv2 or fc2`, 'layer');
   const chosen = run.snapshots.filter((s) => s.epoch >= (options.from ?? -Infinity) && s.epoch <= (options.to ?? Infinity));
   if (chosen.length === 0) throw new ApiError('bad-input', `run ${run.id} has no snapshots between epochs ${options.from ?? 'start'} and ${options.to ?? 'end'}`, 'from');
-  await filters.compute(run.id, { kinds: ['featurevis'], steps: options.steps, onProgress: (p) => options.onComputed?.(p.done, p.total) });
+  await filters.compute(run.id, { kinds: ['featurevis'], steps: options.steps });
   const a = await filters.layer(run.id, { layer, what: [], steps: options.steps, threshold: TOP9_SETTLED });
   const steps = chosen.map((s) => {
     const units = a.featureVis[a.seqs.indexOf(s.seq)];
