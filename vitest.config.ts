@@ -26,8 +26,9 @@ export default defineConfig({
     // minute-long test of a quiet one takes several.
     testTimeout: 600_000,
     hookTimeout: 600_000,
-    // The same for expect.poll, whose own default gives a condition one second.
-    expect: { poll: { timeout: 120_000 } },
+    // The same for expect.poll, whose own default gives a condition one second, and for Playwright's waits
+    // (tests/e2e/hosts/chromium.ts, 30 s of its own): half the test's, so a condition that never comes says so.
+    expect: { poll: { timeout: 300_000 } },
     // Equal tensors compared at memory speed (tests/setup/equality.ts).
     setupFiles: ['tests/setup/equality.ts'],
     pool: 'forks',

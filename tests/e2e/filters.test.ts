@@ -43,7 +43,7 @@ describe(`a filter's biography (${HOST} host)`, () => {
     const bio = dialog.getByTestId('filter-biography');
     await bio.waitFor();
     const filter = Number(/filter (\d+)/.exec((await dialog.locator('h2').textContent())!)![1]);
-    await expect.poll(() => bio.locator('ol.top li').count(), { timeout: 120_000 }).toBe(9);
+    await expect.poll(() => bio.locator('ol.top li').count()).toBe(9);
     const api = await app.call('analyses.filters', { runId: run.id, layer: 'conv2', what: ['top9'], steps: STEPS });
     const last = run.snapshots.length - 1;
     const shown = await bio.locator('ol.top li').evaluateAll((items) => items.map((li) => Number(/test image (\d+)/.exec(li.getAttribute('title') ?? '')![1])));
@@ -52,8 +52,8 @@ describe(`a filter's biography (${HOST} host)`, () => {
     expect(await bio.locator('.strip .frame.current').getAttribute('aria-label')).toMatch(/^epoch 1/);
 
     await bio.getByTestId('bio-optimise').click();
-    await expect.poll(() => bio.locator('figure.vis').count(), { timeout: 240_000 }).toBe(1);
-    await expect.poll(() => bio.getByTestId('bio-waiting').count(), { timeout: 240_000 }).toBe(0);
+    await expect.poll(() => bio.locator('figure.vis').count()).toBe(1);
+    await expect.poll(() => bio.getByTestId('bio-waiting').count()).toBe(0);
     expect(await bio.locator('.strip .frame canvas').count()).toBe(2 * run.snapshots.length);
     await bio.scrollIntoViewIfNeeded();
     await app.screenshot('filter-biography');
@@ -119,7 +119,7 @@ describe(`what a layer responds to (${HOST} host)`, () => {
     await app.page.getByTestId('filter-detail').waitFor({ state: 'hidden' });
     await app.page.keyboard.press('r');
     const grid = app.page.getByTestId('featurevis-grid');
-    await grid.waitFor({ timeout: 120_000 });
+    await grid.waitFor();
     await expect.poll(() => app.page.evaluate(() => location.hash)).toContain('show=responds');
     expect(await app.page.getByTestId('show-responds').getAttribute('aria-pressed')).toBe('true');
     const api = await app.call('analyses.filters', { runId: run.id, layer: 'conv2', what: ['featurevis'], steps: STEPS });
@@ -137,7 +137,7 @@ describe(`what a layer responds to (${HOST} host)`, () => {
 
     // A reload keeps the view; its GIF has one frame per snapshot, each holding that snapshot's grid.
     await app.page.reload();
-    await grid.waitFor({ timeout: 120_000 });
+    await grid.waitFor();
     const saved = await app.exportedGif(() => app.page.getByTestId('export-gif').click());
     expect(saved.name).toMatch(/-conv2-responds\.gif$/);
     const gif = gifFrames(saved.bytes);

@@ -77,7 +77,7 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
     const datasets = await app.call('datasets.list', {});
     const datasetId = (datasets.find((d) => d.bundled) ?? datasets[0]!).id; // the form's first pick
     const backend = await app.call('app.backend', { datasetId, batchSize: 64 });
-    await expect.poll(() => form.getByTestId('backend').textContent(), { timeout: 60_000 }).toContain(backend.summary);
+    await expect.poll(() => form.getByTestId('backend').textContent()).toContain(backend.summary);
     await app.screenshot('new-run');
     await form.getByRole('button', { name: 'Start training' }).click();
     const field = form.locator('label', { has: app.page.locator('input[name="epochs"]') });
