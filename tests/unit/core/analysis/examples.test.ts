@@ -100,7 +100,7 @@ describe('per-image statistics', () => {
 describe('analyses.examples', () => {
   it('finds no forgetting in a run with every layer frozen: its predictions never change', async () => {
     const table = await callValue(handlers, 'analyses.examples', { runId: frozenId });
-    expect(table).toMatchObject({ recorded: true, seq: 3, epoch: 3, epochs: 3, count: TRAIN });
+    expect(table).toMatchObject({ source: 'recorded', seq: 3, epoch: 3, epochs: 3, count: TRAIN });
     expect(table.totals.forgettingEvents).toBe(0);
     expect(table.totals.unforgettable + table.totals.neverLearned).toBe(TRAIN);
     expect(Array.from(table.variability).every((v) => v === 0)).toBe(true);
@@ -131,13 +131,13 @@ describe('analyses.examples', () => {
     const saved = snapshotIds.map(({ id }) => db.prepare('SELECT * FROM example_ledgers WHERE snapshot_id = $id').get({ id }));
     db.prepare('DELETE FROM example_ledgers WHERE snapshot_id IN (SELECT id FROM snapshots WHERE run_id = $runId)').run({ runId: frozenId });
     try {
-      expect(await callValue(handlers, 'analyses.examples', { runId: frozenId })).toMatchObject({ recorded: false, count: 0, epochs: 0 });
+      expect(await callValue(handlers, 'analyses.examples', { runId: frozenId })).toMatchObject({ source: null, count: 0, epochs: 0 });
       expect(await dispatch(handlers, 'analyses.exampleSeries', { runId: frozenId, indices: [0] })).toEqual({
         ok: false,
         error: { code: 'not-found', message: `run #${frozenId} has no example ledger: it was trained before Weightlapse recorded one`, field: 'runId' },
       });
     } finally {
-      const insert = db.prepare('INSERT INTO example_ledgers (snapshot_id, epoch, correct, p_true) VALUES ($snapshot_id, $epoch, $correct, $p_true)');
+      const insert = db.prepare('INSERT INTO example_ledgers (snapshot_id, source, epoch, correct, p_true) VALUES ($snapshot_id, $source, $epoch, $correct, $p_true)');
       for (const row of saved) if (row) insert.run(row);
     }
     expect(await dispatch(handlers, 'analyses.exampleSeries', { runId: frozenId, indices: [TRAIN] })).toMatchObject({
