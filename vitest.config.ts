@@ -28,6 +28,8 @@ export default defineConfig({
     hookTimeout: 600_000,
     // The same for expect.poll, whose own default gives a condition one second.
     expect: { poll: { timeout: 120_000 } },
+    // Equal tensors compared at memory speed (tests/setup/equality.ts).
+    setupFiles: ['tests/setup/equality.ts'],
     pool: 'forks',
     // Every core: vitest's default leaves one free (one worker on two cores), and most test files wait on a
     // trainer process, a browser or a timer for much of their time. Unit and end-to-end files share the

@@ -49,7 +49,7 @@ const EXPORT_KINDS = [...DEFAULT_KINDS, ...FILTER_KINDS, 'examples'] as const;
 type ExportKind = (typeof EXPORT_KINDS)[number];
 
 /** `--steps 64`: feature visualization's optimisation steps. */
-function parseSteps(value: string | undefined): number {
+export function parseSteps(value: string | undefined): number {
   if (value === undefined) return FEATUREVIS_STEPS;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > MAX_FEATUREVIS_STEPS) throw new UsageError(`--steps: expected a whole number from 1 to ${MAX_FEATUREVIS_STEPS}, got "${value}"`);
