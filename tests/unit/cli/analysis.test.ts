@@ -220,10 +220,14 @@ describe('weightlapse export-analysis', () => {
 });
 
 describe('weightlapse analyze --examples', () => {
-  it('computes the example ledger from the snapshots: PyTorch’s end-of-epoch predictions; export-analysis then writes it, saying so', { timeout: 120_000 }, (t) => {
-    const r = cli('analyze', '--run', '1', '--examples');
-    expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n');
+  it('computes the example ledger from the snapshots, with a progress bar: PyTorch’s end-of-epoch predictions; export-analysis then writes it, saying so', { timeout: 120_000 }, (t) => {
+    // On a terminal (script(1) gives it one), with its progress bar on the way.
+    const command = [process.execPath, BIN, '--db', dbPath, 'analyze', '--run', '1', '--examples'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8' });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/computing the example ledger of run #1 \[[^\]]*\] 1\/3 /);
+    expect(r.stdout).toMatch(/computing the example ledger of run #1 \[[^\]]*\] 3\/3 /);
+    const lines = r.stdout.replace(/\r/g, '').trim().split('\n').slice(-2);
     expect(lines[0]).toMatch(/^run #1: example ledger computed from 3 snapshots \(end-of-epoch predictions of 200 training images\) in \d+\.\d s$/);
     expect(lines[1]).toMatch(/^\d+ forgetting events?; \d+ unforgettable, \d+ never learned$/);
     // Asked again: all is stored, nothing computed twice.
