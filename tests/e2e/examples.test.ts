@@ -82,7 +82,7 @@ describe(`the data map on the run page (${HOST} host)`, () => {
 
     await button.focus();
     await app.page.keyboard.press('Enter');
-    await expect.poll(() => app.page.getByTestId('data-map').getAttribute('data-points'), { timeout: 60_000 }).toBe('48');
+    await expect.poll(() => app.page.getByTestId('data-map').getAttribute('data-points')).toBe('48');
     expect(await button.count()).toBe(0);
     expect(await app.page.getByTestId('examples-source').textContent()).toBe('ledger computed from the snapshots (end-of-epoch predictions)');
     const table: ExampleTable = await app.call('analyses.examples', { runId: bare.id });

@@ -220,7 +220,7 @@ describe('weightlapse export-analysis', () => {
 });
 
 describe('weightlapse analyze --examples', () => {
-  it('computes the example ledger from the snapshots, with a progress bar: PyTorch’s end-of-epoch predictions; export-analysis then writes it, saying so', { timeout: 120_000 }, (t) => {
+  it('computes the example ledger from the snapshots, with a progress bar: PyTorch’s end-of-epoch predictions; export-analysis then writes it, saying so', (t) => {
     // On a terminal (script(1) gives it one), with its progress bar on the way.
     const command = [process.execPath, BIN, '--db', dbPath, 'analyze', '--run', '1', '--examples'].map((a) => `'${a}'`).join(' ');
     const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8' });
