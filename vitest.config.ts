@@ -26,13 +26,17 @@ export default defineConfig({
     // minute-long test of a quiet one takes several.
     testTimeout: 600_000,
     hookTimeout: 600_000,
-    // The same for expect.poll, whose own default gives a condition one second.
-    expect: { poll: { timeout: 120_000 } },
+    // The same for expect.poll, whose own default gives a condition one second, and for Playwright's waits
+    // (tests/e2e/hosts/chromium.ts, 30 s of its own): half the test's, so a condition that never comes says so.
+    expect: { poll: { timeout: 300_000 } },
+    // Equal tensors compared at memory speed (tests/setup/equality.ts).
+    setupFiles: ['tests/setup/equality.ts'],
     pool: 'forks',
-    // Every core: vitest's default leaves one free (one worker on two cores), and most test files wait on a
-    // trainer process, a browser or a timer for much of their time. Unit and end-to-end files share the
+    // More workers than cores: vitest's default leaves one core free (one worker on two), and most test files
+    // wait on a trainer process, a browser or a timer for much of their time — with one worker a core, a
+    // quiet two-core machine's CPUs stood idle a quarter of the suite. Unit and end-to-end files share the
     // workers (one group: each e2e file opens its own app on its own database and folder), the longest first.
-    maxWorkers: '100%',
+    maxWorkers: '150%',
     sequence: { sequencer: LongestFirst },
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },

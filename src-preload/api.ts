@@ -485,14 +485,28 @@ export interface SimilarityMatrix {
 // Examples: how each training image is learned, forgotten and learned again (issue 26)
 
 /**
- * Every training image of a run as of one snapshot, from the example ledger its training loop recorded
- * (each image's minibatch prediction and p(true class) at each presentation, one presentation per epoch):
- * arrays indexed by the image's index in the data set's training split. `recorded` false: the run was
- * stored before ledgers were recorded (or has not trained a batch), and every array is empty.
+ * Where an example ledger came from: `recorded` by the training loop (each image's minibatch prediction,
+ * before that batch's update), or `computed` afterwards from the stored snapshots (`analyses.computeExamples`:
+ * one forward pass of the training set per snapshot, each image predicted by the network as it was at the
+ * snapshot — at an epoch's end, the end-of-epoch network).
+ */
+export const EXAMPLE_SOURCES = ['recorded', 'computed'] as const;
+export type ExampleSource = (typeof EXAMPLE_SOURCES)[number];
+
+/**
+ * Every training image of a run as of one snapshot, from one of its example ledgers (each image's prediction
+ * and p(true class) at each presentation, one presentation per epoch): arrays indexed by the image's index in
+ * the data set's training split. `source` null: the run has no ledger of the source asked for (stored before
+ * ledgers were recorded, none computed yet, or not a batch trained), and every array is empty.
  */
 export interface ExampleTable {
   runId: number;
-  recorded: boolean;
+  /** The ledger shown: the one asked for, else the recorded one where there is one, else the computed one. */
+  source: ExampleSource | null;
+  /** The ledgers the run has (a computed one counts once it covers a snapshot). */
+  sources: ExampleSource[];
+  /** How far computing the ledger from the snapshots is (done of total snapshots after the first); running: under way now. */
+  computed: { done: number; total: number; running: boolean };
   /** The snapshot the table is as of, and its (fractional) epoch. */
   seq: number;
   epoch: number;
@@ -618,7 +632,7 @@ export interface FilterAnalysis {
 export interface AnalysisProgress {
   runId: number;
   /** Which analysis advanced: absent for the layers' (CKA and dead units); the rewind map, the linear share, or the filters' `top9` or `featurevis`. */
-  kind?: 'rewind' | 'linear' | 'top9' | 'featurevis';
+  kind?: 'rewind' | 'linear' | 'top9' | 'featurevis' | 'examples';
   /** Snapshots analysed of the run's stored ones. */
   done: number;
   total: number;
@@ -927,12 +941,19 @@ export const contract = {
 
   // Examples (issue 26): the ledger recorded while training, per training image.
   /** Every training image's forgetting events, confidence and variability as of snapshot `seq` (absent: the last). */
-  'analyses.examples': method<ExampleTable>()(z.object({ runId: id, seq: seq.optional() }).strict()),
-  /** Training images by index, each with its record at every epoch. */
+  'analyses.examples': method<ExampleTable>()(z.object({ runId: id, seq: seq.optional(), source: z.enum(EXAMPLE_SOURCES).optional() }).strict()),
+  /**
+   * "Compute it now": a ledger from the stored snapshots (a forward pass of the training set each, in the
+   * background; `analysis.progress` with kind `examples`), for a run stored without one or beside its
+   * recorded one. Answers at once with how far it is.
+   */
+  'analyses.computeExamples': method<AnalysisProgress>()(z.object({ runId: id }).strict()),
+  /** Training images by index, each with its record at every epoch (of `source`'s ledger, chosen as `analyses.examples` chooses). */
   'analyses.exampleSeries': method<ExampleSeries>()(
     z
       .object({
         runId: id,
+        source: z.enum(EXAMPLE_SOURCES).optional(),
         indices: z
           .array(z.number().int().min(0).max(10_000_000))
           .min(1)

@@ -107,6 +107,6 @@ export function coreContext(
   }
   return {
     ...rest, ...forward, spawnTrainer, trainers, activations: new Activations(forward, testSets), analyses,
-    examples: new Examples(base.db), filters: new FilterAnalyses({ ...forward, emit: base.emit }, testSets),
+    examples: new Examples({ ...forward, emit: base.emit }), filters: new FilterAnalyses({ ...forward, emit: base.emit }, testSets),
   };
 }

@@ -17,6 +17,7 @@ import { createHandlers } from '../core/api/handlers.ts';
 import { rendererDir as defaultRendererDir } from '../core/paths.ts';
 import { openCore, type Core } from '../core/startup.ts';
 import { SECURITY_HEADERS } from '../shared/csp.ts';
+import { onClientError } from './client-errors.ts';
 import { EventStreams } from './events.ts';
 import { checkOrigin, checkToken, isLoopback, newToken, tokenCookie, type GuardOptions } from './guard.ts';
 import { isBuilt, serveStatic } from './static.ts';
@@ -90,6 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       else res.destroy();
     });
   });
+  server.on('clientError', onClientError);
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {

@@ -1,7 +1,8 @@
 /**
  * LeNet's forward pass over stored weights, for the activation views and the analyses: the model the loop
  * trains (createLeNet), given a snapshot's weights, run on a few images (every layer's output), on a whole
- * test split (only the predicted class and its probability), or on a probe set (what the analyses
+ * test split (only the predicted class and its probability), on a training split (each image's record in
+ * a computed example ledger: right or wrong, p(its label)), or on a probe set (what the analyses
  * measure of each layer: analysis/layers.ts); and the analyses that need more than one pass (the layer
  * rewind map, analysis/rewind.ts) or no network at all (the linear share's regression, analysis/linear.ts).
  *
@@ -18,7 +19,8 @@ import { rewindAccuracies } from './analysis/rewind.ts';
 import { initUnmeasured } from './backend/index.ts';
 import { batchTensors, evaluate } from './loop.ts';
 import { createLeNet, type LeNet } from './model/lenet.ts';
-import type { ForwardActivations, ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer, SnapshotWeights } from './protocol.ts';
+import { toHalfBits } from '../shared/half.ts';
+import type { ForwardActivations, ForwardLedger, ForwardMaps, ForwardPredictions, ForwardRequest, FromTrainer, SnapshotWeights } from './protocol.ts';
 
 /** Images per tensor batch when predicting a whole split (as the loop's test evaluation). */
 const PREDICT_BATCH = 500;
@@ -98,18 +100,46 @@ export class ForwardModel {
   predict(split: Split): ForwardPredictions {
     const predicted = new Uint8Array(split.count);
     const confidence = new Float32Array(split.count);
-    for (let start = 0; start < split.count; start += PREDICT_BATCH) {
-      const end = Math.min(split.count, start + PREDICT_BATCH);
-      const [classes, probs] = tf.tidy(() => {
-        const { x } = batchTensors(split, this.geometry, start, end);
-        const p = tf.softmax(this.net.model.predict(x) as tf.Tensor2D);
-        return [tf.argMax(p, 1), tf.max(p, 1)];
-      });
+    this.softmaxBatches(split, (p, start) => {
+      const [classes, probs] = tf.tidy(() => [tf.argMax(p, 1), tf.max(p, 1)]);
       predicted.set(classes!.dataSync(), start);
       confidence.set(probs!.dataSync(), start);
       tf.dispose([classes!, probs!]);
-    }
+    });
     return { predicted, confidence };
+  }
+
+  /** Each image of `split` against its label: predicted right (1) or not (0), and its label's probability (float16 bits). */
+  ledger(split: Split): ForwardLedger {
+    const correct = new Uint8Array(split.count);
+    const pTrue = new Uint16Array(split.count);
+    this.softmaxBatches(split, (p, start, end) => {
+      const probs = p.dataSync() as Float32Array;
+      const k = this.geometry.classes;
+      for (let i = start; i < end; i++) {
+        const row = probs.subarray((i - start) * k, (i - start + 1) * k);
+        const label = split.labels[i]!;
+        // The first largest, as argMax (and NumPy's argmax) picks it.
+        let best = 0;
+        for (let c = 1; c < k; c++) if (row[c]! > row[best]!) best = c;
+        correct[i] = best === label ? 1 : 0;
+        pTrue[i] = toHalfBits(row[label]!);
+      }
+    });
+    return { correct, pTrue };
+  }
+
+  /** The softmax of the logits for `split`, PREDICT_BATCH images at a time (disposed after `each`). */
+  private softmaxBatches(split: Split, each: (p: tf.Tensor2D, start: number, end: number) => void): void {
+    for (let start = 0; start < split.count; start += PREDICT_BATCH) {
+      const end = Math.min(split.count, start + PREDICT_BATCH);
+      const p = tf.tidy(() => tf.softmax(this.net.model.predict(batchTensors(split, this.geometry, start, end).x) as tf.Tensor2D));
+      try {
+        each(p, start, end);
+      } finally {
+        p.dispose();
+      }
+    }
   }
 
   dispose(): void {
@@ -150,7 +180,8 @@ export class ForwardServer {
       if (request.output === 'featurevis') return { type: 'forward', id: request.id, result: featureVis(request.weights, request.geometry, request.steps, request.seed) };
       model.setWeights(request.weights);
       const { split } = request;
-      const result = request.output === 'maps' ? model.maps(split) : request.output === 'activations' ? model.activations(split) : model.predict(split);
+      const result =
+        request.output === 'maps' ? model.maps(split) : request.output === 'activations' ? model.activations(split) : request.output === 'ledger' ? model.ledger(split) : model.predict(split);
       return { type: 'forward', id: request.id, result };
     } catch (err) {
       return { type: 'forward-failed', id: request.id, message: err instanceof Error ? err.message : String(err) };

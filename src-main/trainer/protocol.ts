@@ -181,7 +181,8 @@ export type FromTrainer =
  * answers each request, one at a time, with `forward` or `forward-failed` (same id), until it is killed.
  */
 export type ForwardRequest = ForwardPass & (
-  | { output: 'maps' | 'predictions' | 'activations' }
+  /** `ledger`: each image's end-of-epoch record against its label in `split` (a computed example ledger, ForwardLedger). */
+  | { output: 'maps' | 'predictions' | 'activations' | 'ledger' }
   | { output: 'layers'; layers: LayerQuery }
   | { output: 'cross'; cross: CrossQuery }
   | { output: 'rewind'; rewind: RewindQuery }
@@ -276,6 +277,9 @@ export interface ForwardPredictions {
   confidence: Float32Array;
 }
 
+/** Per image of the split: 1 if the predicted class is its label, else 0; its label's probability as float16 bits. */
+export type ForwardLedger = Omit<EpochLedger, 'epoch'>;
+
 /** Every compared layer's output for each image, NHWC (pool2 as fc1 takes it, flattened), one image after another. */
 export type ForwardActivations = Record<ProbeLayer, Float32Array>;
 
@@ -288,7 +292,7 @@ export interface FilterUnits {
   data: Float64Array;
 }
 
-export type ForwardResult = ForwardMaps | ForwardPredictions | ForwardActivations | ForwardLayers | ForwardCross | ForwardRewind | ForwardLinearFit | FilterUnits;
+export type ForwardResult = ForwardMaps | ForwardPredictions | ForwardLedger | ForwardActivations | ForwardLayers | ForwardCross | ForwardRewind | ForwardLinearFit | FilterUnits;
 
 /** What the host needs of a started trainer process. Structurally what Electron's UtilityProcess offers. */
 export interface TrainerProcess {

@@ -55,14 +55,14 @@ describe(`accessibility (${HOST} host)`, () => {
     // (100 probe images for the layer analyses: the page's smallest choice, as the check is of the page, not of the numbers.)
     await app.goto(`#/run/${runs[0]!.id}?probes=100`);
     await app.page.getByTestId('weights').waitFor();
-    await expect.poll(() => app.page.getByTestId('activation-rows').getAttribute('data-loaded'), { timeout: 60_000 }).toBe('all');
-    await app.page.getByTestId('mistakes').locator('li').first().waitFor({ timeout: 60_000 });
+    await expect.poll(() => app.page.getByTestId('activation-rows').getAttribute('data-loaded')).toBe('all');
+    await app.page.getByTestId('mistakes').locator('li').first().waitFor();
     // The layer analyses' strip is drawn once its panel is in view.
     await app.page.getByTestId('layer-similarity').scrollIntoViewIfNeeded();
     await app.page.getByTestId('cka-row-conv1').waitFor();
     // And the rewind map beside it, with its table.
     await app.page.getByTestId('layer-rewind').scrollIntoViewIfNeeded();
-    await app.page.getByTestId('rewind-table').waitFor({ timeout: 60_000 });
+    await app.page.getByTestId('rewind-table').waitFor();
     // The data map of the example ledger, with its gallery of the never learned open.
     await app.page.getByTestId('data-map').scrollIntoViewIfNeeded();
     await app.page.getByTestId('gallery-never').click();
@@ -126,10 +126,10 @@ describe(`accessibility (${HOST} host)`, () => {
 
   it('has no axe violation on the compare view', async () => {
     await app.goto(`#/compare?runs=${runs.map((r) => r.id).join(',')}&probes=100`);
-    await expect.poll(() => app.page.getByTestId('compare-column').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => app.page.getByTestId('compare-column').count()).toBe(2);
     // The layers' panel with its strips and the two runs' layer × layer matrix.
     await app.page.getByTestId('compare-layers').scrollIntoViewIfNeeded();
-    await app.page.getByTestId('cross-matrix').waitFor({ timeout: 60_000 });
+    await app.page.getByTestId('cross-matrix').waitFor();
     expect(await violations()).toEqual([]);
     expect(app.errors).toEqual([]);
   });

@@ -63,7 +63,7 @@ describe(`the activation view, on a run trained by the CLI (${HOST} host)`, () =
     await app.goto(`#/run/${run.id}`);
     await rows().locator('li').first().waitFor();
     const last = run.snapshots.at(-1)!.seq;
-    await expect.poll(() => attr('activation-rows', 'data-seq'), { timeout: 60_000 }).toBe(String(last));
+    await expect.poll(() => attr('activation-rows', 'data-seq')).toBe(String(last));
     const maps = await mapsAt(last);
     layout = rowLayout(rowShape(maps));
     expect(await rows().locator('li').count()).toBe(10);
@@ -141,7 +141,7 @@ describe(`the activation view, on a run trained by the CLI (${HOST} host)`, () =
     await expect.poll(() => attr('activation-rows', 'data-seq')).toBe(String(last));
     await app.page.getByTestId('diff-prev').click();
     const diff = await mapsAt(last, 'prev');
-    await expect.poll(() => attr('map-legend-conv1', 'data-max'), { timeout: 60_000 }).toBe(String(diff.scale.conv1));
+    await expect.poll(() => attr('map-legend-conv1', 'data-max')).toBe(String(diff.scale.conv1));
     const k = diff.indices.indexOf(123);
     await row(123).hover({ position: mapPoint('pool1', 9, 4, 6) });
     await expect.poll(() => attr('activation-readout', 'data-value')).toBe(String(diff.maps.pool1.data[k * 12 * 12 * 20 + (4 * 12 + 6) * 20 + 9]));
@@ -154,14 +154,14 @@ describe(`the activation view, on a run trained by the CLI (${HOST} host)`, () =
     await panel.scrollIntoViewIfNeeded();
     const last = run.snapshots.at(-1)!;
     expect(await attr('activation-rows', 'data-seq')).toBe(String(last.seq));
-    await expect.poll(() => attr('confusion', 'data-correct'), { timeout: 60_000 }).not.toBeNull();
+    await expect.poll(() => attr('confusion', 'data-correct')).not.toBeNull();
     expect(Number(await attr('confusion', 'data-correct')) / 200).toBe(last.metrics.testAccuracy);
     expect(await panel.getByTestId('class-accuracy').locator('.u-legend').textContent()).toContain('Ankle boot');
     // Choosing an input outlines its cell: its true class, its prediction.
     const pins = (await app.call('activations.pins', { runId: run.id })) as PinnedInputs;
     await rows().locator(`li[data-index="${pins.indices[3]}"] .info`).click();
     await expect.poll(() => attr('confusion', 'data-highlight')).toMatch(new RegExp(`^${pins.labels[3]},\\d+$`));
-    await app.page.getByTestId('mistakes').locator('li').first().waitFor({ timeout: 60_000 });
+    await app.page.getByTestId('mistakes').locator('li').first().waitFor();
     await panel.screenshot({ path: join(appRoot, 'test-results', 'screenshots', 'class-learning.png') });
   });
 
@@ -195,7 +195,7 @@ describe(`the activation view, on a run trained by the CLI (${HOST} host)`, () =
     await app.goto(`#/compare?runs=${run.id},${frozen.id}`);
     const panel = app.page.getByTestId('compare-activations');
     const rowsOf = panel.getByTestId('compare-activation-row');
-    await rowsOf.nth(1).waitFor({ timeout: 60_000 });
+    await rowsOf.nth(1).waitFor();
     await app.page.keyboard.press('Home');
     // Both rows drawn from each run's first snapshot (the rows say which snapshot they show).
     await expect.poll(() => panel.locator('li[data-run-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-seq')))).toEqual(['0', '0']);
@@ -215,7 +215,7 @@ describe(`the activation view, on a run trained by the CLI (${HOST} host)`, () =
 
   it('exports one input’s activation view as a GIF, one frame per snapshot', async () => {
     await app.goto(`#/run/${run.id}`);
-    await expect.poll(() => attr('activation-rows', 'data-loaded'), { timeout: 60_000 }).toBe('all');
+    await expect.poll(() => attr('activation-rows', 'data-loaded')).toBe('all');
     const saved = await app.exportedGif(() => app.page.getByTestId('export-activation-gif').click());
     expect(saved.name).toMatch(/-activations-\d+\.gif$/);
     const gif = new GifReader(saved.bytes);

@@ -30,14 +30,14 @@ afterAll(async () => {
 });
 
 describe(`the freeze experiment and the compare view (${HOST} host)`, () => {
-  it('offers, on an empty database, a first run on the sample and the study’s experiment on MNIST, one click each', { timeout: 240_000 }, async () => {
+  it('offers, on an empty database, a first run on the sample and the study’s experiment on MNIST, one click each', async () => {
     const offer = app.page.getByTestId('first-start');
     await offer.waitFor();
     await expect.poll(() => app.page.getByTestId('first-experiment').isEnabled()).toBe(true);
     expect(await app.page.getByTestId('first-run').isEnabled()).toBe(true);
     await app.screenshot('first-start');
     await app.page.getByTestId('first-experiment').click();
-    await expect.poll(() => app.page.url(), { timeout: 60_000 }).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
+    await expect.poll(() => app.page.url()).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
     const started = await Promise.all((await app.call('runs.list', {})).map((r) => app.call('runs.get', { id: r.id })));
     expect(started.map((r) => [r.datasetName, r.config.epochs, r.config.freeze.join()]).sort()).toEqual([
       ['MNIST sample', 10, ''],
@@ -54,7 +54,7 @@ describe(`the freeze experiment and the compare view (${HOST} host)`, () => {
     await remove(started);
     await app.goto('#/runs');
     await app.page.getByTestId('first-run').click();
-    await expect.poll(() => app.page.url(), { timeout: 60_000 }).toMatch(/#\/run\/\d+/);
+    await expect.poll(() => app.page.url()).toMatch(/#\/run\/\d+/);
     const first = await app.call('runs.get', { id: Number(/#\/run\/(\d+)/.exec(app.page.url())![1]) });
     expect([first.name, first.datasetName, first.config.epochs]).toEqual(['first run', 'Fashion-MNIST sample', 10]);
     await remove([first]);
@@ -73,15 +73,15 @@ describe(`the freeze experiment and the compare view (${HOST} host)`, () => {
     await form.getByRole('button', { name: 'Start both runs' }).click();
 
     // Starting asks a trainer process which backend trains first (unless it already answered for this geometry).
-    await expect.poll(() => app.page.url(), { timeout: 60_000 }).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
+    await expect.poll(() => app.page.url()).toMatch(/#\/compare\?runs=\d+(%2C|,)\d+/);
     const listed = await app.call('runs.list', {});
     expect(listed).toHaveLength(2);
     // The view fills in while they train: the trained run first, the queued frozen one when it starts.
-    await expect.poll(() => app.page.getByTestId('compare-column').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(() => app.page.getByTestId('compare-column').count()).toBeGreaterThan(0);
     await app.screenshot('compare-training');
     // The frozen run trains after the trained one: both are done within a few minutes on two cores.
     await expect
-      .poll(async () => (await app.call('runs.list', {})).map((r) => r.status).join(), { timeout: 240_000, interval: 1000 })
+      .poll(async () => (await app.call('runs.list', {})).map((r) => r.status).join(), { interval: 1000 })
       .toBe('done,done');
     const runs = await Promise.all(listed.map((r) => app.call('runs.get', { id: r.id })));
     trained = runs.find((r) => r.config.freeze.length === 0)!;

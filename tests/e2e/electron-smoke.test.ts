@@ -18,7 +18,7 @@ import { openDatabase } from '../../src-main/core/store/db.ts';
 import { listRuns } from '../../src-main/core/store/runs.ts';
 import { forkTrainer } from '../../src-main/core/training/fork.ts';
 import { electronSqliteBinding, findElectron } from '../../src-main/electron/electron-runtime.ts';
-import { screenshot } from './harness.ts';
+import { PAGE_WAIT_MS, screenshot } from './harness.ts';
 import { until } from '../helpers.ts';
 
 const electron = findElectron();
@@ -54,6 +54,7 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
       },
     });
     page = await app.firstWindow();
+    page.setDefaultTimeout(PAGE_WAIT_MS);
     await page.waitForLoadState('load');
   });
 
@@ -86,7 +87,7 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
     await page.evaluate(() => {
       (globalThis as unknown as PageGlobals).location.hash = '#/datasets';
     });
-    await page.getByText('Fashion-MNIST sample').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.getByText('Fashion-MNIST sample').first().waitFor({ state: 'visible' });
     await screenshot(page, 'electron-datasets');
   });
 
@@ -104,7 +105,7 @@ describe.skipIf(!electron.ok)(`the desktop app${electron.ok ? '' : ` (skipped: $
     await page.waitForURL(/#\/run\/\d+/);
     const id = Number(/#\/run\/(\d+)/.exec(page.url())![1]);
     const status = async () => ((await call('runs.get', { id })) as { ok: true; value: RunDetail }).value.status;
-    await expect.poll(status, { timeout: 170_000, interval: 1000 }).toBe('done');
+    await expect.poll(status, { interval: 1000 }).toBe('done');
     await page.locator('.chip.done').waitFor();
     await screenshot(page, 'electron-run');
   });

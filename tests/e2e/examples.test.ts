@@ -3,11 +3,14 @@
  * it trained) shows every training image, each point's pixel in its correctness colour at the API's
  * confidence and variability; the "most forgotten" gallery lists the API's most forgotten images with
  * their p(true) at each epoch; a click on a point selects it; stepping the player back moves the map to
- * that snapshot's values.
+ * that snapshot's values. A run stored without a ledger offers "compute it now" (keyboard: Enter on the
+ * button), then shows the map of the ledger computed from its snapshots and says so; the offer axe-clean in
+ * light and dark (the map is in accessibility.test.ts); screenshots run-examples-compute-*.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleTable, RunDetail } from '../../src-preload/api.ts';
 import { correctnessColour, galleries, MAP_PLOT as PLOT, toX, toY } from '../../src-renderer/src/lib/dataMap.ts';
+import { axeViolations } from './axe.ts';
 import { HOST, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
 let app: OpenApp;
@@ -40,6 +43,7 @@ describe(`the data map on the run page (${HOST} host)`, () => {
     expect(table.epochs).toBe(3);
     await expect.poll(() => app.page.getByTestId('data-map').getAttribute('data-points')).toBe('200');
     expect(await app.page.getByTestId('examples-summary').textContent()).toMatch(new RegExp(`200 images, 3 epochs as of epoch 3 · ${table.totals.forgettingEvents} forgetting events`));
+    expect(await app.page.getByTestId('examples-source').textContent()).toBe('ledger recorded while training (minibatch predictions)');
     // A point drawn last (nothing over it) shows its correctness colour at its place.
     const last = 199;
     const [x, y] = [toX(PLOT, table.variability[last]!), toY(PLOT, table.confidence[last]!)];
@@ -61,5 +65,33 @@ describe(`the data map on the run page (${HOST} host)`, () => {
     // Back one snapshot (the end of epoch 2): two presentations each.
     await app.page.getByRole('button', { name: 'Previous snapshot' }).click();
     await expect.poll(() => app.page.getByTestId('examples-summary').textContent()).toMatch(/200 images, 2 epochs as of epoch 2 ·/);
+  });
+
+  it('computes the ledger of a run stored without one, from its snapshots, and says which ledger it shows', async () => {
+    trainWithCli(app, ['--epochs', '2', '--train-limit', '48', '--test-limit', '20', '--batch', '16', '--lr', '0.05']);
+    const bare = (await app.call('runs.list', {})).find((r) => r.id !== run.id)!;
+    // As a run stored before ledgers were recorded.
+    app.core.ctx.db.prepare(`DELETE FROM example_ledgers WHERE snapshot_id IN (SELECT id FROM snapshots WHERE run_id = $id)`).run({ id: bare.id });
+    await app.goto(`#/run/${bare.id}`);
+    await app.page.getByTestId('examples').scrollIntoViewIfNeeded();
+    const button = app.page.getByTestId('compute-examples');
+    await expect.poll(() => button.textContent()).toMatch(/Compute it now/);
+    expect(await app.page.getByTestId('no-ledger').textContent()).toMatch(/trained before Weightlapse recorded one/);
+    expect(await axeViolations(app.page, '[data-testid=examples]')).toEqual([]);
+    await app.screenshot('run-examples-compute-button');
+
+    await button.focus();
+    await app.page.keyboard.press('Enter');
+    await expect.poll(() => app.page.getByTestId('data-map').getAttribute('data-points')).toBe('48');
+    expect(await button.count()).toBe(0);
+    expect(await app.page.getByTestId('examples-source').textContent()).toBe('ledger computed from the snapshots (end-of-epoch predictions)');
+    const table: ExampleTable = await app.call('analyses.examples', { runId: bare.id });
+    expect(table).toMatchObject({ source: 'computed', sources: ['computed'], epochs: 2, count: 48 });
+    expect(await app.page.getByTestId('examples-summary').textContent()).toMatch(new RegExp(`48 images, 2 epochs as of epoch 2 · ${table.totals.forgettingEvents} forgetting events`));
+    for (const scheme of ['light', 'dark'] as const) {
+      await app.page.emulateMedia({ colorScheme: scheme });
+      await expect.poll(() => app.page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+      await app.screenshot(`run-examples-computed-${scheme}`);
+    }
   });
 });

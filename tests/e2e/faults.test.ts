@@ -14,7 +14,7 @@ import { createRun } from '../../src-main/core/store/runs.ts';
 import { startServer } from '../../src-main/server/index.ts';
 import { runConfigSchema } from '../../src-preload/api.ts';
 import { mountProblem, mountTmpfs, remount, unmount } from '../unit/core/store/filesystems.ts';
-import { HOST, launchBrowser, openApp, screenshot } from './harness.ts';
+import { HOST, launchBrowser, newContext, openApp, screenshot } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wl-e2e-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +30,7 @@ describe(`faults, as the page shows them (${HOST} host)`, () => {
       // The database may grow by about one snapshot and no more (SQLite's page limit: a full disk).
       db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + 1000}`);
       const run = await app.call('runs.start', { datasetId: dataset.id, config: { epochs: 3, trainLimit: 128, testLimit: 50, backend: 'wasm' } });
-      await expect.poll(async () => (await app.call('runs.get', { id: run.id })).status, { timeout: 120_000, interval: 500 }).toBe('failed');
+      await expect.poll(async () => (await app.call('runs.get', { id: run.id })).status, { interval: 500 }).toBe('failed');
       db.pragma('max_page_count = 4294967294');
 
       await app.goto('#/runs');
@@ -82,7 +82,7 @@ describe(`faults, as the page shows them (${HOST} host)`, () => {
       const server = await startServer({ dbPath, warn: () => {} });
       const browser = await launchBrowser();
       try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 500 } });
+        const page = await (await newContext(browser, { viewport: { width: 1280, height: 500 } })).newPage();
         await page.goto(server.url, { waitUntil: 'load' });
         const reason = `${dbPath} is on a read-only file system`;
         await expect.poll(() => page.getByTestId('read-only').textContent()).toMatch(`cannot be written (${reason}), so training and edits are off`);

@@ -29,7 +29,7 @@ import { openDesktopApp } from './hosts/desktop.ts';
 import { openServerApp } from './hosts/server.ts';
 import type { Host, OpenApp } from './hosts/chromium.ts';
 
-export { CHROMIUM, launchBrowser, screenshot, type Host, type OpenApp } from './hosts/chromium.ts';
+export { CHROMIUM, launchBrowser, newContext, PAGE_WAIT_MS, screenshot, type Host, type OpenApp } from './hosts/chromium.ts';
 
 const HOSTS: readonly Host[] = ['browser', 'desktop'];
 

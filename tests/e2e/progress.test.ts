@@ -47,19 +47,19 @@ describe(`progress after Start training (${HOST} host)`, () => {
 
     // The initial weights, while the first epoch trains.
     const weights = app.page.getByTestId('weights');
-    await expect.poll(() => weights.getAttribute('data-seq'), { timeout: 60_000 }).toBe('0');
+    await expect.poll(() => weights.getAttribute('data-seq')).toBe('0');
     expect(await app.page.getByTestId('epoch-label').textContent()).toMatch(/epoch\s*0\//);
 
     // The runs list's progress line, here, with the batches of the epoch; the title says how far the run is.
     const bar = app.page.getByTestId('run-progress').getByRole('progressbar');
-    await bar.waitFor({ timeout: 60_000 });
+    await bar.waitFor();
     expect(await bar.getAttribute('aria-valuemax')).toBe(String(Math.ceil(2000 / 16)));
     await expect.poll(async () => /^\d{1,2} % · (.*)$/.exec(await app.page.title())?.[1]).toBe(TITLE);
 
     // Its end is said on another page too.
     await app.goto('#/datasets');
     const notice = app.page.getByTestId('run-ended');
-    await notice.waitFor({ timeout: 170_000 });
+    await notice.waitFor();
     const done = await app.call('runs.get', { id: run!.id });
     expect(done.status).toBe('done');
     expect(await notice.textContent()).toContain(`followed finished, best test accuracy ${(done.bestTestAccuracy! * 100).toFixed(2)}%`);

@@ -21,7 +21,7 @@ const canvasCorner = () =>
 /** The trained run of the two (the first started; the list is newest first). */
 async function openRun(): Promise<void> {
   await app.goto(`#/run/${runs.at(-1)!.id}`);
-  await expect.poll(() => app.page.getByTestId('weights').getAttribute('data-seq'), { timeout: 30_000 }).toMatch(/^\d+$/);
+  await expect.poll(() => app.page.getByTestId('weights').getAttribute('data-seq')).toMatch(/^\d+$/);
 }
 
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe(`light and dark (${HOST} host)`, () => {
 
     // Remembered: after a reload, and whatever the system says.
     await app.page.reload();
-    await expect.poll(() => app.page.getByTestId('weights').getAttribute('data-seq'), { timeout: 30_000 }).toMatch(/^\d+$/);
+    await expect.poll(() => app.page.getByTestId('weights').getAttribute('data-seq')).toMatch(/^\d+$/);
     expect(await theme()).toBe('light');
     expect(await app.page.getByTestId('theme').inputValue()).toBe('light');
     await app.page.emulateMedia({ colorScheme: 'dark' });
@@ -91,12 +91,12 @@ describe(`light and dark (${HOST} host)`, () => {
       await expect.poll(theme).toBe(scheme);
       await app.screenshot(`theme-${scheme}-runs`);
       await openRun();
-      await expect.poll(() => app.page.getByTestId('activation-rows').getAttribute('data-loaded'), { timeout: 60_000 }).toBe('all');
-      await app.page.getByTestId('mistakes').locator('li').first().waitFor({ timeout: 60_000 });
+      await expect.poll(() => app.page.getByTestId('activation-rows').getAttribute('data-loaded')).toBe('all');
+      await app.page.getByTestId('mistakes').locator('li').first().waitFor();
       await app.screenshot(`theme-${scheme}-run`);
       await app.goto(`#/compare?runs=${runs.map((r) => r.id).join(',')}`);
-      await expect.poll(() => app.page.getByTestId('compare-column').count(), { timeout: 30_000 }).toBe(2);
-      await expect.poll(() => app.page.getByTestId('compare-activation-row').count(), { timeout: 60_000 }).toBe(2);
+      await expect.poll(() => app.page.getByTestId('compare-column').count()).toBe(2);
+      await expect.poll(() => app.page.getByTestId('compare-activation-row').count()).toBe(2);
       await app.screenshot(`theme-${scheme}-compare`);
     }
     expect(app.errors).toEqual([]);

@@ -77,7 +77,7 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
     const datasets = await app.call('datasets.list', {});
     const datasetId = (datasets.find((d) => d.bundled) ?? datasets[0]!).id; // the form's first pick
     const backend = await app.call('app.backend', { datasetId, batchSize: 64 });
-    await expect.poll(() => form.getByTestId('backend').textContent(), { timeout: 60_000 }).toContain(backend.summary);
+    await expect.poll(() => form.getByTestId('backend').textContent()).toContain(backend.summary);
     await app.screenshot('new-run');
     await form.getByRole('button', { name: 'Start training' }).click();
     const field = form.locator('label', { has: app.page.locator('input[name="epochs"]') });
@@ -249,28 +249,30 @@ describe(`the viewer, on a run trained by the CLI (${HOST} host)`, () => {
     await app.screenshot('datasets');
   });
 
-  // (The desktop app takes a dropped folder: tests/e2e/desktop.test.ts.)
-  it.runIf(HOST === 'browser')('refuses a dropped data set in a browser, which never learns its path', async () => {
-    // The page says drag-and-drop needs the desktop app and takes nothing.
-    const url = app.page.url();
-    const before = await app.call('datasets.list', {});
-    const files = await app.page.evaluateHandle(() => {
-      // (The Node project has no DOM types: the two page globals are typed by the little used here.)
-      const page = globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } }; File: new (parts: string[], name: string) => unknown };
-      const dt = new page.DataTransfer();
-      dt.items.add(new page.File(['x'], 'cifar-10-binary.tar.gz'));
-      return dt;
+  // The browser host only: the desktop app takes a dropped folder (tests/e2e/desktop.test.ts).
+  if (HOST === 'browser') {
+    it('refuses a dropped data set in a browser, which never learns its path', async () => {
+      // The page says drag-and-drop needs the desktop app and takes nothing.
+      const url = app.page.url();
+      const before = await app.call('datasets.list', {});
+      const files = await app.page.evaluateHandle(() => {
+        // (The Node project has no DOM types: the two page globals are typed by the little used here.)
+        const page = globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } }; File: new (parts: string[], name: string) => unknown };
+        const dt = new page.DataTransfer();
+        dt.items.add(new page.File(['x'], 'cifar-10-binary.tar.gz'));
+        return dt;
+      });
+      await app.page.dispatchEvent('main', 'dragenter', { dataTransfer: files });
+      const note = app.page.getByTestId('drop-note');
+      await expect.poll(() => note.textContent()).toContain('needs the desktop app');
+      await app.screenshot('drop-in-browser');
+      await app.page.dispatchEvent('main', 'drop', { dataTransfer: files });
+      await note.waitFor({ state: 'detached' });
+      expect(app.page.url()).toBe(url);
+      expect(await app.call('datasets.list', {})).toEqual(before);
+      expect(app.errors).toEqual([]);
     });
-    await app.page.dispatchEvent('main', 'dragenter', { dataTransfer: files });
-    const note = app.page.getByTestId('drop-note');
-    await expect.poll(() => note.textContent()).toContain('needs the desktop app');
-    await app.screenshot('drop-in-browser');
-    await app.page.dispatchEvent('main', 'drop', { dataTransfer: files });
-    await note.waitFor({ state: 'detached' });
-    expect(app.page.url()).toBe(url);
-    expect(await app.call('datasets.list', {})).toEqual(before);
-    expect(app.errors).toEqual([]);
-  });
+  }
 });
 
 /**

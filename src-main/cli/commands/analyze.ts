@@ -7,11 +7,17 @@
  * re-initialised) and the linear share (the pixel regression's accuracy, the network's agreement with it).
  * With `--json`: `{"run","probes","snapshots","analysed","seconds","layers":[{layer,first,settledAt}…],
  * "rewind":[{layer,toFirst,reinit}…],"linear":{regression,first,final}}`.
+ *
+ * `weightlapse analyze --run ID --examples` computes only the run's example ledger from its stored
+ * snapshots ("compute it now": end-of-epoch predictions of every training image, core/analysis/examples.ts),
+ * what is not computed yet, and prints its totals; with `--json`: `{"run","source":"computed","snapshots",
+ * "computed","images","epochs","seconds","totals":{unforgettable,neverLearned,forgettingEvents}}`.
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DEFAULT_PROBES, MAX_PROBES, type AnalysisProgress, type LayerAnalysis, type LinearShare, type RewindMap } from '../../../src-preload/api.ts';
 import { TestSets } from '../../core/activations/test-set.ts';
+import { Examples } from '../../core/analysis/examples.ts';
 import { FilterAnalyses } from '../../core/analysis/filters.ts';
 import { Analyses } from '../../core/analysis/service.ts';
 import type { Db } from '../../core/store/db.ts';
@@ -28,12 +34,12 @@ export function parseProbes(value: string | undefined): number | undefined {
   return n;
 }
 
-/** A run's analyses in this process (the layers', the filters'): its own forward-pass process, closed by `close`. */
-export function cliAnalyses(db: Db): { analyses: Analyses; filters: FilterAnalyses; close(): void } {
+/** A run's analyses in this process (the layers', the filters', the example ledger's): its own forward-pass process, closed by `close`. */
+export function cliAnalyses(db: Db): { analyses: Analyses; filters: FilterAnalyses; examples: Examples; close(): void } {
   const forward = forwardContext(db, forkTrainer());
   const ctx = { ...forward, emit: () => {} };
   const testSets = new TestSets(db);
-  return { analyses: new Analyses(ctx, testSets), filters: new FilterAnalyses(ctx, testSets), close: () => forward.inference.close() };
+  return { analyses: new Analyses(ctx, testSets), filters: new FilterAnalyses(ctx, testSets), examples: new Examples(ctx), close: () => forward.inference.close() };
 }
 
 /** Runs `work`, showing its progress as a bar on a terminal (`label` says what advances). */
@@ -106,12 +112,39 @@ function printRewind({ rewind, linear }: { rewind: RewindMap; linear: LinearShar
   );
 }
 
+/** `--examples`: the example ledger computed from the snapshots where missing, and its totals. */
+async function analyzeExamples(cmd: Command, runId: number): Promise<void> {
+  const started = performance.now();
+  const table = await withDb(cmd, async (db) => {
+    const { examples, close } = cliAnalyses(db);
+    try {
+      await withBar(cmd, runId, 'computing the example ledger', async (onProgress) => {
+        const { progress, done } = examples.compute(runId, onProgress);
+        onProgress(progress);
+        await done;
+      });
+      return await examples.table(runId, undefined, 'computed');
+    } finally {
+      close();
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const json = { run: runId, source: 'computed', snapshots: table.computed.total, computed: table.computed.done, images: table.count, epochs: table.epochs, seconds, totals: table.totals };
+  output(cmd, json, () => {
+    say(`run #${runId}: example ledger computed from ${plural(table.computed.done, 'snapshot')} (end-of-epoch predictions of ${plural(table.count, 'training image')}) in ${seconds.toFixed(1)} s`);
+    const t = table.totals;
+    say(`${plural(t.forgettingEvents, 'forgetting event')}; ${t.unforgettable} unforgettable, ${t.neverLearned} never learned`);
+  });
+}
+
 export function registerAnalyze(verb: Command): void {
   verb
     .requiredOption('--run <id>', 'the run')
     .option('--probes <n>', `probe images, a class-stratified subset of the test set (default ${DEFAULT_PROBES}, or the whole test set when smaller)`)
-    .action(async (opts: { run: string; probes?: string }, cmd: Command) => {
+    .option('--examples', 'only compute the example ledger from the stored snapshots (end-of-epoch predictions), for a run stored without one')
+    .action(async (opts: { run: string; probes?: string; examples?: boolean }, cmd: Command) => {
       const runId = parseId('--run', opts.run);
+      if (opts.examples) return analyzeExamples(cmd, runId);
       const probes = parseProbes(opts.probes);
       const started = performance.now();
       const { progress, summary, rewind, linear } = await withDb(cmd, async (db) => {

@@ -20,7 +20,6 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FEATUREVIS_STEPS, MAX_FEATUREVIS_STEPS, PROBE_LAYERS, type ProbeSet } from '../../../src-preload/api.ts';
-import { Examples } from '../../core/analysis/examples.ts';
 import type { FilterKind } from '../../core/analysis/filters.ts';
 import type { Analyses } from '../../core/analysis/service.ts';
 import { getRun } from '../../core/store/runs.ts';
@@ -50,7 +49,7 @@ const EXPORT_KINDS = [...DEFAULT_KINDS, ...FILTER_KINDS, 'examples'] as const;
 type ExportKind = (typeof EXPORT_KINDS)[number];
 
 /** `--steps 64`: feature visualization's optimisation steps. */
-function parseSteps(value: string | undefined): number {
+export function parseSteps(value: string | undefined): number {
   if (value === undefined) return FEATUREVIS_STEPS;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > MAX_FEATUREVIS_STEPS) throw new UsageError(`--steps: expected a whole number from 1 to ${MAX_FEATUREVIS_STEPS}, got "${value}"`);
@@ -92,13 +91,13 @@ export function registerExportAnalysis(verb: Command): void {
       const layered = chosen.has('cka') || chosen.has('dead') || opts.activations === true;
       const out = outputFolder('--out', opts.out);
       const written = await withDb(cmd, async (db) => {
-        const { analyses, filters, close } = cliAnalyses(db);
+        const { analyses, filters, examples: ledgers, close } = cliAnalyses(db);
         try {
           const run = getRun(db, runId);
           if (!run) throw new UserError(`no run #${runId}`);
           const arrays: (IndexEntry | ExamplesEntry)[] = [];
           // The example ledger first: a run without one is refused before anything is computed or written.
-          const examples = chosen.has('examples') ? await writeExamples(db, new Examples(db), runId, out) : undefined;
+          const examples = chosen.has('examples') ? await writeExamples(db, ledgers, runId, out) : undefined;
           arrays.push(...(examples?.entries ?? []));
           // The folder is made by the first array written: an analysis refused first (a bad --probes) leaves none.
           const write: Write = (entry, data) => {

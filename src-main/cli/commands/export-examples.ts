@@ -5,10 +5,12 @@
  * 0 wrong, 255 not presented) and `examples_p_true.npy` (float16 [epochs, images]) hold every presentation
  * the table was computed from, so that it can be recomputed elsewhere. For a noisy-labels run, the JSON
  * index's `labelNoise` names the flipped images (the table's labels are the flipped ones it trained with).
+ * Each entry's `source` says which ledger it is: the recorded one, or, for a run without one, the one
+ * `analyze --examples` computed from its snapshots.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExampleTable } from '../../../src-preload/api.ts';
+import type { ExampleSource, ExampleTable } from '../../../src-preload/api.ts';
 import type { Examples } from '../../core/analysis/examples.ts';
 import type { Db } from '../../core/store/db.ts';
 import { readEpochLedgers } from '../../core/store/ledgers.ts';
@@ -24,6 +26,8 @@ export interface ExamplesEntry {
   shape: number[];
   axes: string[];
   columns?: string[];
+  /** The ledger written: recorded while training, or computed from the snapshots (the recorded one where both are). */
+  source: ExampleSource;
 }
 
 /** Each image's row of the table, in EXAMPLE_COLUMNS order (-1 for "learned from" never; NaN for not presented). */
@@ -50,14 +54,17 @@ export async function writeExamples(
   out: string,
 ): Promise<{ entries: ExamplesEntry[]; labelNoise?: { share: number; flipped: number[]; auc: number | null } }> {
   const table = await examples.table(runId);
-  if (!table.recorded) throw new UserError(`--kind examples: run #${runId} has no example ledger: it was trained before Weightlapse recorded one`);
-  const ledgers = readEpochLedgers(db, runId);
+  if (!table.source) {
+    throw new UserError(`--kind examples: run #${runId} has no example ledger: it was trained before Weightlapse recorded one (weightlapse analyze --run ${runId} --examples computes one)`);
+  }
+  const { source } = table;
+  const ledgers = readEpochLedgers(db, runId, undefined, source);
   const n = table.count;
   mkdirSync(out, { recursive: true });
   const entries: ExamplesEntry[] = [];
-  const write = (entry: ExamplesEntry, data: NpyData) => {
+  const write = (entry: Omit<ExamplesEntry, 'source'>, data: NpyData) => {
     writeFileSync(join(out, entry.file), encodeNpy(entry.shape, data, entry.dtype === 'float16'));
-    entries.push(entry);
+    entries.push({ ...entry, source });
   };
   const rows = Array.from({ length: n }, (_, i) => rowOf(table, i));
   const csv = [['index', ...EXAMPLE_COLUMNS].join(','), ...rows.map((r, i) => [i, ...r.map((v) => (Number.isNaN(v) ? '' : String(v)))].join(','))];

@@ -5,6 +5,7 @@ import { Activations } from '../../core/activations/service.ts';
 import { forkTrainer } from '../../core/training/fork.ts';
 import { forwardContext } from '../../core/work/inference.ts';
 import { exportActivationGif } from '../../core/gif/export-activations.ts';
+import { exportFeatureVisGif } from '../../core/gif/export-featurevis.ts';
 import { exportRunGif } from '../../core/gif/export-run.ts';
 import { DEFAULT_ZOOM, type AnimatedGif } from '../../shared/render/animation.ts';
 import { COLORMAPS, THEMES, type ColormapName, type Theme } from '../../shared/render/palette.ts';
@@ -12,12 +13,15 @@ import { defaultLayout, layoutFor, layoutsFor, LAYOUT_KINDS, type LayoutKind } f
 import { getRun } from '../../core/store/runs.ts';
 import type { Db } from '../../core/store/db.ts';
 import { asOptionError, output, parseId, UsageError, withDb } from '../common.ts';
+import { cliAnalyses } from './analyze.ts';
+import { parseSteps } from './export-analysis.ts';
 import { outputFile, writeError } from '../output.ts';
 import { plural, say } from '../terminal.ts';
 
 interface ExportGifCliOptions {
   run: number[];
-  view: 'weights' | 'activations';
+  view: 'weights' | 'activations' | 'featurevis';
+  steps?: string;
   input?: number;
   layer?: LayerName;
   out: string;
@@ -64,8 +68,14 @@ const runIds = (value: string, previous: number[] = []): number[] => [
 export function registerExportGif(verb: Command): void {
   verb
     .requiredOption('--run <id>', 'run id; repeat (or comma-separate) to put runs side by side', runIds)
-    .option('--view <view>', "weights (a layer's filters) or activations (one test image's maps and probabilities)", oneOf('--view', VIEWS), 'weights')
-    .option('--layer <layer>', `with --view weights (needed): ${LAYERS.join(', ')}`, oneOf('--layer', LAYERS))
+    .option(
+      '--view <view>',
+      "weights (a layer's filters), featurevis (what each of a layer's units responds to: its optimised input) or activations (one test image's maps and probabilities)",
+      oneOf('--view', VIEWS),
+      'weights',
+    )
+    .option('--layer <layer>', `with --view weights or featurevis (needed): ${LAYERS.join(', ')}`, oneOf('--layer', LAYERS))
+    .option('--steps <n>', "with --view featurevis: the optimisation's steps (computed where not stored yet; default 256)")
     .option('--input <index>', 'with --view activations: the test image, by its index in the test set (default: the first pinned)', number('--input', 0, 1e7, true))
     .requiredOption('--out <file>', 'GIF file to write')
     .option('--from <epoch>', 'first epoch (default: the first stored)', number('--from', 0, 1e6))
@@ -86,6 +96,8 @@ export function registerExportGif(verb: Command): void {
       const result = await withDb(cmd, (db) => {
         if (opts.view === 'activations') return activationGif(db, opts, cmd);
         if (!opts.layer) throw new UsageError('--layer: say which layer to animate (or --view activations)');
+        if (opts.view === 'featurevis') return featureVisGif(db, opts, cmd, opts.layer);
+        if (opts.steps !== undefined) throw new UsageError('--steps: only with --view featurevis');
         if (opts.input !== undefined) throw new UsageError('--input: only with --view activations');
         checkBudget(db, opts, opts.layer);
         return exportRunGif(db, {
@@ -105,7 +117,7 @@ export function registerExportGif(verb: Command): void {
           legend: opts.legend,
           theme: opts.theme,
         });
-      }, { readOnly: true });
+      }, { readOnly: opts.view !== 'featurevis' }); // (featurevis stores the optimised inputs it computes)
       try {
         writeFileSync(out, result.bytes);
       } catch (err) {
@@ -118,14 +130,36 @@ export function registerExportGif(verb: Command): void {
     });
 }
 
-const VIEWS = ['weights', 'activations'] as const;
+const VIEWS = ['weights', 'featurevis', 'activations'] as const;
 /** Options that draw weights, and mean nothing for the activation view. */
 const WEIGHTS_ONLY = ['layer', 'colormap', 'scaleMode', 'layout', 'top', 'caption', 'legend'] as const;
+/** Options that draw weights, and mean nothing for the optimised inputs (the data set's own pixel scale). */
+const NOT_FEATUREVIS = ['colormap', 'scaleMode', 'layout', 'top', 'legend', 'diff', 'input'] as const;
+
+const flagOf = (option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** A layer's optimised inputs over the run's snapshots, computed first where missing (in a trainer process). */
+async function featureVisGif(db: Db, opts: ExportGifCliOptions, cmd: Command, layer: LayerName): Promise<AnimatedGif> {
+  const given = NOT_FEATUREVIS.find((o) => cmd.getOptionValueSource(o) === 'cli');
+  if (given) throw new UsageError(`${flagOf(given)}: not with --view featurevis`);
+  if (opts.run.length !== 1) throw new UsageError('--run: --view featurevis shows one run');
+  if (layer === 'fc1') throw new UsageError('--layer: fc1 has no units to optimise inputs for: conv1, conv2 or fc2');
+  const steps = parseSteps(opts.steps);
+  const { filters, close } = cliAnalyses(db);
+  try {
+    return await exportFeatureVisGif(db, filters, {
+      runId: opts.run[0]!, layer, steps, from: opts.from, to: opts.to, fps: opts.fps, holdMs: opts.hold, zoom: opts.scale, caption: opts.caption, theme: opts.theme,
+    });
+  } finally {
+    close();
+  }
+}
 
 /** One test image's activation view over the run's snapshots (forward passes in a trainer process). */
 async function activationGif(db: Db, opts: ExportGifCliOptions, cmd: Command): Promise<AnimatedGif> {
   const given = WEIGHTS_ONLY.find((o) => cmd.getOptionValueSource(o) === 'cli');
-  if (given) throw new UsageError(`--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --view weights`);
+  if (given) throw new UsageError(`${flagOf(given)}: only with --view weights`);
+  if (opts.steps !== undefined) throw new UsageError('--steps: only with --view featurevis');
   if (opts.run.length !== 1) throw new UsageError('--run: --view activations shows one run');
   const forward = forwardContext(db, forkTrainer());
   const activations = new Activations(forward);

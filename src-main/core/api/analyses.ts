@@ -8,8 +8,9 @@ export function analysisHandlers(ctx: CoreContext): Pick<Handlers, MethodsOf<'an
     'analyses.cross': ({ a, b, probes }) => ctx.analyses.cross(a, b, probes),
     'analyses.rewind': ({ runId }) => ctx.analyses.rewind.map(runId),
     'analyses.linear': ({ runId }) => ctx.analyses.linear.share(runId),
-    'analyses.examples': ({ runId, seq }) => ctx.examples.table(runId, seq),
-    'analyses.exampleSeries': ({ runId, indices }) => ctx.examples.series(runId, indices),
+    'analyses.examples': ({ runId, seq, source }) => ctx.examples.table(runId, seq, source),
+    'analyses.computeExamples': ({ runId }) => ctx.examples.compute(runId).progress,
+    'analyses.exampleSeries': ({ runId, indices, source }) => ctx.examples.series(runId, indices, source),
     'analyses.filters': ({ runId, layer, what, steps, threshold }) => ctx.filters.layer(runId, { layer, what, steps, threshold }),
   };
 }

@@ -263,4 +263,27 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  // ---- migration 10: computed example ledgers (issue 26, "compute it now") ----
+  {
+    // A ledger can also be computed after training, from the stored snapshots (core/analysis/examples.ts):
+    // one forward pass of the training set per snapshot, end-of-epoch predictions. Both kinds may be kept
+    // for one snapshot, so the table is rebuilt with its source in the key; every existing row was recorded.
+    version: 10,
+    up(db) {
+      db.exec(`
+        CREATE TABLE example_ledgers_10 (
+          snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+          source      TEXT    NOT NULL CHECK (source IN ('recorded', 'computed')),
+          epoch       INTEGER NOT NULL,     -- the epoch trained in (recorded) or ended (computed), from 0
+          correct     BLOB    NOT NULL,
+          p_true      BLOB    NOT NULL,
+          PRIMARY KEY (snapshot_id, source)
+        ) STRICT;
+        INSERT INTO example_ledgers_10 (snapshot_id, source, epoch, correct, p_true)
+          SELECT snapshot_id, 'recorded', epoch, correct, p_true FROM example_ledgers;
+        DROP TABLE example_ledgers;
+        ALTER TABLE example_ledgers_10 RENAME TO example_ledgers;
+      `);
+    },
+  },
 ];

@@ -10,6 +10,7 @@ import type {
   ForwardActivations,
   ForwardCross,
   ForwardLayers,
+  ForwardLedger,
   ForwardLinearFit,
   ForwardMaps,
   ForwardPass,
@@ -84,6 +85,11 @@ export class Inference {
   /** The predicted class and its probability for each image. */
   predictions(input: ForwardInput): Promise<ForwardPredictions> {
     return this.request({ ...input, output: 'predictions' }) as Promise<ForwardPredictions>;
+  }
+
+  /** Each image right or wrong and its label's probability (a computed example ledger, on the training split). */
+  ledger(input: ForwardInput): Promise<ForwardLedger> {
+    return this.request({ ...input, output: 'ledger' }) as Promise<ForwardLedger>;
   }
 
   /** Every compared layer's output for each image (the analyses' probe activations). */

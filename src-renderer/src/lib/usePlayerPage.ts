@@ -30,6 +30,8 @@ export interface PlayerPageOptions {
   makeGif(): Promise<string | null>;
   /** Whether there is a view to export. */
   canExport: () => boolean;
+  /** The page's own single-key shortcuts (declared in keys.ts's SHORTCUTS for the help), by key. */
+  keys?: Record<string, () => void>;
 }
 
 /** Chromium makes history.replaceState cost milliseconds (and throttles floods of it): write the URL once the view settles. */
@@ -66,6 +68,12 @@ export function usePlayerPage(o: PlayerPageOptions): { exporting: Ref<boolean>; 
     if (e.key === 'g') {
       e.preventDefault();
       void exportGif();
+      return;
+    }
+    const own = o.keys?.[e.key];
+    if (own) {
+      e.preventDefault();
+      own();
       return;
     }
     const action = keyAction(e.key, o.index.value, o.count(), e.shiftKey);

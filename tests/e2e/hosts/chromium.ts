@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { Input, MethodName, Output } from '../../../src-preload/api.ts';
 import { appRoot } from '../../../src-main/core/paths.ts';
@@ -24,6 +24,19 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
   });
+}
+
+/**
+ * How long Playwright waits for an element or an event before it fails (its own default: 30 s). A
+ * backstop as long as expect.poll's (vitest.config.ts): on a loaded machine a page's work of seconds takes minutes.
+ */
+export const PAGE_WAIT_MS = 300_000;
+
+/** A fresh context (its own cookies and storage) whose waits have that backstop. */
+export async function newContext(browser: Browser, options?: BrowserContextOptions): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(PAGE_WAIT_MS);
+  return context;
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

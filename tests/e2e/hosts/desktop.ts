@@ -38,7 +38,7 @@ import { quitGuard } from '../../../src-main/electron/quit.ts';
 import { recentDatabases } from '../../../src-main/electron/recent.ts';
 import { appPage, type AppPage } from '../../../src-main/electron/security.ts';
 import { DialogStandIn, IpcMainStandIn, ProgressBarStandIn, RecentDocumentsStandIn } from '../../unit/electron/standins.ts';
-import { launchBrowser, screenshot, watchPage, type OpenApp } from './chromium.ts';
+import { launchBrowser, newContext, screenshot, watchPage, type OpenApp } from './chromium.ts';
 import { preloadScript } from './electron-page.ts';
 import { until } from '../../helpers.ts';
 
@@ -236,7 +236,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
   let windowOpen = true;
   let desktop: Desktop | undefined;
   try {
-    const context: BrowserContext = await browser.newContext({ viewport, colorScheme: 'dark' });
+    const context: BrowserContext = await newContext(browser, { viewport, colorScheme: 'dark' });
     const watched = { errors: [] as string[], failedRequests: [] as string[] };
     const mainWindow = await openWindow(context, preloadSource, watched);
     const window = () => (windowOpen ? mainWindow.window : undefined);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { decodeWire } from '../../../src-preload/wire.ts';
 import { startServer, type RunningServer } from '../../../src-main/server/index.ts';
-import { launchBrowser, screenshot, watchPage, type OpenApp } from './chromium.ts';
+import { launchBrowser, newContext, screenshot, watchPage, type OpenApp } from './chromium.ts';
 
 export interface ServerApp extends OpenApp {
   host: 'browser';
@@ -32,7 +32,7 @@ export async function openServerApp(viewport: { width: number; height: number })
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport, colorScheme: 'dark' });
+    const context = await newContext(browser, { viewport, colorScheme: 'dark' });
     const page = await context.newPage();
     const watched = watchPage(page);
     const response = await page.goto(server.url, { waitUntil: 'load' });

@@ -19,7 +19,7 @@ import type { Browser, Page } from 'playwright-core';
 import { appRoot, rendererDir } from '../../../src-main/core/paths.ts';
 import type { OpenedTrainerWindow, TrainerPort } from '../../../src-main/electron/window-trainer.ts';
 import { TRAINER_PORT_MESSAGE } from '../../../src-preload/trainer-port.ts';
-import { launchBrowser } from './chromium.ts';
+import { launchBrowser, newContext } from './chromium.ts';
 import { preloadScript } from './electron-page.ts';
 
 const PORT_BINDING = '__weightlapseTrainerPort';
@@ -56,7 +56,7 @@ export async function startTrainerWindowHost(): Promise<TrainerWindowHost> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trainer-window.html`;
   // The software adapter needs the GPU process: launchBrowser's --disable-gpu is undone by enabling WebGPU.
   const browser: Browser = await launchBrowser(['--enable-unsafe-webgpu']);
-  const context = await browser.newContext();
+  const context = await newContext(browser);
   const pages: Page[] = [];
   const errors: string[] = [];
 

@@ -4,8 +4,12 @@
  * Gram form, an independent implementation) on the exported activations to 1e-5, the dead units equal to
  * what those activations show, the example ledger's per-image table equal to NumPy's recomputation from
  * the exported presentations (and the ROC AUC with which low confidence finds the flipped labels), and bad options refused in one line with nothing written.
+ * `analyze --examples` ("compute it now"): the ledger computed from the snapshots equal to PyTorch's
+ * end-of-epoch predictions of every training image on the weights `export-weights` writes, and different
+ * from the recorded (minibatch) one on a run that learns; once the recorded one is gone, export-analysis
+ * writes the computed one and says so.
  *
- * Needs /usr/bin/python3 with numpy; the reference test is skipped with the reason elsewhere.
+ * Needs /usr/bin/python3 with numpy (and torch for the computed ledger); the reference tests are skipped with the reason elsewhere.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +17,9 @@ import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { PROBE_LAYERS } from '../../../src-preload/api.ts';
 import { appRoot } from '../../../src-main/core/paths.ts';
+import { openDatabase } from '../../../src-main/core/store/db.ts';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
+import { noTorch, TORCH_LENET } from '../../torch-lenet.ts';
 import { SAMPLE_DIR } from '../core/training/sample.ts';
 
 const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
@@ -74,6 +80,35 @@ auc = float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.siz
 print(json.dumps({'worst': {c: float(np.abs(table[:, cols[c]] - v).max()) for c, v in ref.items()}, 'epochs': len(correct),
                   'images': correct.shape[1], 'forgotten': int(forgetting.sum()), 'flipped': int(flipped.sum()),
                   'auc': auc, 'ours': index['labelNoise']['auc']}))
+`;
+/**
+ * PyTorch's end-of-epoch predictions of the run's training images (the IDX files' first ones, with the labels
+ * it trained with: the exported table's) at each whole-epoch snapshot, against the exported computed ledger:
+ * prints the largest |p − PyTorch's| beyond float16's rounding (half a step: at most 2^-11 of p), how many
+ * right/wrong differ where PyTorch's top two classes are more than 1e-5 apart and how many such near-ties
+ * there are, and how many records differ from the recorded ledger's export.
+ */
+const LEDGER_REFERENCE = `${TORCH_LENET}
+import sys
+sample, weights, out, recorded = sys.argv[1:5]
+correct = np.load(f'{out}/examples_correct.npy')
+p = np.load(f'{out}/examples_p_true.npy').astype(np.float64)
+labels = np.loadtxt(f'{out}/examples.csv', delimiter=',', skiprows=1, usecols=1).astype(int)
+x = idx(sample, 'train-images-idx3-ubyte.gz', 16).reshape(-1, 28, 28, 1)[:len(labels)] / 255
+worst, differ, ties = 0.0, 0, 0
+ends = [(s, w) for s, w in snapshot_weights(weights) if s['epoch'] > 0 and float(s['epoch']).is_integer()]
+for s, w in ends:
+    e = int(s['epoch']) - 1
+    probs = torch.softmax(lenet_logits(x, w).double(), 1).numpy()
+    ref = probs[np.arange(len(labels)), labels]
+    worst = max(worst, float((np.abs(p[e] - ref) - ref * 2.0 ** -11).max()))
+    top2 = np.sort(probs, 1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 1e-5
+    differ += int(((probs.argmax(1) == labels).astype(np.uint8) != correct[e])[clear].sum())
+    ties += int((~clear).sum())
+rec_correct = np.load(f'{recorded}/examples_correct.npy')
+print(json.dumps({'epochs': [int(s['epoch']) for s, _ in ends], 'worst': worst, 'differ': differ, 'ties': ties,
+                  'images': len(labels), 'fromRecorded': int((rec_correct != correct).sum())}))
 `;
 const numpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' });
 const noNumpy = numpy.status === 0 ? null : `${PYTHON} with numpy is needed (Debian: apt-get install python3-numpy): ${(numpy.stderr || String(numpy.error)).trim().split('\n').at(-1)}`;
@@ -181,5 +216,48 @@ describe('weightlapse export-analysis', () => {
     expect(r.status).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('weightlapse analyze --examples', () => {
+  it('computes the example ledger from the snapshots, with a progress bar: PyTorch’s end-of-epoch predictions; export-analysis then writes it, saying so', (t) => {
+    // On a terminal (script(1) gives it one), with its progress bar on the way.
+    const command = [process.execPath, BIN, '--db', dbPath, 'analyze', '--run', '1', '--examples'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8' });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/computing the example ledger of run #1 \[[^\]]*\] 1\/3 /);
+    expect(r.stdout).toMatch(/computing the example ledger of run #1 \[[^\]]*\] 3\/3 /);
+    const lines = r.stdout.replace(/\r/g, '').trim().split('\n').slice(-2);
+    expect(lines[0]).toMatch(/^run #1: example ledger computed from 3 snapshots \(end-of-epoch predictions of 200 training images\) in \d+\.\d s$/);
+    expect(lines[1]).toMatch(/^\d+ forgetting events?; \d+ unforgettable, \d+ never learned$/);
+    // Asked again: all is stored, nothing computed twice.
+    const again = cli('--json', 'analyze', '--run', '1', '--examples');
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ run: 1, source: 'computed', snapshots: 3, computed: 3, images: 200, epochs: 2 });
+    const recorded = join(tempDir(), 'recorded');
+    expect(cli('export-analysis', '--run', '1', '--out', recorded, '--kind', 'examples').status).toBe(0);
+
+    // As a run stored before ledgers were recorded: only the computed one is left to export.
+    const db = openDatabase(dbPath);
+    db.prepare(`DELETE FROM example_ledgers WHERE source = 'recorded'`).run();
+    db.close();
+    const out = join(tempDir(), 'computed');
+    const exported = cli('export-analysis', '--run', '1', '--out', out, '--kind', 'examples');
+    expect(exported.status, exported.stderr).toBe(0);
+    const sources = (dir: string) => (JSON.parse(readFileSync(join(dir, 'analysis.json'), 'utf8')) as { arrays: { source?: string }[] }).arrays.map((a) => a.source);
+    expect(new Set(sources(recorded))).toEqual(new Set(['recorded']));
+    expect(new Set(sources(out))).toEqual(new Set(['computed']));
+
+    t.skip(noTorch !== null, noTorch ?? '');
+    const weights = join(tempDir(), 'weights');
+    expect(cli('export-weights', '--run', '1', '--out', weights).status).toBe(0);
+    const reference = spawnSync(PYTHON, ['-c', LEDGER_REFERENCE, SAMPLE_DIR, weights, out, recorded], { encoding: 'utf8' });
+    expect(reference.status, reference.stderr).toBe(0);
+    const ref = JSON.parse(reference.stdout) as { epochs: number[]; worst: number; differ: number; ties: number; images: number; fromRecorded: number };
+    expect(ref).toMatchObject({ epochs: [1, 2], images: 200, differ: 0 });
+    expect(ref.worst).toBeLessThanOrEqual(1e-4);
+    expect(ref.ties).toBeLessThanOrEqual(2);
+    // Minibatch predictions before each batch's update are not the end-of-epoch network's: on a run that learns they differ.
+    expect(ref.fromRecorded).toBeGreaterThan(0);
   });
 });

@@ -125,7 +125,7 @@ describe('weightlapse export-gif --view activations', () => {
     [['--view', 'activations', '--run', '1'], /^weightlapse: --run: --view activations shows one run\n$/],
     [['--input', '3'], /^weightlapse: --layer: say which layer to animate \(or --view activations\)\n$/],
     [['--layer', 'conv1', '--input', '3'], /^weightlapse: --input: only with --view activations\n$/],
-    [['--view', 'filters'], /^weightlapse: --view: "filters" is not one of weights, activations\n$/],
+    [['--view', 'filters'], /^weightlapse: --view: "filters" is not one of weights, featurevis, activations\n$/],
   ])('refuses %j with one clear line', (args, message) => {
     const r = cli('export-gif', '--run', String(run.id), '--out', join(tempDir(), 'x.gif'), ...args);
     expect(r.status).toBe(2); // mistakes in the command line

@@ -24,7 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The CLI with the per-user data folder in `home` (watched to stay empty) and no WEIGHTLAPSE_DB. */
 function cli(...args: string[]) {
   const env = { ...process.env, XDG_DATA_HOME: home, WEIGHTLAPSE_DB: '' };
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, cwd: dir, timeout: 60_000 });
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, cwd: dir, timeout: 300_000 });
 }
 
 function refused(r: ReturnType<typeof cli>, code: number, message: RegExp) {

@@ -3,11 +3,14 @@
  * images, "learned from", confidence and variability computed on hand-made ledgers whose answers are
  * worked out below; a run with every layer frozen really trained by a trainer process (its predictions
  * cannot change, so it forgets nothing) with a quarter of its labels flipped; a run stored without a ledger saying so; bad input refused
- * naming the field. (The counts against NumPy on a trained run: tests/unit/cli/analysis.test.ts.)
+ * naming the field. "Compute it now" on that run: its computed ledger (end-of-epoch predictions) equals the
+ * recorded one (minibatch predictions), as it must where no weight changes, and forgets nothing; it fills
+ * a run stored without a ledger; removing the run while it computes leaves nothing. (The counts against
+ * NumPy on a trained run, and a computed ledger against PyTorch's: tests/unit/cli/analysis.test.ts.)
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch, runConfigSchema, type Handlers } from '../../../../src-preload/api.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { dispatch, runConfigSchema, type AnalysisProgress, type EmitEvent, type Handlers } from '../../../../src-preload/api.ts';
 import type { CoreContext } from '../../../../src-main/core/api/context.ts';
 import { createHandlers } from '../../../../src-main/core/api/handlers.ts';
 import { exampleStats, rocAuc } from '../../../../src-main/core/analysis/example-stats.ts';
@@ -27,11 +30,28 @@ let db: Db;
 let ctx: CoreContext;
 let handlers: Handlers;
 let frozenId: number;
+/** Every `analysis.progress` event of the examples' kind, and who waits for the next one. */
+const progress: AnalysisProgress[] = [];
+const onProgress: (() => void)[] = [];
+const emit: EmitEvent = (event, payload) => {
+  if (event !== 'analysis.progress' || (payload as AnalysisProgress).kind !== 'examples') return;
+  progress.push(payload as AnalysisProgress);
+  for (const wake of onProgress.splice(0)) wake();
+};
+/** The first examples progress event of run `runId` from now on that `ok` accepts. */
+async function progressUntil(runId: number, ok: (p: AnalysisProgress) => boolean): Promise<AnalysisProgress> {
+  const from = progress.length;
+  for (;;) {
+    const hit = progress.slice(from).find((p) => p.runId === runId && ok(p));
+    if (hit) return hit;
+    await new Promise<void>((wake) => onProgress.push(wake));
+  }
+}
 
 beforeAll(async () => {
   const dbPath = join(tempDir(), 'w.db');
   db = openDatabase(dbPath);
-  ctx = coreContext({ db, dbPath, shell: 'browser', emit: () => {} });
+  ctx = coreContext({ db, dbPath, shell: 'browser', emit });
   handlers = createHandlers(ctx);
   const { id: datasetId } = await addDatasetFromDisk(db, SAMPLE_DIR);
   // Every layer frozen, and a quarter of the labels flipped (the noisy-labels experiment's settings).
@@ -100,7 +120,7 @@ describe('per-image statistics', () => {
 describe('analyses.examples', () => {
   it('finds no forgetting in a run with every layer frozen: its predictions never change', async () => {
     const table = await callValue(handlers, 'analyses.examples', { runId: frozenId });
-    expect(table).toMatchObject({ recorded: true, seq: 3, epoch: 3, epochs: 3, count: TRAIN });
+    expect(table).toMatchObject({ source: 'recorded', seq: 3, epoch: 3, epochs: 3, count: TRAIN });
     expect(table.totals.forgettingEvents).toBe(0);
     expect(table.totals.unforgettable + table.totals.neverLearned).toBe(TRAIN);
     expect(Array.from(table.variability).every((v) => v === 0)).toBe(true);
@@ -131,13 +151,13 @@ describe('analyses.examples', () => {
     const saved = snapshotIds.map(({ id }) => db.prepare('SELECT * FROM example_ledgers WHERE snapshot_id = $id').get({ id }));
     db.prepare('DELETE FROM example_ledgers WHERE snapshot_id IN (SELECT id FROM snapshots WHERE run_id = $runId)').run({ runId: frozenId });
     try {
-      expect(await callValue(handlers, 'analyses.examples', { runId: frozenId })).toMatchObject({ recorded: false, count: 0, epochs: 0 });
+      expect(await callValue(handlers, 'analyses.examples', { runId: frozenId })).toMatchObject({ source: null, count: 0, epochs: 0 });
       expect(await dispatch(handlers, 'analyses.exampleSeries', { runId: frozenId, indices: [0] })).toEqual({
         ok: false,
         error: { code: 'not-found', message: `run #${frozenId} has no example ledger: it was trained before Weightlapse recorded one`, field: 'runId' },
       });
     } finally {
-      const insert = db.prepare('INSERT INTO example_ledgers (snapshot_id, epoch, correct, p_true) VALUES ($snapshot_id, $epoch, $correct, $p_true)');
+      const insert = db.prepare('INSERT INTO example_ledgers (snapshot_id, source, epoch, correct, p_true) VALUES ($snapshot_id, $source, $epoch, $correct, $p_true)');
       for (const row of saved) if (row) insert.run(row);
     }
     expect(await dispatch(handlers, 'analyses.exampleSeries', { runId: frozenId, indices: [TRAIN] })).toMatchObject({
@@ -146,5 +166,79 @@ describe('analyses.examples', () => {
     });
     expect(await dispatch(handlers, 'analyses.exampleSeries', { runId: frozenId, indices: [1, 1] })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'indices' } });
     expect(await dispatch(handlers, 'analyses.examples', { runId: frozenId, seq: 99 })).toMatchObject({ ok: false, error: { code: 'not-found', field: 'seq' } });
+  });
+});
+
+describe('analyses.computeExamples ("compute it now")', () => {
+  const ledgerRows = () => (db.prepare('SELECT COUNT(*) AS n FROM example_ledgers').get() as { n: number }).n;
+  const deleteLedgers = (source: string) =>
+    db.prepare('DELETE FROM example_ledgers WHERE source = $source AND snapshot_id IN (SELECT id FROM snapshots WHERE run_id = $runId)').run({ source, runId: frozenId });
+
+  it('computes, beside a frozen run’s recorded ledger, one equal to it: where no weight changes, end-of-epoch and minibatch predictions are the same network’s', async () => {
+    const finished = progressUntil(frozenId, (p) => p.done === p.total);
+    expect(await callValue(handlers, 'analyses.computeExamples', { runId: frozenId })).toEqual({ runId: frozenId, kind: 'examples', done: 0, total: 3, probes: 0 });
+    await finished;
+    expect(progress.filter((p) => p.runId === frozenId).map((p) => p.done)).toEqual([1, 2, 3]);
+
+    const table = await callValue(handlers, 'analyses.examples', { runId: frozenId, source: 'computed' });
+    expect(table).toMatchObject({ source: 'computed', sources: ['recorded', 'computed'], computed: { done: 3, total: 3, running: false }, epochs: 3, count: TRAIN });
+    expect(table.totals.forgettingEvents).toBe(0);
+    // The recorded ledger stays the one shown by default.
+    expect(await callValue(handlers, 'analyses.examples', { runId: frozenId })).toMatchObject({ source: 'recorded', sources: ['recorded', 'computed'] });
+
+    const recorded = readEpochLedgers(db, frozenId, undefined, 'recorded');
+    const computed = readEpochLedgers(db, frozenId, undefined, 'computed');
+    expect(computed.map((l) => [l.seq, l.epoch])).toEqual(recorded.map((l) => [l.seq, l.epoch]));
+    for (const [e, l] of computed.entries()) {
+      expect(Array.from(l.correct), `epoch ${e}`).toEqual(Array.from(recorded[e]!.correct));
+      // p(true) is exp(−loss) in the loop and a softmax here, both rounded to float16: at most one float16 step apart.
+      const steps = Array.from(l.pTrue, (bits, i) => Math.abs(bits - recorded[e]!.pTrue[i]!));
+      expect(Math.max(...steps), `epoch ${e}`).toBeLessThanOrEqual(1);
+    }
+    const series = await callValue(handlers, 'analyses.exampleSeries', { runId: frozenId, indices: [7], source: 'computed' });
+    expect(Array.from(series.correct)).toEqual(computed.map((l) => l.correct[7]));
+  });
+
+  it('refuses a missing run or a bad id naming the field, storing nothing', async () => {
+    const rows = ledgerRows();
+    expect(await dispatch(handlers, 'analyses.computeExamples', { runId: 999 })).toEqual({ ok: false, error: { code: 'not-found', message: 'there is no run #999', field: 'runId' } });
+    for (const runId of [-1, 1.5, '1']) {
+      const r = await dispatch(handlers, 'analyses.computeExamples', { runId } as never);
+      expect(r).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'runId' } });
+      expect(r.ok ? '' : r.error.message).not.toContain('\n');
+    }
+    // Asked again with every snapshot done: nothing to do.
+    expect(await callValue(handlers, 'analyses.computeExamples', { runId: frozenId })).toMatchObject({ done: 3, total: 3 });
+    expect(ledgerRows()).toBe(rows);
+  });
+
+  it('fills the ledger of a run stored without one', async () => {
+    deleteLedgers('recorded');
+    deleteLedgers('computed');
+    expect(await callValue(handlers, 'analyses.examples', { runId: frozenId })).toMatchObject({ source: null, sources: [], computed: { done: 0, total: 3, running: false }, count: 0 });
+    const finished = progressUntil(frozenId, (p) => p.done === p.total);
+    await callValue(handlers, 'analyses.computeExamples', { runId: frozenId });
+    expect((await callValue(handlers, 'analyses.examples', { runId: frozenId })).computed.running).toBe(true);
+    await finished;
+    const table = await callValue(handlers, 'analyses.examples', { runId: frozenId });
+    expect(table).toMatchObject({ source: 'computed', sources: ['computed'], computed: { done: 3, total: 3, running: false }, epochs: 3, count: TRAIN });
+    expect(table.totals.forgettingEvents).toBe(0);
+  });
+
+  it('stores nothing and reports no error when the run is removed while its ledger is computed', async () => {
+    deleteLedgers('computed');
+    const warned = vi.spyOn(console, 'warn');
+    try {
+      const first = progressUntil(frozenId, (p) => p.done === 1);
+      const { done } = ctx.examples.compute(frozenId);
+      await first;
+      await callValue(handlers, 'runs.remove', { id: frozenId });
+      // The jobs still waiting are cancelled, the one under way finds its snapshot gone: none is a failure to tell.
+      await expect(done).rejects.toMatchObject({ code: expect.stringMatching(/^(conflict|not-found)$/) });
+      expect(ledgerRows()).toBe(0);
+      expect(warned).not.toHaveBeenCalled();
+    } finally {
+      warned.mockRestore();
+    }
   });
 });

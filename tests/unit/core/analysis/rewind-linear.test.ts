@@ -27,10 +27,10 @@ import { coreContext } from '../../../../src-main/core/startup.ts';
 import { openDatabase, type Db } from '../../../../src-main/core/store/db.ts';
 import { getRun } from '../../../../src-main/core/store/runs.ts';
 import { callValue, removeTempDirs, tempDir } from '../../../helpers.ts';
+import { noTorch, PYTHON, TORCH_LENET } from '../../../torch-lenet.ts';
 import { SAMPLE_DIR } from '../training/sample.ts';
 
 const BIN = join(appRoot, 'src-main', 'cli', 'weightlapse.mjs');
-const PYTHON = '/usr/bin/python3';
 const TEST_IMAGES = 100;
 
 /**
@@ -38,23 +38,14 @@ const TEST_IMAGES = 100;
  * files): each rewind cell, each snapshot's share with the regression as NumPy predicts from the exported
  * coefficients, and a NumPy fit by the same procedure. Prints JSON.
  */
-const REFERENCE = `
-import gzip, json, sys, numpy as np, torch, torch.nn.functional as F
+const REFERENCE = `${TORCH_LENET}
+import sys
 sample, weights, out = sys.argv[1:4]
 test_count, fit_images, iterations, rate = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
-idx = lambda name, offset: np.frombuffer(gzip.open(f'{sample}/{name}').read(), np.uint8, offset=offset)
-test_x = idx('t10k-images-idx3-ubyte.gz', 16).reshape(-1, 28, 28, 1)[:test_count].astype(np.float64) / 255
-test_y = idx('t10k-labels-idx1-ubyte.gz', 8)[:test_count]
-snapshots = json.load(open(f'{weights}/snapshots.json'))['snapshots']
-names = [f'{l}_{p}' for l in ['conv1', 'conv2', 'fc1', 'fc2'] for p in ['kernel', 'bias']]
-W = [{n: torch.from_numpy(np.load(f"{weights}/{s['folder']}/{n}.npy")) for n in names} for s in snapshots]
-x = torch.from_numpy(test_x.astype(np.float32)).permute(0, 3, 1, 2)
-def predict(w):
-    conv = lambda k: k.permute(3, 2, 0, 1)
-    h = F.max_pool2d(F.relu(F.conv2d(x, conv(w['conv1_kernel']), w['conv1_bias'])), 2)
-    h = F.max_pool2d(F.relu(F.conv2d(h, conv(w['conv2_kernel']), w['conv2_bias'])), 2)
-    h = F.relu(h.permute(0, 2, 3, 1).flatten(1) @ w['fc1_kernel'] + w['fc1_bias'])
-    return (h @ w['fc2_kernel'] + w['fc2_bias']).argmax(1).numpy()
+test_x = idx(sample, 't10k-images-idx3-ubyte.gz', 16).reshape(-1, 28, 28, 1)[:test_count].astype(np.float64) / 255
+test_y = idx(sample, 't10k-labels-idx1-ubyte.gz', 8)[:test_count]
+W = [w for _, w in snapshot_weights(weights)]
+predict = lambda w: lenet_logits(test_x, w).argmax(1).numpy()
 final = W[-1]
 rewind = [[float((predict({**final, f'{l}_kernel': w[f'{l}_kernel'], f'{l}_bias': w[f'{l}_bias']}) == test_y).mean()) for w in W] for l in ['conv1', 'conv2', 'fc1', 'fc2']]
 ours = np.load(f'{out}/rewind.npy')
@@ -63,8 +54,8 @@ flat = test_x.reshape(test_count, -1)
 linear = (flat @ kernel + bias).argmax(1)
 share = [float((predict(w) == linear).mean()) for w in W]
 # The same fit in float64: zero start, full-batch mean cross-entropy gradients, bias-corrected Adam.
-train = idx('train-images-idx3-ubyte.gz', 16).reshape(-1, 784)[:fit_images].astype(np.float64) / 255
-labels = idx('train-labels-idx1-ubyte.gz', 8)[:fit_images]
+train = idx(sample, 'train-images-idx3-ubyte.gz', 16).reshape(-1, 784)[:fit_images].astype(np.float64) / 255
+labels = idx(sample, 'train-labels-idx1-ubyte.gz', 8)[:fit_images]
 y = np.eye(10)[labels]
 params = [np.zeros((784, 10)), np.zeros(10)]
 moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
@@ -87,8 +78,6 @@ print(json.dumps({
   'kernel': float(np.abs(params[0] - kernel).max()),
 }))
 `;
-const torch = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-const noTorch = torch.status === 0 ? null : `${PYTHON} with torch and numpy is needed (Debian: apt-get install python3-torch): ${(torch.stderr || String(torch.error)).trim().split('\n').at(-1)}`;
 
 let dbPath: string;
 let db: Db;
@@ -147,7 +136,7 @@ describe('the layer rewind map', () => {
 
 describe('against PyTorch and NumPy on the exported weights and coefficients', () => {
   // Its own timeout: PyTorch's start and NumPy's fit are seconds of CPU, minutes on a machine shared by many.
-  it('gives every rewind cell, the regression’s accuracy and each snapshot’s linear share as they compute them', { timeout: 300_000 }, async (t) => {
+  it('gives every rewind cell, the regression’s accuracy and each snapshot’s linear share as they compute them', async (t) => {
     t.skip(noTorch !== null, noTorch ?? '');
     const weights = join(tempDir(), 'weights');
     const out = join(tempDir(), 'analysis');

@@ -73,7 +73,7 @@ describe('the training settings in both forms', () => {
     await form.find('input[name="name"]').setValue('a\u0007b');
     await form.find('form').trigger('submit');
     const name = form.find('input[name="name"]');
-    await expect.poll(() => name.attributes('aria-invalid'), { timeout: 30_000 }).toBe('true');
+    await expect.poll(() => name.attributes('aria-invalid')).toBe('true');
     expect(document.getElementById(name.attributes('aria-describedby')!)!.textContent).toMatch(/control characters/);
     expect(form.findAll('[aria-invalid="true"]')).toHaveLength(1);
     expect(document.activeElement).toBe(name.element);
@@ -109,12 +109,12 @@ describe('a data set offered from outside the form', () => {
     const field = mount(DatasetPathField, { props: { takeOffers: true }, global: { plugins: [pinia] } });
     const missing = join(dir, 'not-here');
     store.offer(missing);
-    await expect.poll(() => field.find('#dataset-path-error').text(), { timeout: 30_000 }).toContain('not-here');
+    await expect.poll(() => field.find('#dataset-path-error').text()).toContain('not-here');
     expect((field.find('input[name="path"]').element as HTMLInputElement).value).toBe(missing);
     expect(store.incoming).toBeNull();
 
     store.offer(FASHION_MNIST);
-    await expect.poll(() => field.emitted('added')?.length, { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => field.emitted('added')?.length).toBe(1);
     expect(field.emitted('added')![0]![0]).toMatchObject({ format: 'idx', path: FASHION_MNIST });
     expect(store.datasets.map((d) => d.path)).toContain(FASHION_MNIST);
     expect(field.find('#dataset-path-error').attributes('hidden')).toBeDefined();
@@ -135,9 +135,9 @@ describe('the desktop menu', () => {
   it('opens the new-run form, and the help with the version', async () => {
     const app = mount(App, { global: { plugins: [pinia, router] }, attachTo: document.body });
     // The shell has subscribed and knows the host once app.info is in.
-    await expect.poll(() => app.text(), { timeout: 30_000 }).toMatch(/v\d+\.\d+\.\d+/);
+    await expect.poll(() => app.text()).toMatch(/v\d+\.\d+\.\d+/);
     await core.emit('menu.command', { command: 'new-run' });
-    await expect.poll(() => app.find('[data-testid="new-run"]').exists(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => app.find('[data-testid="new-run"]').exists()).toBe(true);
     expect(router.currentRoute.value).toMatchObject({ name: 'runs', query: { new: '1' } });
 
     await core.emit('menu.command', { command: 'about' });

@@ -85,7 +85,7 @@ describe('the activation maps a page keeps', () => {
     await opened;
 
     void store.show(65);
-    await expect.poll(() => store.loading, { timeout: 60_000 }).toBe(false);
+    await expect.poll(() => store.loading).toBe(false);
     expect(calls.slice(0, 2)).toEqual(['activations.pins', 'activations.maps 65']);
     const frame = store.frameAt(65)!;
     const bytes = Object.values(frame.maps).reduce((sum, t) => sum + t.data.byteLength, frame.probabilities.byteLength + frame.images.byteLength);
@@ -96,7 +96,7 @@ describe('the activation maps a page keeps', () => {
     expect(held()).toEqual(nearest(65));
 
     void store.show(2);
-    await expect.poll(() => store.loading, { timeout: 60_000 }).toBe(false);
+    await expect.poll(() => store.loading).toBe(false);
     expect(held()).toEqual(nearest(2));
     expect(store.frameAt(2)!.scale).toEqual(frame.scale); // one scale over the run, wherever the window is
   }, 120_000);
