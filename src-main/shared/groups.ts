@@ -79,7 +79,7 @@ export function settledSpread(kind: GroupKind, members: readonly GroupMember[], 
   );
 }
 
-/** a − b, paired by seed, over the seeds with a finished run on both sides (a freeze group's arms, or two groups). */
+/** a − b, paired by seed, over the seeds with a finished run on both sides. */
 export function pairedGap(a: readonly GroupMember[], b: readonly GroupMember[]): FreezeGap | null {
   const pairs: [number, number][] = [];
   for (const x of a) {
