@@ -67,8 +67,7 @@ describe(`a group of seeds (${HOST} host)`, () => {
       return [a.arm, `${num(band.mean, 3)} (${num(band.low, 3)} – ${num(band.high, 3)})`]; // LineChart's 3 significant digits
     }));
     await app.screenshot('group-page');
-    expect(await axeViolations(app.page)).toEqual([]);
-    expect(app.errors).toEqual([]);
+    expect(app.errors).toEqual([]); // axe: once the analyses have filled the page (below)
   });
 
   it('shows each layer\'s "settled at" as a spread over the members, once it has had every member analysed', async () => {
@@ -95,8 +94,8 @@ describe(`a group of seeds (${HOST} host)`, () => {
     await app.screenshot('group-settled');
     await app.page.emulateMedia({ colorScheme: 'light' });
     await app.screenshot('group-settled-light');
-    // The page was checked whole before its analyses came: now the two new panels (each theme: axeViolations).
-    expect(await axeViolations(app.page, '[data-testid="change-bands"], [data-testid="settled-spread"]')).toEqual([]);
+    // The whole group page, filled, in each theme: one pass (a pass before the analyses came and another on the spread's panel took twice as long).
+    expect(await axeViolations(app.page)).toEqual([]);
     expect(app.errors).toEqual([]);
   });
 });
