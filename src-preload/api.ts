@@ -751,6 +751,11 @@ export interface GroupMember {
   finalAccuracy: number | null;
   /** Test accuracy at epoch 0, 1, … (null where not evaluated yet). */
   perEpoch: (number | null)[];
+  /**
+   * Per layer, the run page's change curve at each whole epoch 0, 1, …: ‖W_e − W_prev‖ / ‖W_prev‖ since the
+   * previous stored snapshot (null at epoch 0 and where not stored yet).
+   */
+  change: Record<LayerName, (number | null)[]>;
 }
 
 export interface GroupArmSummary {
@@ -758,6 +763,8 @@ export interface GroupArmSummary {
   final: MeanInterval | null;
   /** One per epoch 0 … epochs: over the members that have reached it. */
   perEpoch: (MeanInterval | null)[];
+  /** Per layer, the members' change curve (`GroupMember.change`) at each epoch: mean and 95 % t interval. */
+  change: Record<LayerName, (MeanInterval | null)[]>;
 }
 
 /** The freeze experiment's gap, trained − frozen, paired by seed over the seeds whose two runs both finished. */

@@ -1,9 +1,11 @@
 /**
- * A group's figures from its members' stored test accuracies: each arm's mean ± 95 % t interval, final and
- * per epoch, the freeze experiment's paired gap, and the table as CSV. Pure: the core answers `groups.get`
- * with it, the CLI prints and exports it.
+ * A group's figures from its members' stored test accuracies and layer changes: each arm's mean ± 95 % t
+ * interval of the final and per-epoch accuracy and of each layer's change per epoch, the freeze experiment's
+ * paired gap, and the table as CSV. Pure: the core answers `groups.get` with it, the CLI prints and exports it.
  */
-import type { FreezeGap, GroupArm, GroupArmSummary, GroupKind, GroupMember, SnapshotInfo } from '../../src-preload/api.ts';
+import {
+  LAYERS, type FreezeGap, type GroupArm, type GroupArmSummary, type GroupKind, type GroupMember, type LayerAnalysis, type LayerName, type MeanInterval, type SnapshotInfo,
+} from '../../src-preload/api.ts';
 import { meanInterval, pairedTTest } from './stats.ts';
 
 /** Test accuracy at each whole epoch 0 … epochs (null where not evaluated yet), and after the last one. */
@@ -15,32 +17,84 @@ export function accuracyByEpoch(snapshots: readonly SnapshotInfo[], epochs: numb
   return { perEpoch, finalAccuracy: perEpoch[epochs] ?? null };
 }
 
-export const armsOf = (kind: GroupKind): GroupArm[] => (kind === 'freeze' ? ['trained', 'frozen'] : ['plain']);
-
 const present = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
+
+const byLayer = <T>(f: (layer: LayerName) => T) => Object.fromEntries(LAYERS.map((l) => [l, f(l)])) as Record<LayerName, T>;
+
+/** Each layer's relative change since the previous snapshot at each whole epoch 0 … epochs (null at 0 and where not stored). */
+export function changeByEpoch(snapshots: readonly SnapshotInfo[], epochs: number): Record<LayerName, (number | null)[]> {
+  const byEpoch = new Map(snapshots.filter((s) => Number.isInteger(s.epoch) && s.epoch > 0).map((s) => [s.epoch, s]));
+  const curve = (layer: LayerName) => Array.from({ length: epochs + 1 }, (_, e) => byEpoch.get(e)?.layers[layer]?.relChangePrev ?? null);
+  return byLayer(curve);
+}
+
+/** Mean ± interval at each epoch over the members' values there (null where none has one). */
+const bandOf = (series: readonly (readonly (number | null)[])[], epochs: number) =>
+  Array.from({ length: epochs + 1 }, (_, e) => meanInterval(present(series.map((values) => values[e] ?? null))) ?? null);
+
+export const armsOf = (kind: GroupKind): GroupArm[] => (kind === 'freeze' ? ['trained', 'frozen'] : ['plain']);
 
 function armSummary(arm: GroupArm, members: readonly GroupMember[], epochs: number): GroupArmSummary {
   const mine = members.filter((m) => m.arm === arm);
   return {
     arm,
     final: meanInterval(present(mine.map((m) => m.finalAccuracy))) ?? null,
-    perEpoch: Array.from({ length: epochs + 1 }, (_, e) => meanInterval(present(mine.map((m) => m.perEpoch[e] ?? null))) ?? null),
+    perEpoch: bandOf(mine.map((m) => m.perEpoch), epochs),
+    change: byLayer((layer) => bandOf(mine.map((m) => m.change[layer]), epochs)),
   };
 }
 
-/** trained − frozen, paired by seed, over the seeds whose two runs have both finished. */
-export function freezeGap(members: readonly GroupMember[]): FreezeGap | null {
+/** One layer's "settled at" epoch over an arm's members: its range, median, and mean with its 95 % t interval. */
+export interface SettledSpread {
+  arm: GroupArm;
+  layer: string;
+  /** The members counted: those that finished training and whose every snapshot is analysed. */
+  n: number;
+  min: number | null;
+  median: number | null;
+  max: number | null;
+  mean: MeanInterval | null;
+}
+
+/**
+ * The layers analysis's "settled at" (the first snapshot from which a layer's CKA with the final one stays at
+ * or above the threshold) as a spread over each arm's members, in epochs. A member still training, or not
+ * analysed in full, is left out: its final snapshot, and so its settling, is not known yet.
+ */
+export function settledSpread(kind: GroupKind, members: readonly GroupMember[], analyses: ReadonlyMap<number, LayerAnalysis>): SettledSpread[] {
+  const layers = [...analyses.values()][0]?.layers ?? [];
+  return layers.flatMap((layer, l) =>
+    armsOf(kind).map((arm) => {
+      const epochs: number[] = [];
+      for (const m of members.filter((m) => m.arm === arm && m.status === 'done')) {
+        const a = analyses.get(m.runId);
+        const seq = a && a.analysed === a.seqs.length ? a.settledAt[l] : null;
+        if (seq != null) epochs.push(a!.epochs[a!.seqs.indexOf(seq)]!);
+      }
+      const sorted = [...epochs].sort((x, y) => x - y);
+      const mid = sorted.length / 2;
+      const median = sorted.length === 0 ? null : sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      return { arm, layer, n: sorted.length, min: sorted[0] ?? null, median, max: sorted.at(-1) ?? null, mean: meanInterval(sorted) ?? null };
+    }),
+  );
+}
+
+/** a − b, paired by seed, over the seeds with a finished run on both sides. */
+export function pairedGap(a: readonly GroupMember[], b: readonly GroupMember[]): FreezeGap | null {
   const pairs: [number, number][] = [];
-  for (const trained of members.filter((m) => m.arm === 'trained')) {
-    const frozen = members.find((m) => m.arm === 'frozen' && m.seed === trained.seed);
-    if (trained.finalAccuracy !== null && frozen?.finalAccuracy != null) pairs.push([trained.finalAccuracy, frozen.finalAccuracy]);
+  for (const x of a) {
+    const y = b.find((m) => m.seed === x.seed);
+    if (x.finalAccuracy !== null && y?.finalAccuracy != null) pairs.push([x.finalAccuracy, y.finalAccuracy]);
   }
-  const gap = meanInterval(pairs.map(([a, b]) => a - b));
+  const gap = meanInterval(pairs.map(([x, y]) => x - y));
   if (!gap) return null;
   const test = pairedTTest(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
   const distinguishable = gap.low !== null && gap.high !== null && (gap.low > 0 || gap.high < 0);
   return { gap, test, distinguishable };
 }
+
+/** trained − frozen, paired by seed, over the seeds whose two runs have both finished. */
+export const freezeGap = (members: readonly GroupMember[]) => pairedGap(members.filter((m) => m.arm === 'trained'), members.filter((m) => m.arm === 'frozen'));
 
 export function groupFigures(kind: GroupKind, members: readonly GroupMember[], epochs: number): { arms: GroupArmSummary[]; gap: FreezeGap | null } {
   return { arms: armsOf(kind).map((arm) => armSummary(arm, members, epochs)), gap: kind === 'freeze' ? freezeGap(members) : null };

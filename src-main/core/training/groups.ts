@@ -5,7 +5,7 @@
  * that had not finished, each from its own last snapshot.
  */
 import { ApiError, type BackendInfo, type GroupArm, type GroupKind, type GroupMember, type GroupSummary, type RunConfig, type RunStatus } from '../../../src-preload/api.ts';
-import { groupFigures, accuracyByEpoch } from '../../shared/groups.ts';
+import { accuracyByEpoch, changeByEpoch, groupFigures } from '../../shared/groups.ts';
 import type { CoreContext } from '../api/context.ts';
 import { checkDataset, requireDataset } from '../dataset-registry.ts';
 import { createGroup, getGroup, groupRunIds, listGroups, removeGroupRow, setGroupPlan, type StoredGroup } from '../store/groups.ts';
@@ -49,6 +49,7 @@ export function groupSummary(ctx: Pick<TrainingContext, 'db'>, id: number): Grou
     status: run.status,
     epochsDone: run.epochsDone,
     ...accuracyByEpoch(run.snapshots, epochs),
+    change: changeByEpoch(run.snapshots, epochs),
   }));
   return {
     id,

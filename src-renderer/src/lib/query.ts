@@ -4,6 +4,7 @@
  * URLSearchParams encoding, empty values left out — and read back as plain strings, so links made by
  * earlier versions keep working: `#/run/12?cmap=grey&layer=conv2&seq=7`, `#/compare?runs=3%2C4` (or `runs=3,4`).
  */
+import { MAX_PROBES } from '@contract/api.ts';
 import type { LocationQueryRaw, RouteLocationNormalizedLoaded, Router } from 'vue-router';
 
 /** A page's query: every value a string (the router parses with `parseQuery`). */
@@ -23,6 +24,12 @@ export function stringifyQuery(query: LocationQueryRaw = {}): string {
 
 /** The route's query, read as the strings `parseQuery` made. */
 export const queryOf = (route: RouteLocationNormalizedLoaded): Query => route.query as Query;
+
+/** The layers analyses' probe-set size a page's URL names (`probes=250`: run, compare and group pages), if a valid one. */
+export function probesOf(query: Query): number | undefined {
+  const n = Number(query.probes);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_PROBES ? n : undefined;
+}
 
 /**
  * Changes some of the view state in the URL (undefined removes a key), replacing the history entry:

@@ -1,6 +1,7 @@
 /**
  * Groups for real: a group's members are the same runs as single runs with their seeds (bit for bit, though
- * they train side by side on fewer threads each), and a group whose CLI and trainers are all killed with
+ * they train side by side on fewer threads each), each layer's change per epoch is banded over them as NumPy
+ * computes the mean and t interval from their stored changes, and a group whose CLI and trainers are all killed with
  * SIGKILL resumes every member, losing none of their stored epochs, and ends as the uninterrupted group did.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -9,14 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConfigSchema, TENSOR_NAMES, type GroupSummary, type RunSummary } from '../../../src-preload/api.ts';
+import { LAYERS, runConfigSchema, TENSOR_NAMES, type GroupSummary, type RunSummary } from '../../../src-preload/api.ts';
 import { addDatasetFromDisk } from '../../../src-main/core/dataset-registry.ts';
 import { appRoot } from '../../../src-main/core/paths.ts';
 import { openDatabase, type Db } from '../../../src-main/core/store/db.ts';
 import { groupRunIds } from '../../../src-main/core/store/groups.ts';
 import { getRun } from '../../../src-main/core/store/runs.ts';
 import { readTensor } from '../../../src-main/core/store/snapshots.ts';
-import { startGroup } from '../../../src-main/core/training/groups.ts';
+import { groupSummary, startGroup } from '../../../src-main/core/training/groups.ts';
 import { startRun, type TrainingContext } from '../../../src-main/core/training/service.ts';
 import { Trainers } from '../../../src-main/core/training/trainers.ts';
 import { SAMPLE_DIR } from '../core/training/sample.ts';
@@ -85,6 +86,40 @@ describe('a group of seeds', () => {
     SEEDS.forEach((_, i) => expect(snapshotBytes(db, members[i]!)).toEqual(snapshotBytes(db, singles[i]!.id)));
     expect(snapshotBytes(db, members[0]!)[2]).not.toEqual(snapshotBytes(db, members[1]!)[2]); // the seeds differ
   }, 600_000);
+
+  it("bands each layer's change per epoch as the members' mean with its t interval, as NumPy computes them from the stored changes", () => {
+    const summary = groupSummary(ctx, group.id);
+    // Per layer, the members' stored ‖W_e − W_prev‖ / ‖W_prev‖ at the snapshot of each whole epoch 1, 2 (read from the store, not the summary).
+    const stored = Object.fromEntries(LAYERS.map((layer) => [layer, summary.members.map((m) => {
+      const { snapshots } = getRun(db, m.runId)!;
+      return [1, 2].map((e) => snapshots.find((s) => s.epoch === e)!.layers[layer].relChangePrev);
+    })]));
+    // Two seeds: t(0.975, 1) = 12.706204736174705 (the t table); the interval is mean ± t · s / √n, s with n − 1.
+    const script = [
+      'import json, sys, numpy as np',
+      'out = {}',
+      'for layer, rows in json.load(sys.stdin).items():',
+      '  a = np.array(rows, dtype=np.float64); m = a.mean(0); h = 12.706204736174705 * a.std(0, ddof=1) / np.sqrt(a.shape[0])',
+      '  out[layer] = [m.tolist(), (m - h).tolist(), (m + h).tolist()]',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const python = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(stored), encoding: 'utf8' });
+    expect(python.status, python.stderr).toBe(0);
+    const numpy = JSON.parse(python.stdout) as Record<string, number[][]>;
+    const [arm] = summary.arms;
+    for (const layer of LAYERS) {
+      expect(arm!.change[layer][0]).toBeNull(); // nothing has changed at epoch 0
+      for (const e of [1, 2]) {
+        const band = arm!.change[layer][e]!;
+        expect(band.n).toBe(2);
+        const [mean, low, high] = numpy[layer]!.map((edge) => edge[e - 1]!);
+        for (const [ours, theirs] of [[band.mean, mean!], [band.low!, low!], [band.high!, high!]] as const) {
+          expect(Math.abs(ours - theirs)).toBeLessThanOrEqual(1e-12 * Math.abs(theirs));
+        }
+        expect(band.low!).toBeLessThan(band.mean); // the two seeds moved by different amounts
+      }
+    }
+  });
 
   it('killed with its trainers (SIGKILL), resumes every member without losing a stored epoch, ending as the whole group', async () => {
     const dbPath = join(dir, 'killed.db');

@@ -5,8 +5,8 @@
  * interval and paired test computed by hand in the test.
  */
 import { describe, expect, it } from 'vitest';
-import type { GroupMember } from '../../../src-preload/api.ts';
-import { freezeGap, gapOutcome, groupCsv, groupFigures } from '../../../src-main/shared/groups.ts';
+import type { GroupMember, LayerAnalysis } from '../../../src-preload/api.ts';
+import { freezeGap, gapOutcome, groupCsv, groupFigures, settledSpread } from '../../../src-main/shared/groups.ts';
 import { meanInterval, pairedTTest, studentTCdf, studentTQuantile } from '../../../src-main/shared/stats.ts';
 
 // df → t(0.975, df), t(0.995, df): the published table, to its three decimals.
@@ -73,7 +73,7 @@ describe('the interval and the paired test', () => {
   });
 
   const member = (runId: number, seed: number, arm: GroupMember['arm'], acc: number | null): GroupMember => ({
-    runId, seed, arm, status: acc === null ? 'running' : 'done', epochsDone: acc === null ? 0 : 1, finalAccuracy: acc, perEpoch: [0.1, acc],
+    runId, seed, arm, status: acc === null ? 'running' : 'done', epochsDone: acc === null ? 0 : 1, finalAccuracy: acc, perEpoch: [0.1, acc], change: { conv1: [null, 0.1], conv2: [null, 0.2], fc1: [null, 0.3], fc2: [null, 0.4] },
   });
 
   it("pairs the freeze experiment's arms by seed, over the seeds whose two runs finished, and says whether 0 is excluded", () => {
@@ -96,5 +96,26 @@ describe('the interval and the paired test', () => {
     expect(csv[0]).toBe('row,run,seed,arm,status,final_test_accuracy,epoch_0,epoch_1');
     expect(csv[1]).toBe('member,1,1,trained,done,0.962,0.1,0.962');
     expect(csv).toContain(`trained-frozen,5,${gap.gap.mean},${gap.gap.low},${gap.gap.high},${gap.test.t},4,${gap.test.p}`);
+  });
+
+  it('spreads "settled at" over the members that finished and are analysed in full, in epochs', () => {
+    // Snapshots at epochs 0, 0.5, 1, 1.5, 2 (seqs 0…4); two layers.
+    const analysis = (runId: number, settledAt: (number | null)[], analysed = 5) =>
+      ({ runId, seqs: [0, 1, 2, 3, 4], epochs: [0, 0.5, 1, 1.5, 2], layers: ['conv1', 'fc1'], analysed, settledAt }) as unknown as LayerAnalysis;
+    const members = [1, 2, 3, 4, 5].map((i) => member(i, i, 'plain', 0.9));
+    members.push(member(6, 6, 'plain', null)); // still training: left out though analysed
+    const analyses = new Map([
+      [1, analysis(1, [1, 4])], [2, analysis(2, [2, 4])], [3, analysis(3, [2, 3])], [4, analysis(4, [4, 4])],
+      [5, analysis(5, [0, 0], 3)], // not analysed in full: left out
+      [6, analysis(6, [0, 0])],
+    ]);
+    const [conv1, fc1] = settledSpread('plain', members, analyses);
+    // conv1 at epochs 0.5, 1, 1, 2: median (1 + 1) / 2, mean 1.125, s = √(0.796875 / 3), t(0.975, 3) = 3.182446305284263.
+    expect(conv1).toMatchObject({ arm: 'plain', layer: 'conv1', n: 4, min: 0.5, median: 1, max: 2 });
+    const s = Math.sqrt(((0.5 - 1.125) ** 2 + 2 * (1 - 1.125) ** 2 + (2 - 1.125) ** 2) / 3);
+    expect(conv1!.mean!.mean).toBeCloseTo(1.125, 14);
+    expect(conv1!.mean!.high!).toBeCloseTo(1.125 + (3.182446305284263 * s) / 2, 12);
+    expect(fc1).toMatchObject({ layer: 'fc1', n: 4, min: 1.5, median: 2, max: 2 });
+    expect(settledSpread('plain', members, new Map())).toEqual([]);
   });
 });

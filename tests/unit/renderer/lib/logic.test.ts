@@ -6,11 +6,11 @@ import { fieldError } from '../../../../src-renderer/src/lib/errors.ts';
 import { gifName } from '../../../../src-renderer/src/lib/exportGif.ts';
 import { dateTime, decimalsFor, duration, epochLabel, num, percent, runPercent, tickLabels, valueAtOrBefore } from '../../../../src-renderer/src/lib/format.ts';
 import { clampIndex, keyAction, nextIndex } from '../../../../src-renderer/src/lib/playback.ts';
-import { parseQuery, stringifyQuery } from '../../../../src-renderer/src/lib/query.ts';
+import { parseQuery, probesOf, stringifyQuery } from '../../../../src-renderer/src/lib/query.ts';
 import { sampleMosaic } from '../../../../src-main/shared/render/samples.ts';
 import { sortRuns } from '../../../../src-renderer/src/lib/sortRuns.ts';
 import { WeightCache, outward, plan } from '../../../../src-renderer/src/lib/weightCache.ts';
-import { ApiError, runConfigSchema } from '../../../../src-preload/api.ts';
+import { ApiError, MAX_PROBES, runConfigSchema } from '../../../../src-preload/api.ts';
 import { isShortcut, type KeyPress } from '../../../../src-renderer/src/lib/keys.ts';
 import { CONFIG_FIELDS, NUMBER_FIELDS, configDraft, configInput } from '../../../../src-renderer/src/lib/runConfig.ts';
 
@@ -25,6 +25,12 @@ describe('view state in the URL', () => {
     expect(parseQuery('runs=3%2C4')).toEqual({ runs: '3,4' });
     expect(parseQuery('runs=3,4&n=1')).toEqual({ runs: '3,4', n: '1' });
     expect(parseQuery('')).toEqual({});
+  });
+
+  it("takes a probe-set size from the URL only where the analyses would (1 … MAX_PROBES, whole)", () => {
+    expect(probesOf(parseQuery('probes=100'))).toBe(100);
+    expect(probesOf(parseQuery(`probes=${MAX_PROBES}`))).toBe(MAX_PROBES);
+    for (const bad of ['', 'probes=', 'probes=0', 'probes=2.5', 'probes=abc', `probes=${MAX_PROBES + 1}`]) expect(probesOf(parseQuery(bad))).toBeUndefined();
   });
 });
 
