@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleTable, RunDetail } from '../../src-preload/api.ts';
-import { correctnessColour, galleries, MAP_PLOT as PLOT, toX, toY } from '../../src-renderer/src/lib/dataMap.ts';
+import { correctnessColour, galleries, MAP_PLOT as PLOT } from '../../src-renderer/src/lib/dataMap.ts';
+import { fromX, fromY, FULL_VIEW, toX, toY, type View } from '../../src-renderer/src/lib/mapView.ts';
 import { axeViolations } from './axe.ts';
 import { HOST, openApp, trainWithCli, type OpenApp } from './harness.ts';
 
