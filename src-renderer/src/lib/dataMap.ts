@@ -6,51 +6,41 @@
  * takes a few milliseconds and draws the same with or without a GPU.
  */
 import { interpolateViridis } from 'd3-scale-chromatic';
-
-/** The axes' ranges: p(true) is in [0, 1], so its standard deviation is at most 0.5. */
-export const CONFIDENCE_MAX = 1;
-export const VARIABILITY_MAX = 0.5;
+import { FULL_VIEW, toX, toY, type Plot, type View } from './mapView.ts';
 
 export interface MapPoints {
-  /** Indices into the training split of the points drawn, and their pixel positions (CSS pixels of the plot area). */
+  /** Indices into the training split of the points drawn (those in the view), and their CSS pixel positions. */
   indices: Int32Array;
   x: Float32Array;
   y: Float32Array;
+  /** How many images the map has, in the view or not. */
+  total: number;
 }
 
-export interface Plot {
-  width: number;
-  height: number;
-  /** Margin left for the y axis and below for the x axis. */
-  left: number;
-  bottom: number;
-}
-
-/** Room to the right for the last tick's label. */
-const RIGHT = 16;
 /** The run page's map. */
 export const MAP_PLOT: Plot = { width: 520, height: 380, left: 40, bottom: 30 };
 
-export const toX = (plot: Plot, variability: number) => plot.left + (variability / VARIABILITY_MAX) * (plot.width - plot.left - RIGHT);
-export const toY = (plot: Plot, confidence: number) => 4 + (1 - confidence / CONFIDENCE_MAX) * (plot.height - plot.bottom - 4);
-
-/** The images that pass `keep` and were presented, placed on the plot. */
+/** The images that pass `keep` and were presented, placed on the plot; those outside `view` left out. */
 export function placePoints(
   plot: Plot,
   table: { confidence: Float32Array; variability: Float32Array; presented: Int32Array },
   keep: (index: number) => boolean,
+  view: View = FULL_VIEW,
 ): MapPoints {
   const n = table.presented.length;
-  const all = new Int32Array(n);
-  let count = 0;
-  for (let i = 0; i < n; i++) if (table.presented[i]! > 0 && keep(i)) all[count++] = i;
-  const indices = all.slice(0, count);
-  const [x, y] = [new Float32Array(count), new Float32Array(count)];
-  for (let k = 0; k < count; k++) {
-    x[k] = toX(plot, table.variability[indices[k]!]!);
-    y[k] = toY(plot, table.confidence[indices[k]!]!);
+  const { v0, v1, c0, c1 } = view;
+  const [indices, x, y] = [new Int32Array(n), new Float32Array(n), new Float32Array(n)];
+  let [count, total] = [0, 0];
+  for (let i = 0; i < n; i++) {
+    if (!(table.presented[i]! > 0 && keep(i))) continue;
+    total++;
+    const [v, c] = [table.variability[i]!, table.confidence[i]!];
+    if (v < v0 || v > v1 || c < c0 || c > c1) continue;
+    indices[count] = i;
+    x[count] = toX(plot, v, view);
+    y[count++] = toY(plot, c, view);
   }
-  return { indices, x, y };
+  return { indices: indices.slice(0, count), x: x.slice(0, count), y: y.slice(0, count), total };
 }
 
 /** Correctness → colour, in 11 steps (0, 0.1, … 1: a ten-epoch run's possible values), as RGB bytes. */

@@ -40,6 +40,7 @@ export const SHORTCUTS: readonly { keys: string[]; what: string; where?: string 
   { keys: ['←', '→'], what: 'previous / next snapshot (Shift: 5 at a time)', where: 'run, compare' },
   { keys: ['Home', 'End'], what: 'first / last snapshot', where: 'run, compare' },
   { keys: ['g'], what: 'export the view as an animated GIF', where: 'run, compare' },
+  { keys: ['+', '−', '↑', '↓', '←', '→', '0'], what: 'with the data map focused: zoom in / out, pan, reset its view (wheel zooms, Shift+drag pans)', where: 'run, compare' },
   { keys: ['r'], what: "show a layer's weights / what its units respond to (optimised inputs)", where: 'run' },
   { keys: ['n'], what: 'new run' },
   { keys: ['?'], what: 'this help' },

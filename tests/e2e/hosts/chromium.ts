@@ -39,10 +39,10 @@ export async function newContext(browser: Browser, options?: BrowserContextOptio
   return context;
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, of?: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await (of ? page.locator(of).screenshot({ path }) : page.screenshot({ path, fullPage: true }));
   return path;
 }
 
@@ -68,8 +68,8 @@ export interface OpenApp {
   errors: string[];
   /** `STATUS METHOD path` of every response ≥ 400 (the page names its icon: no favicon probe either). */
   failedRequests: string[];
-  /** test-results/screenshots/NAME.png (desktop-NAME.png on the desktop host). */
-  screenshot(name: string): Promise<string>;
+  /** test-results/screenshots/NAME.png (desktop-NAME.png on the desktop host): the page, or the element `of` (a CSS selector). */
+  screenshot(name: string, of?: string): Promise<string>;
   /** A call through the API the page uses: HTTP with the page's cookie, or IPC as from the window's preload. */
   call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>>;
   /** Shows a route of the app (`#/runs`, `#/run/1?layer=conv2`, …) as if typed into the address bar. */

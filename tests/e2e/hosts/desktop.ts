@@ -309,7 +309,7 @@ export async function openDesktopApp(viewport: { width: number; height: number }
       appPage: ownPage,
       picturesDir: dir,
       ...watched,
-      screenshot: (name) => screenshot(mainWindow.page, `desktop-${name}`),
+      screenshot: (name, of) => screenshot(mainWindow.page, `desktop-${name}`, of),
       /** Through the IPC binding, as the window's preload calls it (the page's own calls go through the preload). */
       async call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
         const result = (await ipcMain.invoke(mainWindow.senderOf(mainWindow.page.mainFrame()), CALL_CHANNEL, method, input)) as ApiResult<Output<M>>;

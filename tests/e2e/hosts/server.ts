@@ -48,7 +48,7 @@ export async function openServerApp(viewport: { width: number; height: number })
       context,
       page,
       ...watched,
-      screenshot: (name) => screenshot(page, name),
+      screenshot: (name, of) => screenshot(page, name, of),
       async call(method, input) {
         const res = await page.request.post(new URL(`/api/${method}`, server.origin).href, { data: input });
         if (!res.ok()) throw new Error(`${method}: ${res.status()} ${await res.text()}`);

@@ -1,6 +1,7 @@
 /** The data map's geometry: where images land, which a click or a lasso picks, and the galleries' order. */
 import { describe, expect, it } from 'vitest';
-import { galleries, MAP_PLOT, nearestPoint, placePoints, pointsInside, toX, toY } from '../../../../src-renderer/src/lib/dataMap.ts';
+import { galleries, MAP_PLOT, nearestPoint, placePoints, pointsInside } from '../../../../src-renderer/src/lib/dataMap.ts';
+import { toX, toY } from '../../../../src-renderer/src/lib/mapView.ts';
 
 const table = {
   confidence: Float32Array.from([0.9, 0.1, 0.5, 0.2, 0.7]),
@@ -12,7 +13,7 @@ const table = {
 };
 
 describe('the data map', () => {
-  it('places presented images at (variability, confidence), the axes’ ends at the plot’s edges', () => {
+  it('places presented images in the view at (variability, confidence), the axes’ ends at the plot’s edges', () => {
     const points = placePoints(MAP_PLOT, table, () => true);
     expect(Array.from(points.indices)).toEqual([0, 1, 2, 4]);
     expect(toX(MAP_PLOT, 0)).toBe(MAP_PLOT.left);
@@ -20,6 +21,12 @@ describe('the data map', () => {
     expect(toY(MAP_PLOT, 1)).toBe(4);
     expect(points.x[2]).toBeCloseTo(toX(MAP_PLOT, 0.4), 4);
     expect(Array.from(placePoints(MAP_PLOT, table, (i) => i % 2 === 0).indices)).toEqual([0, 2, 4]);
+    expect(points.total).toBe(4);
+    // A view of the high-variability corner keeps only the images in it, the total all of them.
+    const corner = placePoints(MAP_PLOT, table, () => true, { v0: 0.25, v1: 0.5, c0: 0.25, c1: 1 });
+    expect(Array.from(corner.indices)).toEqual([2, 4]);
+    expect(corner.total).toBe(4);
+    expect(corner.x[0]).toBeCloseTo(toX(MAP_PLOT, 0.4, { v0: 0.25, v1: 0.5, c0: 0.25, c1: 1 }), 4);
   });
 
   it('picks the nearest point within the radius, and the points inside a lasso', () => {
