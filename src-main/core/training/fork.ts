@@ -34,7 +34,10 @@ export function forkTrainer(entry: string = TRAINER_ENTRY): TrainerSpawner {
         return child.pid;
       },
       postMessage: (message) => {
-        if (child.connected) child.send(message);
+        // A trainer can die between the check and the write (killed, crashed): the write then fails with
+        // EPIPE, which without a callback is an 'error' event nobody listens to, and so an uncaught
+        // exception. Its end is reported by its exit; the message is lost with it.
+        if (child.connected) child.send(message, () => {});
       },
       on: (event: 'message' | 'exit', listener: (...args: never[]) => void) =>
         event === 'message'
