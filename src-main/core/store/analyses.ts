@@ -59,7 +59,7 @@ export function writeResults(db: Db, runId: number, seq: number, params: string,
     let stored = true;
     for (const { kind, data } of results) stored = insert.run({ runId, seq, kind, params, data: blobOf(data) }).changes > 0 && stored;
     return stored;
-  })();
+  }).immediate();
 }
 
 /** A run's results of one kind and params, by seq. */

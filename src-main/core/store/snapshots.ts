@@ -51,7 +51,7 @@ export function insertSnapshot(db: Db, runId: number, snapshot: Snapshot): void 
     if (snapshot.confusion) writeConfusion(db, runId, snapshot.seq, snapshot.confusion);
     if (snapshot.ledger) writeLedger(db, lastInsertRowid, snapshot.ledger);
     if (snapshot.labelNoise) writeLabelNoise(db, runId, snapshot.labelNoise);
-  })();
+  }).immediate();
 }
 
 interface SnapshotRow {

@@ -63,14 +63,19 @@ const DEFAULT_WATCH = { stopGraceMs: 60_000, heartbeatTimeoutMs: 5 * 60_000, dat
 const nonNegative = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
 const saneProgress = (p: LoopProgress): LoopProgress => ({ ...p, imagesPerSecond: nonNegative(p.imagesPerSecond), etaSeconds: nonNegative(p.etaSeconds) });
 
-/** The snapshot, its resume state and the run's timings in one transaction: all of it is stored, or none. */
+/**
+ * The snapshot, its resume state and the run's timings in one transaction: all of it is stored, or none.
+ * IMMEDIATE, as every write transaction that reads first: a deferred one starts as a reader, and when
+ * another process commits before its first write it fails at once with SQLITE_BUSY (its snapshot of the
+ * database is stale; no busy wait helps), which a loaded machine showed while the other process renamed runs.
+ */
 export function storeSnapshot(db: Db, runId: number, snapshot: Snapshot, state: ResumeState): void {
   const trainSeconds = nonNegative(state.trainSeconds);
   db.transaction(() => {
     insertSnapshot(db, runId, snapshot);
     writeResumeState(db, runId, state);
     updateRun(db, runId, { trainSeconds, imagesPerSecond: trainSeconds > 0 ? state.imagesTrained / trainSeconds : null });
-  })();
+  }).immediate();
 }
 
 /** The bytes a snapshot message asks to store: its tensors and its optimizer slots. */
