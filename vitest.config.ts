@@ -32,11 +32,11 @@ export default defineConfig({
     // Equal tensors compared at memory speed (tests/setup/equality.ts).
     setupFiles: ['tests/setup/equality.ts'],
     pool: 'forks',
-    // More workers than cores: vitest's default leaves one core free (one worker on two), and most test files
-    // wait on a trainer process, a browser or a timer for much of their time — with one worker a core, a
-    // quiet two-core machine's CPUs stood idle a quarter of the suite. Unit and end-to-end files share the
+    // Every core: vitest's default leaves one free (one worker on two cores), and most test files wait on a
+    // trainer process, a browser or a timer for much of their time. (Three workers on two cores measured no
+    // faster: the browsers and trainers keep both cores busy.) Unit and end-to-end files share the
     // workers (one group: each e2e file opens its own app on its own database and folder), the longest first.
-    maxWorkers: '150%',
+    maxWorkers: '100%',
     sequence: { sequencer: LongestFirst },
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
